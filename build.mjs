@@ -1,0 +1,36 @@
+// Builds everything that runs as JavaScript: the parser Lambda bundle (what the stack deploys) and the
+// app entry points (main.ts, bin/*.ts, bench/*.ts). `node build.mjs lambda` builds only the Lambda.
+import { build } from 'esbuild';
+import { existsSync, readdirSync } from 'node:fs';
+
+const lambdaOnly = process.argv[2] === 'lambda';
+
+await build({
+  entryPoints: ['functions/nginx-parser/index.ts'],
+  outfile: 'dist/nginx-parser/index.js',
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+if (!lambdaOnly) {
+  const entries = (dir) =>
+    existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`) : [];
+  await build({
+    entryPoints: ['main.ts', ...entries('bin'), ...entries('bench')],
+    outbase: '.',
+    outdir: 'dist/app',
+    bundle: true,
+    // cdktf zips assets by re-running its own entry file: bundling the framework would re-run the app per asset.
+    packages: 'external',
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
