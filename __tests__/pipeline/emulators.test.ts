@@ -1,0 +1,102 @@
+import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { EMULATOR_CREDENTIALS, kinesisClient, s3Client } from '../../pipeline/clients';
+import { startKinesis, startS3 } from '../../pipeline/emulators';
+
+describe('startKinesis + kinesisClient', () => {
+  it('creates a stream, puts records and reads them back byte-exact', async () => {
+    const kinesis = await startKinesis();
+    const client = kinesisClient({ endpoint: kinesis.endpoint, region: 'us-east-1' });
+    try {
+      expect(kinesis.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      await client.send(new CreateStreamCommand({ StreamName: 's', ShardCount: 1 }));
+      await waitUntilStreamExists({ client, maxWaitTime: 5, minDelay: 0.05 } as never, { StreamName: 's' });
+      const data = [Buffer.from('line one\n'), randomBytes(1000), Buffer.from('ünïcode\n')];
+      const put = await client.send(
+        new PutRecordsCommand({ StreamName: 's', Records: data.map((Data, i) => ({ Data, PartitionKey: `k${i}` })) }),
+      );
+      expect(put.FailedRecordCount).toBe(0);
+      const shards = await client.send(new ListShardsCommand({ StreamName: 's' }));
+      const it = await client.send(
+        new GetShardIteratorCommand({ StreamName: 's', ShardId: shards.Shards?.[0]?.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
+      const got = await client.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator }));
+      expect(got.Records?.map((r) => Buffer.from(r.Data ?? []))).toEqual(data);
+    } finally {
+      client.destroy();
+      await kinesis.stop();
+    }
+  });
+
+  it('listens on loopback only and stops idempotently', async () => {
+    const kinesis = await startKinesis();
+    await kinesis.stop();
+    await kinesis.stop();
+    await expect(httpStatus(kinesis.endpoint)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('startS3 + s3Client', () => {
+  it('stores and returns objects byte-exact, streamed bodies included', async () => {
+    const s3 = await startS3({ buckets: ['logs'] });
+    const client = s3Client({ endpoint: s3.endpoint, region: 'us-east-1' });
+    try {
+      const body = randomBytes(256 * 1024);
+      await client.send(new PutObjectCommand({ Bucket: 'logs', Key: 'a/b.bin', Body: body }));
+      // A stream of unknown length is the case that s3rver stores corrupted without WHEN_REQUIRED checksums.
+      await client.send(
+        new PutObjectCommand({ Bucket: 'logs', Key: 'a/stream.bin', Body: Readable.from([body]), ContentLength: body.length }),
+      );
+      for (const Key of ['a/b.bin', 'a/stream.bin']) {
+        const got = await client.send(new GetObjectCommand({ Bucket: 'logs', Key }));
+        expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+      }
+      await client.send(new CreateBucketCommand({ Bucket: 'other' }));
+    } finally {
+      client.destroy();
+      await s3.stop();
+    }
+  });
+
+  it('removes its temporary directory on stop and keeps a given one', async () => {
+    const temp = await startS3();
+    await temp.stop();
+    expect(existsSync(temp.directory)).toBe(false);
+
+    const dir = mkdtempSync(join(tmpdir(), 's3-keep-'));
+    const kept = await startS3({ directory: dir, buckets: ['b'] });
+    await kept.stop();
+    expect(existsSync(join(dir, 'b'))).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('client configuration', () => {
+  it('gives emulator clients dummy credentials only when the environment has none', async () => {
+    const bare = kinesisClient({ endpoint: 'http://127.0.0.1:1', region: 'eu-west-1', env: {} });
+    expect(await bare.config.credentials()).toMatchObject(EMULATOR_CREDENTIALS);
+    const withEnv = kinesisClient({
+      endpoint: 'http://127.0.0.1:1',
+      region: 'eu-west-1',
+      env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' },
+    });
+    expect(withEnv.config.credentials).not.toBe(bare.config.credentials);
+    const s3 = s3Client({ endpoint: 'http://127.0.0.1:1', region: 'eu-west-1', env: {} });
+    expect(s3.config.forcePathStyle).toBe(true);
+    expect(await s3.config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
+    const aws = s3Client({ region: 'eu-west-1' });
+    expect(aws.config.forcePathStyle).toBe(false);
+  });
+});
+
+function httpStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, (res) => resolve(res.statusCode ?? 0)).on('error', reject).end();
+  });
+}
