@@ -1,0 +1,167 @@
+import {
+  buildEvent,
+  defaultExtension,
+  ERROR_CODES,
+  errorRecordLine,
+  evaluatePrefix,
+  HintBuffer,
+  keyPattern,
+  objectKey,
+  validateResponse,
+  type SourceRecord,
+} from '../../pipeline/firehose-format';
+
+const at = Date.UTC(2026, 10, 25, 5, 7, 9); // 2026-11-25T05:07:09Z
+const rec = (line: string, i = 0): SourceRecord => ({
+  data: Buffer.from(`${line}\n`),
+  arrivalMs: at + i,
+  shardId: 'shardId-000000000000',
+  partitionKey: `pk${i}`,
+  sequenceNumber: `4961383887585891065321373550883866444534728522919942${String(i).padStart(4, '0')}`,
+});
+const ids = { deliveryStreamArn: 'arn:aws:firehose:r:0:deliverystream/d', sourceKinesisStreamArn: 'arn:aws:kinesis:r:0:stream/s', region: 'r' };
+
+describe('object keys', () => {
+  test('a static prefix gets the UTC hour folders and Firehose suffix', () => {
+    const key = objectKey({ prefix: 'nginx/', deliveryStreamName: 'nginx-logs-to-s3', version: 1, oldestArrivalMs: at, extension: '', uuid: '7578adbc-da7c-4c3c-86a7-89c99057ee7d' });
+    expect(key).toBe('nginx/2026/11/25/05/nginx-logs-to-s3-1-2026-11-25-05-07-09-7578adbc-da7c-4c3c-86a7-89c99057ee7d');
+  });
+
+  test('GZIP objects end in .gz', () => {
+    expect(defaultExtension('GZIP')).toBe('.gz');
+    expect(defaultExtension('UNCOMPRESSED')).toBe('');
+    const key = objectKey({ prefix: 'nginx/', deliveryStreamName: 'd', version: 3, oldestArrivalMs: at, extension: '.gz' });
+    expect(key).toMatch(/^nginx\/2026\/11\/25\/05\/d-3-2026-11-25-05-07-09-[0-9a-f-]{36}\.gz$/);
+    expect(keyPattern('nginx/', 'd').test(key)).toBe(true);
+  });
+
+  test('an empty prefix is the default YYYY/MM/dd/HH/ layout', () => {
+    expect(evaluatePrefix('', at)).toBe('2026/11/25/05/');
+  });
+
+  test('a prefix without a trailing slash is concatenated as AWS does', () => {
+    expect(evaluatePrefix('legacy', at)).toBe('legacy2026/11/25/05/');
+  });
+
+  test('timestamp and error-output-type expressions are evaluated, with no hour folders appended', () => {
+    expect(evaluatePrefix("logs/dt=!{timestamp:yyyy-MM-dd}/h=!{timestamp:HH}/", at)).toBe('logs/dt=2026-11-25/h=05/');
+    expect(evaluatePrefix("e/!{firehose:error-output-type}/!{timestamp:yyyy'/'MM}/", at)).toBe('e/processing-failed/2026/11/');
+  });
+
+  test('random-string is 11 characters', () => {
+    expect(evaluatePrefix('r/!{firehose:random-string}/', at)).toMatch(/^r\/[a-z0-9_-]{11}\/2026\/11\/25\/05\/$/);
+  });
+
+  test('keyPattern rejects a key whose time does not match its folders', () => {
+    expect(keyPattern('nginx/', 'd').test('nginx/2026/11/25/06/d-1-2026-11-25-05-07-09-7578adbc-da7c-4c3c-86a7-89c99057ee7d')).toBe(false);
+  });
+});
+
+describe('the Lambda event', () => {
+  test("has Firehose's KDS-source shape", () => {
+    const e = buildEvent([rec('a'), rec('b', 1)], { ...ids, invocationId: 'inv' });
+    expect(e).toMatchObject({ invocationId: 'inv', ...ids });
+    expect(e.records[1]).toEqual({
+      recordId: expect.any(String),
+      approximateArrivalTimestamp: at + 1,
+      data: Buffer.from('b\n').toString('base64'),
+      kinesisRecordMetadata: {
+        shardId: 'shardId-000000000000',
+        partitionKey: 'pk1',
+        approximateArrivalTimestamp: at + 1,
+        sequenceNumber: rec('b', 1).sequenceNumber,
+        subsequenceNumber: 0,
+      },
+    });
+    expect(new Set(e.records.map((r) => r.recordId)).size).toBe(2);
+  });
+});
+
+describe('response validation', () => {
+  const event = buildEvent([rec('a'), rec('b', 1), rec('c', 2)], ids);
+  const [a, b, c] = event.records.map((r) => r.recordId);
+  const ok = (id: string | undefined, text: string): object => ({ recordId: id, result: 'Ok', data: Buffer.from(text).toString('base64') });
+
+  test('maps results to input records by recordId, in any order', () => {
+    const out = validateResponse(event, {
+      records: [{ recordId: c, result: 'ProcessingFailed', data: '' }, ok(a, '{"x":1}\n'), { recordId: b, result: 'Dropped' }],
+    });
+    expect(out[0]).toEqual({ result: 'Ok', data: Buffer.from('{"x":1}\n') });
+    expect(out[1]).toEqual({ result: 'Dropped' });
+    expect(out[2]).toMatchObject({ result: 'ProcessingFailed', errorCode: ERROR_CODES.processingFailed });
+  });
+
+  test('a missing recordId is a processing failure of that record only', () => {
+    const out = validateResponse(event, { records: [ok(a, 'x'), ok(b, 'y'), ok('not-ours', 'z')] });
+    expect(out.map((o) => o.result)).toEqual(['Ok', 'Ok', 'ProcessingFailed']);
+    expect(out[2]).toMatchObject({ errorCode: ERROR_CODES.missingRecordId });
+  });
+
+  test('a recordId returned twice fails that record', () => {
+    const out = validateResponse(event, { records: [ok(a, 'x'), ok(a, 'x'), ok(b, 'y'), ok(c, 'z')] });
+    expect(out[0]).toMatchObject({ result: 'ProcessingFailed', errorCode: ERROR_CODES.duplicatedRecordId });
+    expect(out.slice(1).map((o) => o.result)).toEqual(['Ok', 'Ok']);
+  });
+
+  test('an unknown status or Ok without base64 data fails the record', () => {
+    const out = validateResponse(event, {
+      records: [{ recordId: a, result: 'OK', data: 'eA==' }, { recordId: b, result: 'Ok' }, { recordId: c, result: 'Ok', data: '%%%' }],
+    });
+    expect(out.map((o) => (o.result === 'ProcessingFailed' ? o.errorCode : o.result))).toEqual([
+      ERROR_CODES.invalidStatus,
+      ERROR_CODES.invalidData,
+      ERROR_CODES.invalidData,
+    ]);
+  });
+
+  test('a response without a records array fails the batch', () => {
+    for (const bad of [undefined, null, 'x', {}, { records: 'x' }]) {
+      const out = validateResponse(event, bad);
+      expect(out).toHaveLength(3);
+      expect(out.every((o) => o.result === 'ProcessingFailed' && o.errorCode === ERROR_CODES.invalidResponse)).toBe(true);
+    }
+  });
+});
+
+describe('error records', () => {
+  test("are Firehose's documented JSON, one per line, with the original bytes in rawData", () => {
+    const r = rec('garbage "line');
+    const line = errorRecordLine(r, { errorCode: 'Lambda.ProcessingFailedStatus', errorMessage: 'm', attemptsMade: 1, lambdaArn: 'arn:l', endedMs: at + 5 });
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.indexOf('\n')).toBe(line.length - 1);
+    const doc = JSON.parse(line) as Record<string, unknown>;
+    expect(Object.keys(doc)).toEqual(['attemptsMade', 'arrivalTimestamp', 'errorCode', 'errorMessage', 'attemptEndingTimestamp', 'rawData', 'lambdaArn']);
+    expect(doc).toMatchObject({ attemptsMade: 1, arrivalTimestamp: at, attemptEndingTimestamp: at + 5, lambdaArn: 'arn:l' });
+    expect(Buffer.from(doc.rawData as string, 'base64').toString()).toBe('garbage "line\n');
+  });
+});
+
+describe('HintBuffer', () => {
+  test('is full at the size hint and says when one more entry would overflow it', () => {
+    const b = new HintBuffer<string>(10, 1000);
+    expect(b.wouldOverflow(100)).toBe(false); // an empty buffer takes any entry
+    b.add('a', 6, at, 0);
+    expect(b.isFull()).toBe(false);
+    expect(b.wouldOverflow(5)).toBe(true);
+    b.add('b', 4, at, 0);
+    expect(b.isFull()).toBe(true);
+  });
+
+  test('is due when its first entry is as old as the interval hint', () => {
+    const b = new HintBuffer<string>(10, 1000);
+    expect(b.isDue(5000)).toBe(false);
+    b.add('a', 1, at, 100);
+    b.add('b', 1, at, 900);
+    expect(b.isDue(1099)).toBe(false);
+    expect(b.isDue(1100)).toBe(true);
+  });
+
+  test('take returns the entries with the oldest arrival time and empties the buffer', () => {
+    const b = new HintBuffer<string>(10, 1000);
+    b.add('a', 1, at + 50, 0);
+    b.add('b', 1, at, 0);
+    expect(b.take()).toEqual({ items: ['a', 'b'], bytes: 2, oldestArrivalMs: at });
+    expect(b.length).toBe(0);
+    expect(b.isDue(1e9)).toBe(false);
+  });
+});

@@ -1,0 +1,308 @@
+/**
+ * The pure parts of the local Firehose: object keys, prefix expressions, the Lambda event, response validation and
+ * the error records Firehose writes for failed transformations. No I/O here, so every rule has a fast unit test.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** One record as Firehose hands it to a transformation Lambda for a Kinesis Data Streams source. */
+export interface FirehoseEventRecord {
+  readonly recordId: string;
+  /** Epoch milliseconds. */
+  readonly approximateArrivalTimestamp: number;
+  /** Base64 of the record's bytes. */
+  readonly data: string;
+  readonly kinesisRecordMetadata: {
+    readonly shardId: string;
+    readonly partitionKey: string;
+    readonly approximateArrivalTimestamp: number;
+    readonly sequenceNumber: string;
+    readonly subsequenceNumber: number;
+  };
+}
+
+/** Firehose's transformation event (KDS source), as documented and as Powertools' schema types it. */
+export interface FirehoseTransformationEvent {
+  readonly invocationId: string;
+  readonly deliveryStreamArn: string;
+  readonly sourceKinesisStreamArn: string;
+  readonly region: string;
+  readonly records: readonly FirehoseEventRecord[];
+}
+
+/** A record read from the stream, before it is sent to the Lambda. */
+export interface SourceRecord {
+  readonly data: Buffer;
+  readonly arrivalMs: number;
+  readonly shardId: string;
+  readonly partitionKey: string;
+  readonly sequenceNumber: string;
+}
+
+/** The three statuses Firehose accepts from a transformation. */
+export type TransformationStatus = 'Ok' | 'Dropped' | 'ProcessingFailed';
+
+/** What Firehose decided for one input record after validating the Lambda's response. */
+export type RecordOutcome =
+  | { readonly result: 'Ok'; readonly data: Buffer }
+  | { readonly result: 'Dropped' }
+  | { readonly result: 'ProcessingFailed'; readonly errorCode: string; readonly errorMessage: string };
+
+/** Firehose's documented processing-failed record (data-transformation-failure-handling). */
+export interface ErrorRecord {
+  readonly attemptsMade: number;
+  readonly arrivalTimestamp: number;
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  readonly attemptEndingTimestamp: number;
+  readonly rawData: string;
+  readonly lambdaArn: string;
+}
+
+/**
+ * Error codes of our local Firehose. `Lambda.ProcessingFailedStatus` and `Lambda.FunctionError` are the codes AWS
+ * writes; the response-shape ones name the rule that was broken so a failing Lambda is easy to debug.
+ */
+export const ERROR_CODES = Object.freeze({
+  processingFailed: 'Lambda.ProcessingFailedStatus',
+  functionError: 'Lambda.FunctionError',
+  missingRecordId: 'Lambda.MissingRecordId',
+  duplicatedRecordId: 'Lambda.DuplicatedRecordId',
+  invalidStatus: 'Lambda.InvalidStatus',
+  invalidData: 'Lambda.InvalidData',
+  invalidResponse: 'Lambda.InvalidResponse',
+});
+
+/** Builds the Lambda event Firehose sends for a batch of Kinesis records. */
+export function buildEvent(
+  records: readonly SourceRecord[],
+  ids: { deliveryStreamArn: string; sourceKinesisStreamArn: string; region: string; invocationId?: string },
+): FirehoseTransformationEvent {
+  return {
+    invocationId: ids.invocationId ?? randomUUID(),
+    deliveryStreamArn: ids.deliveryStreamArn,
+    sourceKinesisStreamArn: ids.sourceKinesisStreamArn,
+    region: ids.region,
+    records: records.map((r, i) => ({
+      // Firehose's ids are opaque and unique per record in a batch; the sequence number plus the position is both.
+      recordId: `${r.sequenceNumber}${String(i).padStart(8, '0')}`,
+      approximateArrivalTimestamp: r.arrivalMs,
+      data: r.data.toString('base64'),
+      kinesisRecordMetadata: {
+        shardId: r.shardId,
+        partitionKey: r.partitionKey,
+        approximateArrivalTimestamp: r.arrivalMs,
+        sequenceNumber: r.sequenceNumber,
+        subsequenceNumber: 0,
+      },
+    })),
+  };
+}
+
+const STATUSES: ReadonlySet<string> = new Set(['Ok', 'Dropped', 'ProcessingFailed']);
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Validates a transformation response the way Firehose does and returns one outcome per input record, in order.
+ *
+ * Every input recordId must come back exactly once with a known status; `Ok` needs base64 `data`. A record whose
+ * id is missing, duplicated, or whose entry is malformed is a processing failure (it goes to the error prefix with
+ * its original bytes); a response that is not `{ records: [...] }` fails the whole batch.
+ */
+export function validateResponse(event: FirehoseTransformationEvent, response: unknown): RecordOutcome[] {
+  const failAll = (errorCode: string, errorMessage: string): RecordOutcome[] =>
+    event.records.map(() => ({ result: 'ProcessingFailed', errorCode, errorMessage }));
+  if (typeof response !== 'object' || response === null || !Array.isArray((response as { records?: unknown }).records)) {
+    return failAll(ERROR_CODES.invalidResponse, 'Lambda response is not an object with a records array');
+  }
+  const byId = new Map<string, unknown[]>();
+  for (const r of (response as { records: unknown[] }).records) {
+    const id = typeof r === 'object' && r !== null ? (r as { recordId?: unknown }).recordId : undefined;
+    if (typeof id !== 'string') continue;
+    const seen = byId.get(id);
+    if (seen) seen.push(r);
+    else byId.set(id, [r]);
+  }
+  return event.records.map((input): RecordOutcome => {
+    const matches = byId.get(input.recordId);
+    if (!matches) {
+      return { result: 'ProcessingFailed', errorCode: ERROR_CODES.missingRecordId, errorMessage: `recordId ${input.recordId} missing from the Lambda response` };
+    }
+    if (matches.length > 1) {
+      return { result: 'ProcessingFailed', errorCode: ERROR_CODES.duplicatedRecordId, errorMessage: `recordId ${input.recordId} returned ${matches.length} times` };
+    }
+    const out = matches[0] as { result?: unknown; data?: unknown };
+    if (typeof out.result !== 'string' || !STATUSES.has(out.result)) {
+      return { result: 'ProcessingFailed', errorCode: ERROR_CODES.invalidStatus, errorMessage: `result ${JSON.stringify(out.result)} is not Ok, Dropped or ProcessingFailed` };
+    }
+    if (out.result === 'Dropped') return { result: 'Dropped' };
+    if (out.result === 'ProcessingFailed') {
+      return { result: 'ProcessingFailed', errorCode: ERROR_CODES.processingFailed, errorMessage: 'ProcessingFailed status returned by the Lambda for this record' };
+    }
+    if (typeof out.data !== 'string' || !BASE64.test(out.data) || out.data.length % 4 !== 0) {
+      return { result: 'ProcessingFailed', errorCode: ERROR_CODES.invalidData, errorMessage: 'Ok record without valid base64 data' };
+    }
+    return { result: 'Ok', data: Buffer.from(out.data, 'base64') };
+  });
+}
+
+/** One line of a processing-failed object: Firehose's error record JSON with the original bytes in `rawData`. */
+export function errorRecordLine(
+  record: SourceRecord,
+  failure: { errorCode: string; errorMessage: string; attemptsMade: number; lambdaArn: string; endedMs: number },
+): string {
+  const doc: ErrorRecord = {
+    attemptsMade: failure.attemptsMade,
+    arrivalTimestamp: record.arrivalMs,
+    errorCode: failure.errorCode,
+    errorMessage: failure.errorMessage,
+    attemptEndingTimestamp: failure.endedMs,
+    rawData: record.data.toString('base64'),
+    lambdaArn: failure.lambdaArn,
+  };
+  return `${JSON.stringify(doc)}\n`;
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/**
+ * Formats a UTC instant with the subset of Java's DateTimeFormatter Firehose users write in prefixes:
+ * `yyyy`, `MM`, `dd`, `HH`, `mm`, `ss` and text in single quotes.
+ */
+export function formatTimestamp(pattern: string, ms: number): string {
+  const d = new Date(ms);
+  const fields: Record<string, string> = {
+    yyyy: String(d.getUTCFullYear()),
+    MM: pad(d.getUTCMonth() + 1),
+    dd: pad(d.getUTCDate()),
+    HH: pad(d.getUTCHours()),
+    mm: pad(d.getUTCMinutes()),
+    ss: pad(d.getUTCSeconds()),
+  };
+  return pattern.replace(/'([^']*)'|yyyy|MM|dd|HH|mm|ss/g, (m, quoted: string | undefined) => quoted ?? fields[m] ?? m);
+}
+
+/**
+ * Evaluates a Firehose S3 prefix for an object whose oldest record arrived at `ms`.
+ *
+ * `!{timestamp:…}`, `!{firehose:random-string}` and `!{firehose:error-output-type}` are evaluated; a prefix with no
+ * timestamp expression gets `yyyy/MM/dd/HH/` appended, as Firehose does (a static prefix should end in `/`).
+ */
+export function evaluatePrefix(prefix: string, ms: number, errorOutputType = 'processing-failed'): string {
+  let hasTimestamp = false;
+  const evaluated = prefix.replace(/!\{([a-zA-Z]+):([^}]*)\}/g, (whole, ns: string, value: string) => {
+    if (ns === 'timestamp') {
+      hasTimestamp = true;
+      return formatTimestamp(value, ms);
+    }
+    if (ns === 'firehose' && value === 'random-string') return randomString();
+    if (ns === 'firehose' && value === 'error-output-type') return errorOutputType;
+    return whole;
+  });
+  return hasTimestamp ? evaluated : `${evaluated}${formatTimestamp('yyyy/MM/dd/HH/', ms)}`;
+}
+
+/** Firehose's 11-character random string. */
+function randomString(): string {
+  return randomBytes(8).toString('base64url').slice(0, 11).toLowerCase();
+}
+
+/** Inputs of {@link objectKey}. */
+export interface ObjectKeyParts {
+  readonly prefix: string;
+  readonly deliveryStreamName: string;
+  /** The delivery stream's version: 1 until its configuration changes. */
+  readonly version: number;
+  /** Approximate arrival time of the oldest record in the object, epoch ms. */
+  readonly oldestArrivalMs: number;
+  /** Defaults to `.gz` for GZIP and none when uncompressed, as Firehose names objects. */
+  readonly extension: string;
+  readonly uuid?: string;
+  readonly errorOutputType?: string;
+}
+
+/** `<evaluated prefix><stream>-<version>-yyyy-MM-dd-HH-mm-ss-<uuid><ext>`, Firehose's S3 object name. */
+export function objectKey(parts: ObjectKeyParts): string {
+  const when = formatTimestamp('yyyy-MM-dd-HH-mm-ss', parts.oldestArrivalMs);
+  return (
+    evaluatePrefix(parts.prefix, parts.oldestArrivalMs, parts.errorOutputType) +
+    `${parts.deliveryStreamName}-${parts.version}-${when}-${parts.uuid ?? randomUUID()}${parts.extension}`
+  );
+}
+
+/** The file extension Firehose gives objects of a compression format unless `file_extension` overrides it. */
+export function defaultExtension(compression: string): string {
+  switch (compression) {
+    case 'GZIP':
+      return '.gz';
+    case 'ZIP':
+      return '.zip';
+    case 'Snappy':
+    case 'HADOOP_SNAPPY':
+      return '.snappy';
+    default:
+      return '';
+  }
+}
+
+/** A key the local Firehose could have written under `prefix` for `deliveryStreamName` (used by tests and verify). */
+export function keyPattern(prefix: string, deliveryStreamName: string): RegExp {
+  const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(
+    `^${esc(prefix)}(\\d{4})/(\\d{2})/(\\d{2})/(\\d{2})/${esc(deliveryStreamName)}-\\d+-\\1-\\2-\\3-\\4-\\d{2}-\\d{2}-` +
+      '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\\.[A-Za-z0-9]+)?$',
+  );
+}
+
+/**
+ * A size-and-age buffer, Firehose's buffering hints: full when it holds `maxBytes`, due when its oldest entry is
+ * `maxAgeMs` old. An entry larger than the limit is still accepted alone.
+ */
+export class HintBuffer<T> {
+  private items: T[] = [];
+  private size = 0;
+  private openedAt: number | undefined;
+  private oldest = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  /** Whether adding `bytes` more would go over the size hint (so the buffer should be flushed first). */
+  wouldOverflow(bytes: number): boolean {
+    return this.items.length > 0 && this.size + bytes > this.maxBytes;
+  }
+
+  add(item: T, bytes: number, arrivalMs: number, now: number): void {
+    if (this.items.length === 0) this.openedAt = now;
+    this.items.push(item);
+    this.size += bytes;
+    this.oldest = Math.min(this.oldest, arrivalMs);
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  isFull(): boolean {
+    return this.size >= this.maxBytes;
+  }
+
+  isDue(now: number): boolean {
+    return this.openedAt !== undefined && now - this.openedAt >= this.maxAgeMs;
+  }
+
+  /** Empties the buffer and returns its entries with the arrival time of the oldest one. */
+  take(): { items: T[]; bytes: number; oldestArrivalMs: number } {
+    const out = { items: this.items, bytes: this.size, oldestArrivalMs: this.oldest };
+    this.items = [];
+    this.size = 0;
+    this.openedAt = undefined;
+    this.oldest = Number.POSITIVE_INFINITY;
+    return out;
+  }
+}

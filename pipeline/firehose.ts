@@ -1,0 +1,485 @@
+/**
+ * A local Amazon Data Firehose for a Kinesis Data Streams source and an extended S3 destination.
+ *
+ * It reads every shard of the stream, batches records per the Lambda processor's buffer hints, invokes the exact
+ * bundled parser Lambda in-process with Firehose's event shape, validates the response like Firehose, buffers the
+ * output per the S3 buffering hints and writes objects named as Firehose names them. `Ok` data goes under the
+ * prefix, `ProcessingFailed` records under the error prefix as Firehose's error records. S3 writes are retried with
+ * backoff until they succeed: nothing is dropped. `stop()` flushes everything.
+ */
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+  type _Record,
+} from '@aws-sdk/client-kinesis';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import {
+  buildEvent,
+  defaultExtension,
+  errorRecordLine,
+  ERROR_CODES,
+  HintBuffer,
+  objectKey,
+  validateResponse,
+  type FirehoseTransformationEvent,
+  type SourceRecord,
+} from './firehose-format';
+import type { PipelineConfig } from './stack-config';
+
+const gzip = promisify(gzipCb);
+const MiB = 1024 * 1024;
+/** Lambda's synchronous response cap; Firehose fails an invocation whose response is larger. */
+const LAMBDA_RESPONSE_LIMIT = 6 * MiB;
+
+/** A Firehose transformation handler: the parser bundle's `handler` export (async or callback style). */
+export type TransformationHandler = (event: FirehoseTransformationEvent, context: unknown, callback?: (err: unknown, out?: unknown) => void) => unknown;
+
+/**
+ * Loads the bundled Lambda in-process with the function's environment applied while the module loads (the parser
+ * reads LOG_FORMAT once at load); a fresh copy each call, so two configurations never share a compiled format.
+ */
+export function loadHandler(bundlePath: string, environment: Readonly<Record<string, string>> = {}): TransformationHandler {
+  const file = require.resolve(resolve(bundlePath));
+  delete require.cache[file];
+  const saved = new Map<string, string | undefined>();
+  const keys = new Set([...Object.keys(environment), 'LOG_FORMAT']);
+  for (const k of keys) {
+    saved.set(k, process.env[k]);
+    if (environment[k] === undefined) delete process.env[k];
+    else process.env[k] = environment[k];
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(file) as { handler?: unknown };
+    if (typeof mod.handler !== 'function') throw new Error(`${bundlePath} does not export a handler function`);
+    return mod.handler as TransformationHandler;
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** Where each shard is read from. */
+export type StartPosition = 'TRIM_HORIZON' | 'LATEST';
+
+/** Options of {@link LocalFirehose}. */
+export interface LocalFirehoseOptions {
+  /** The synthesized stack: names, buffering hints, processor parameters, prefixes, compression. */
+  readonly config: PipelineConfig;
+  readonly kinesis: KinesisClient;
+  readonly s3: S3Client;
+  /** The transformation; required when the stack has a Lambda processor. */
+  readonly handler?: TransformationHandler;
+  /**
+   * Where to start reading a shard with no remembered position.
+   *
+   * @default - 'TRIM_HORIZON': the local stream is created for this run, so every record in it is ours (AWS starts at
+   * LATEST, which is why records written before a delivery stream is active are not delivered there)
+   */
+  readonly startPosition?: StartPosition;
+  /** Remembered positions (shard id → last sequence number read), from a previous run's {@link LocalFirehose.positions}. */
+  readonly positions?: Readonly<Record<string, string>>;
+  /** Wait between GetRecords calls that return nothing. @default - 200 ms (Kinesis allows 5 calls/s per shard) */
+  readonly pollIntervalMs?: number;
+  /** @default - 10,000, the GetRecords maximum */
+  readonly getRecordsLimit?: number;
+  /** S3 PutObject calls in flight at once. @default - 4 */
+  readonly s3Concurrency?: number;
+  /** Backoff of failed S3 writes and Kinesis reads: doubling from `baseMs` up to `maxMs`, with full jitter. */
+  readonly retry?: { readonly baseMs: number; readonly maxMs: number };
+  /** How long `stop()` keeps retrying undelivered objects before it gives up with an error. @default - 60 s */
+  readonly stopTimeoutMs?: number;
+  /** The delivery stream's version in object names. @default - 1 */
+  readonly version?: number;
+  /** Called on each retry or recoverable error, for logs. */
+  readonly onWarning?: (message: string) => void;
+  readonly now?: () => number;
+}
+
+/** One object the Firehose wrote. */
+export interface DeliveredObject {
+  readonly key: string;
+  readonly kind: 'main' | 'error';
+  readonly records: number;
+  readonly bytes: number;
+}
+
+/** Counters for progress displays and summaries. */
+export interface FirehoseStats {
+  recordsRead: number;
+  bytesRead: number;
+  invocations: number;
+  invocationRetries: number;
+  recordsOk: number;
+  recordsDropped: number;
+  recordsFailed: number;
+  objectsWritten: number;
+  bytesWritten: number;
+  s3Retries: number;
+  /** Epoch ms of the first object written. */
+  firstObjectAt?: number;
+}
+
+interface OutputEntry {
+  readonly body: Buffer;
+  readonly records: number;
+}
+
+type Kind = 'main' | 'error';
+
+/** The local Firehose. Create, `start()`, and later `drain()` (end of input) or `stop()`. */
+export class LocalFirehose {
+  readonly stats: FirehoseStats = {
+    recordsRead: 0,
+    bytesRead: 0,
+    invocations: 0,
+    invocationRetries: 0,
+    recordsOk: 0,
+    recordsDropped: 0,
+    recordsFailed: 0,
+    objectsWritten: 0,
+    bytesWritten: 0,
+    s3Retries: 0,
+  };
+  readonly objects: DeliveredObject[] = [];
+
+  private readonly cfg: PipelineConfig;
+  private readonly now: () => number;
+  private readonly processorBuffer: HintBuffer<SourceRecord>;
+  private readonly outputs: Record<Kind, HintBuffer<OutputEntry>>;
+  private readonly lastSequence = new Map<string, string>();
+  private readonly caughtUpAt = new Map<string, number>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly readers: Promise<void>[] = [];
+  private readonly sleepers = new Set<() => void>();
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private giveUpAt = Number.POSITIVE_INFINITY;
+  private undelivered = 0;
+  private failure: Error | undefined;
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly opts: LocalFirehoseOptions) {
+    this.cfg = opts.config;
+    this.now = opts.now ?? Date.now;
+    const d = this.cfg.delivery;
+    if (d.processor && !opts.handler) {
+      throw new Error(`delivery stream ${d.name} has a Lambda processor (${d.processor.lambdaArn}): pass its handler`);
+    }
+    if (d.compression !== 'UNCOMPRESSED' && d.compression !== 'GZIP') {
+      throw new Error(`compression ${d.compression} is not supported by the local Firehose; use UNCOMPRESSED or GZIP`);
+    }
+    const p = d.processor;
+    // Without a processor, records go straight to the S3 buffer; a batch of one record keeps that path uniform.
+    this.processorBuffer = new HintBuffer(p ? p.bufferSizeMb * MiB : 1, p ? p.bufferIntervalSeconds * 1000 : 0);
+    const s3Buffer = (): HintBuffer<OutputEntry> => new HintBuffer(d.bufferingSizeMb * MiB, d.bufferingIntervalSeconds * 1000);
+    this.outputs = { main: s3Buffer(), error: s3Buffer() };
+  }
+
+  /** Lists the shards and starts one reader per shard, plus the buffer-age timer. */
+  async start(): Promise<void> {
+    const shardIds = await this.listShards();
+    for (const shardId of shardIds) this.readers.push(this.readShard(shardId));
+    this.timer = setInterval(() => this.tick(), 100);
+    this.timer.unref();
+  }
+
+  /** Shard id → sequence number of the last record read, to resume from with `positions`. */
+  positions(): Record<string, string> {
+    return Object.fromEntries(this.lastSequence);
+  }
+
+  /**
+   * Reads until every shard is caught up (an empty GetRecords issued after this call), then stops, flushing all
+   * buffers: Firehose's behaviour when its source stops, used when input is exhausted so a run ends promptly
+   * instead of waiting out the buffer intervals.
+   */
+  async drain(timeoutMs = 120_000): Promise<void> {
+    const since = this.now();
+    const deadline = since + timeoutMs;
+    const shards = (): string[] => [...this.caughtUpAt.keys()];
+    while (this.failure === undefined && shards().some((s) => (this.caughtUpAt.get(s) ?? 0) < since)) {
+      if (this.now() > deadline) throw new Error(`local Firehose did not catch up with the stream within ${timeoutMs} ms`);
+      await delay(20);
+    }
+    await this.stop();
+  }
+
+  /** Stops reading, flushes the processor and S3 buffers and waits for every write; idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.giveUpAt = this.now() + (this.opts.stopTimeoutMs ?? 60_000);
+    for (const wake of this.sleepers) wake();
+    await Promise.all(this.readers);
+    if (this.timer) clearInterval(this.timer);
+    await this.enqueue(async () => {
+      await this.flushProcessor();
+      await this.flushOutput('main');
+      await this.flushOutput('error');
+    });
+    await Promise.all([...this.inflight]);
+    if (this.failure) throw this.failure;
+    if (this.undelivered > 0) {
+      throw new Error(`${this.undelivered} records could not be written to s3://${this.cfg.bucket} before the stop timeout`);
+    }
+  }
+
+  private async listShards(): Promise<string[]> {
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.opts.kinesis.send(
+        new ListShardsCommand(token ? { NextToken: token } : { StreamName: this.cfg.stream.name }),
+      );
+      for (const s of out.Shards ?? []) if (s.ShardId) ids.push(s.ShardId);
+      token = out.NextToken;
+    } while (token);
+    if (ids.length === 0) throw new Error(`stream ${this.cfg.stream.name} has no shards`);
+    return ids;
+  }
+
+  private async shardIterator(shardId: string): Promise<string> {
+    const after = this.lastSequence.get(shardId) ?? this.opts.positions?.[shardId];
+    const out = await this.opts.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: this.cfg.stream.name,
+        ShardId: shardId,
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
+          : { ShardIteratorType: this.opts.startPosition ?? 'TRIM_HORIZON' }),
+      }),
+    );
+    if (!out.ShardIterator) throw new Error(`no shard iterator for ${shardId}`);
+    return out.ShardIterator;
+  }
+
+  private async readShard(shardId: string): Promise<void> {
+    this.caughtUpAt.set(shardId, 0);
+    let iterator: string | undefined;
+    let failures = 0;
+    while (!this.stopping) {
+      const startedAt = this.now();
+      try {
+        iterator ??= await this.shardIterator(shardId);
+        const out = await this.opts.kinesis.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: this.opts.getRecordsLimit ?? 10_000 }),
+        );
+        failures = 0;
+        const records = out.Records ?? [];
+        for (const r of records) await this.accept(shardId, r);
+        iterator = out.NextShardIterator;
+        if (records.length === 0 && (out.MillisBehindLatest ?? 0) === 0) this.caughtUpAt.set(shardId, startedAt);
+        if (iterator === undefined) {
+          // A closed shard (after resharding) has been read to its end.
+          this.caughtUpAt.set(shardId, Number.POSITIVE_INFINITY);
+          return;
+        }
+        if (records.length === 0) await this.sleep(this.opts.pollIntervalMs ?? 200);
+      } catch (err) {
+        if (this.stopping) return;
+        failures += 1;
+        iterator = undefined; // expired or lost with a restarted endpoint: get a new one after the last record read
+        const name = (err as { name?: string }).name ?? 'Error';
+        this.opts.onWarning?.(`GetRecords on ${shardId} failed (${name}: ${(err as Error).message}); retry ${failures}`);
+        await this.sleep(this.backoff(failures));
+      }
+    }
+  }
+
+  private async accept(shardId: string, r: _Record): Promise<void> {
+    const data = Buffer.from(r.Data ?? new Uint8Array());
+    const record: SourceRecord = {
+      data,
+      arrivalMs: r.ApproximateArrivalTimestamp?.getTime() ?? this.now(),
+      shardId,
+      partitionKey: r.PartitionKey ?? '',
+      sequenceNumber: r.SequenceNumber ?? '',
+    };
+    this.lastSequence.set(shardId, record.sequenceNumber);
+    this.stats.recordsRead += 1;
+    this.stats.bytesRead += data.length;
+    if (this.processorBuffer.wouldOverflow(data.length)) await this.enqueue(() => this.flushProcessor());
+    this.processorBuffer.add(record, data.length, record.arrivalMs, this.now());
+    if (this.processorBuffer.isFull() || !this.cfg.delivery.processor) await this.enqueue(() => this.flushProcessor());
+  }
+
+  /** Runs steps one at a time (Lambda invocations are in-process; S3 writes overlap through `inflight`). */
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(step);
+    this.chain = next.catch((err: unknown) => {
+      this.failure ??= err as Error;
+    });
+    return next;
+  }
+
+  private tick(): void {
+    const now = this.now();
+    if (this.processorBuffer.isDue(now)) void this.enqueue(() => this.flushProcessor()).catch(() => undefined);
+    for (const kind of ['main', 'error'] as const) {
+      if (this.outputs[kind].isDue(now)) void this.enqueue(() => this.flushOutput(kind)).catch(() => undefined);
+    }
+  }
+
+  private async flushProcessor(): Promise<void> {
+    if (this.processorBuffer.length === 0) return;
+    const { items } = this.processorBuffer.take();
+    const p = this.cfg.delivery.processor;
+    if (!p) {
+      for (const r of items) await this.output('main', r.data, 1, r.arrivalMs);
+      this.stats.recordsOk += items.length;
+      return;
+    }
+    const event = buildEvent(items, {
+      deliveryStreamArn: this.cfg.delivery.arn,
+      sourceKinesisStreamArn: this.cfg.stream.arn,
+      region: this.cfg.region,
+    });
+    let attempts = 0;
+    let response: unknown;
+    let invokeError: Error | undefined;
+    while (attempts <= p.numberOfRetries) {
+      attempts += 1;
+      this.stats.invocations += 1;
+      try {
+        response = await invoke(this.opts.handler!, event, this.cfg.lambda?.name ?? 'parser');
+        const size = Buffer.byteLength(JSON.stringify(response) ?? '');
+        if (size > LAMBDA_RESPONSE_LIMIT) {
+          throw new Error(`Lambda response of ${size} bytes is over the 6 MB synchronous invocation limit`);
+        }
+        invokeError = undefined;
+        break;
+      } catch (err) {
+        invokeError = err as Error;
+        if (attempts <= p.numberOfRetries) this.stats.invocationRetries += 1;
+        this.opts.onWarning?.(`Lambda invocation ${attempts} failed: ${invokeError.message}`);
+      }
+    }
+    const outcomes = invokeError
+      ? items.map(() => ({ result: 'ProcessingFailed' as const, errorCode: ERROR_CODES.functionError, errorMessage: invokeError!.message }))
+      : validateResponse(event, response);
+    const endedMs = this.now();
+    for (let i = 0; i < items.length; i++) {
+      const record = items[i]!;
+      const outcome = outcomes[i]!;
+      if (outcome.result === 'Ok') {
+        this.stats.recordsOk += 1;
+        await this.output('main', outcome.data, 1, record.arrivalMs);
+      } else if (outcome.result === 'Dropped') {
+        this.stats.recordsDropped += 1;
+      } else {
+        this.stats.recordsFailed += 1;
+        const line = errorRecordLine(record, { ...outcome, attemptsMade: attempts, lambdaArn: p.lambdaArn, endedMs });
+        await this.output('error', Buffer.from(line), 1, record.arrivalMs);
+      }
+    }
+  }
+
+  private async output(kind: Kind, body: Buffer, records: number, arrivalMs: number): Promise<void> {
+    const buffer = this.outputs[kind];
+    if (buffer.wouldOverflow(body.length)) await this.flushOutput(kind);
+    buffer.add({ body, records }, body.length, arrivalMs, this.now());
+    if (buffer.isFull()) await this.flushOutput(kind);
+  }
+
+  private async flushOutput(kind: Kind): Promise<void> {
+    const buffer = this.outputs[kind];
+    if (buffer.length === 0) return;
+    const { items, oldestArrivalMs } = buffer.take();
+    const d = this.cfg.delivery;
+    const key = objectKey({
+      prefix: kind === 'main' ? d.prefix : d.errorPrefix,
+      deliveryStreamName: d.name,
+      version: this.opts.version ?? 1,
+      oldestArrivalMs,
+      extension: d.fileExtension ?? defaultExtension(d.compression),
+    });
+    const records = items.reduce((n, e) => n + e.records, 0);
+    const raw = Buffer.concat(items.map((e) => e.body));
+    const body = d.compression === 'GZIP' ? await gzip(raw) : raw;
+    // Back-pressure: with every slot busy (a slow or failing S3) the readers wait here instead of piling up memory.
+    while (this.inflight.size >= (this.opts.s3Concurrency ?? 4)) await Promise.race(this.inflight);
+    const put = this.putWithRetry(key, body, records).then((ok) => {
+      if (ok) {
+        this.objects.push({ key, kind, records, bytes: body.length });
+        this.stats.objectsWritten += 1;
+        this.stats.bytesWritten += body.length;
+        this.stats.firstObjectAt ??= this.now();
+      } else {
+        this.undelivered += records;
+      }
+    });
+    const tracked = put.finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+  }
+
+  private async putWithRetry(key: string, body: Buffer, records: number): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.opts.s3.send(new PutObjectCommand({ Bucket: this.cfg.bucket, Key: key, Body: body }));
+        return true;
+      } catch (err) {
+        if (this.now() > this.giveUpAt) {
+          this.opts.onWarning?.(`giving up on s3://${this.cfg.bucket}/${key} (${records} records): ${(err as Error).message}`);
+          return false;
+        }
+        this.stats.s3Retries += 1;
+        this.opts.onWarning?.(`PutObject ${key} failed (${(err as Error).message}); retry ${attempt}`);
+        await delay(this.backoff(attempt));
+      }
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const { baseMs, maxMs } = this.opts.retry ?? { baseMs: 100, maxMs: 5_000 };
+    return Math.random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 20));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((done) => {
+      const wake = (): void => {
+        clearTimeout(t);
+        this.sleepers.delete(wake);
+        done();
+      };
+      const t = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}
+
+/** Calls a Lambda handler written either as `async (event, context)` or with a callback. */
+function invoke(handler: TransformationHandler, event: FirehoseTransformationEvent, functionName: string): Promise<unknown> {
+  const deadline = Date.now() + 300_000;
+  const context = {
+    functionName,
+    awsRequestId: event.invocationId,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    callbackWaitsForEmptyEventLoop: false,
+  };
+  return new Promise((resolveOut, reject) => {
+    try {
+      const out = handler(event, context, (err, value) => (err ? reject(err) : resolveOut(value)));
+      if (out && typeof (out as Promise<unknown>).then === 'function') (out as Promise<unknown>).then(resolveOut, reject);
+      else if (out !== undefined) resolveOut(out);
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}

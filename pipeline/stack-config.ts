@@ -1,0 +1,302 @@
+/**
+ * Reads a synthesized stack (`cdktf.out/stacks/<name>/cdk.tf.json`) into the typed settings the local pipeline needs.
+ *
+ * The synthesized Terraform JSON is the one source of truth for names, shard count, buffering hints, processor
+ * parameters, prefixes, compression and the parser's LOG_FORMAT. It is read as plain JSON: nothing here imports
+ * cdktf, so `npm start` does not pay for loading the framework or the provider.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Firehose's own defaults, used where the synthesized JSON leaves a value out (the provider applies the same). */
+export const FIREHOSE_DEFAULTS = Object.freeze({
+  /** S3 buffering hints: 5 MiB, 300 s (API_BufferingHints). */
+  bufferingSizeMb: 5,
+  bufferingIntervalSeconds: 300,
+  /** Lambda processor: 1 MB, 60 s, 3 retries (data-transformation.html; provider ≥ 5.32). */
+  processorBufferSizeMb: 1,
+  processorBufferIntervalSeconds: 60,
+  processorRetries: 3,
+  compression: 'UNCOMPRESSED' as const,
+});
+
+/** The account id emulators report; used to build ARNs the synthesized JSON only holds as references. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** Compression formats Firehose accepts for an S3 destination. */
+export type CompressionFormat = 'UNCOMPRESSED' | 'GZIP' | 'ZIP' | 'Snappy' | 'HADOOP_SNAPPY';
+
+/** The Kinesis Data Stream as the stack defines it. */
+export interface StreamConfig {
+  readonly name: string;
+  readonly arn: string;
+  /** Provisioned shard count; undefined for on-demand. */
+  readonly shardCount?: number;
+  readonly onDemand: boolean;
+  readonly retentionHours?: number;
+}
+
+/** The Lambda transformation of the delivery stream. */
+export interface ProcessorConfig {
+  readonly lambdaArn: string;
+  readonly bufferSizeMb: number;
+  readonly bufferIntervalSeconds: number;
+  readonly numberOfRetries: number;
+}
+
+/** The Firehose delivery stream and its extended S3 destination. */
+export interface DeliveryConfig {
+  readonly name: string;
+  readonly arn: string;
+  readonly prefix: string;
+  readonly errorPrefix: string;
+  readonly bufferingSizeMb: number;
+  readonly bufferingIntervalSeconds: number;
+  readonly compression: CompressionFormat;
+  /** An explicit `file_extension`; undefined means Firehose's default (`.gz` for GZIP, none when uncompressed). */
+  readonly fileExtension?: string;
+  readonly processor?: ProcessorConfig;
+}
+
+/** The parser Lambda. */
+export interface LambdaConfig {
+  readonly name: string;
+  readonly arn: string;
+  /** The nginx `log_format` the parser compiles at load; undefined means the parser's default formats. */
+  readonly logFormat?: string;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** Everything the local pipeline takes from one synthesized stack. */
+export interface PipelineConfig {
+  /** Where it was read from. */
+  readonly source: string;
+  readonly region: string;
+  readonly stream: StreamConfig;
+  readonly bucket: string;
+  readonly delivery: DeliveryConfig;
+  readonly lambda?: LambdaConfig;
+}
+
+/** Options for {@link readStackConfig}. */
+export interface ReadStackConfigOptions {
+  /** @default - 'localstack' */
+  readonly stack?: string;
+  /** The project directory holding `cdktf.out`. @default - process.cwd() */
+  readonly projectDir?: string;
+}
+
+/** Path of a synthesized stack's Terraform JSON. */
+export function stackJsonPath(opts: ReadStackConfigOptions = {}): string {
+  return resolve(opts.projectDir ?? process.cwd(), 'cdktf.out', 'stacks', opts.stack ?? 'localstack', 'cdk.tf.json');
+}
+
+/** Reads and parses `cdktf.out/stacks/<stack>/cdk.tf.json`; throws a clear error when it is missing or unexpected. */
+export function readStackConfig(opts: ReadStackConfigOptions = {}): PipelineConfig {
+  const path = stackJsonPath(opts);
+  if (!existsSync(path)) {
+    throw new Error(`${path} does not exist: run \`npm run synth\` first (it writes cdktf.out/stacks/<name>/cdk.tf.json)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON (${(err as Error).message}): run \`npm run synth\` again`);
+  }
+  return parseStackConfig(json, path);
+}
+
+type Json = Record<string, unknown>;
+
+/** Turns synthesized Terraform JSON into a {@link PipelineConfig}. `source` names the file in error messages. */
+export function parseStackConfig(json: unknown, source = 'cdk.tf.json'): PipelineConfig {
+  const fail = (what: string): never => {
+    throw new Error(`${source}: ${what}`);
+  };
+  if (!isObject(json)) return fail('expected a Terraform JSON object');
+  const resources = isObject(json.resource) ? json.resource : fail('has no "resource" block; is this a synthesized stack?');
+  const region = providerRegion(json) ?? 'us-east-1';
+
+  const deliveries = resourcesOf(resources, 'aws_kinesis_firehose_delivery_stream');
+  if (deliveries.length !== 1) {
+    fail(`expected exactly one aws_kinesis_firehose_delivery_stream, found ${deliveries.length}`);
+  }
+  const [deliveryId, firehose] = deliveries[0]!;
+  const at = `aws_kinesis_firehose_delivery_stream.${deliveryId}`;
+  if (firehose.destination !== undefined && firehose.destination !== 'extended_s3') {
+    fail(`${at}.destination is ${JSON.stringify(firehose.destination)}; the local Firehose delivers to extended_s3 only`);
+  }
+  const s3 = block(firehose.extended_s3_configuration) ?? fail(`${at} has no extended_s3_configuration block`);
+  const source_ = block(firehose.kinesis_source_configuration) ?? fail(`${at} has no kinesis_source_configuration (Kinesis stream as source)`);
+
+  const streamEntry = referenced(resources, 'aws_kinesis_stream', source_.kinesis_stream_arn) ?? fail(`${at}.kinesis_source_configuration.kinesis_stream_arn does not refer to an aws_kinesis_stream`);
+  const stream = streamConfig(streamEntry, region, fail);
+
+  const bucketEntry = referenced(resources, 'aws_s3_bucket', s3.bucket_arn) ?? fail(`${at}.extended_s3_configuration.bucket_arn does not refer to an aws_s3_bucket`);
+  const bucket = bucketName(bucketEntry, fail);
+
+  const name = str(firehose.name) ?? fail(`${at}.name is missing`);
+  const processor = processorConfig(s3, resources, region, at, fail);
+  const compression = (str(s3.compression_format) ?? FIREHOSE_DEFAULTS.compression) as CompressionFormat;
+  if (!['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'].includes(compression)) {
+    fail(`${at}.extended_s3_configuration.compression_format ${JSON.stringify(compression)} is not a Firehose format`);
+  }
+  const delivery: DeliveryConfig = {
+    name,
+    arn: `arn:aws:firehose:${region}:${LOCAL_ACCOUNT_ID}:deliverystream/${name}`,
+    prefix: str(s3.prefix) ?? '',
+    errorPrefix: str(s3.error_output_prefix) ?? '',
+    bufferingSizeMb: num(s3.buffering_size, `${at}.extended_s3_configuration.buffering_size`, fail) ?? FIREHOSE_DEFAULTS.bufferingSizeMb,
+    bufferingIntervalSeconds:
+      num(s3.buffering_interval, `${at}.extended_s3_configuration.buffering_interval`, fail) ?? FIREHOSE_DEFAULTS.bufferingIntervalSeconds,
+    compression,
+    fileExtension: str(s3.file_extension) || undefined,
+    processor,
+  };
+
+  const lambdaEntry = processor ? referenced(resources, 'aws_lambda_function', processor.lambdaArn) : undefined;
+  const lambda = lambdaEntry ? lambdaConfig(lambdaEntry, region, fail) : undefined;
+  return Object.freeze({ source, region, stream, bucket, delivery, lambda });
+}
+
+function streamConfig([id, r]: [string, Json], region: string, fail: (w: string) => never): StreamConfig {
+  const at = `aws_kinesis_stream.${id}`;
+  const name = str(r.name) ?? fail(`${at}.name is missing`);
+  const mode = str(block(r.stream_mode_details)?.stream_mode) ?? 'PROVISIONED';
+  const onDemand = mode === 'ON_DEMAND';
+  const shardCount = num(r.shard_count, `${at}.shard_count`, fail);
+  if (!onDemand && (shardCount === undefined || shardCount < 1)) {
+    fail(`${at} is PROVISIONED but shard_count is ${JSON.stringify(r.shard_count)}; expected a whole number ≥ 1`);
+  }
+  return {
+    name,
+    arn: `arn:aws:kinesis:${region}:${LOCAL_ACCOUNT_ID}:stream/${name}`,
+    shardCount: onDemand ? undefined : shardCount,
+    onDemand,
+    retentionHours: num(r.retention_period, `${at}.retention_period`, fail),
+  };
+}
+
+function bucketName([id, r]: [string, Json], fail: (w: string) => never): string {
+  const name = str(r.bucket);
+  if (name) return name;
+  // A bucket_prefix makes AWS generate a unique name; locally one fixed name derived from it does the same job.
+  const prefix = str(r.bucket_prefix);
+  if (prefix) return `${prefix}local`.toLowerCase();
+  return fail(`aws_s3_bucket.${id} has neither bucket nor bucket_prefix`);
+}
+
+function processorConfig(s3: Json, resources: Json, region: string, at: string, fail: (w: string) => never): ProcessorConfig | undefined {
+  const pc = block(s3.processing_configuration);
+  if (!pc || pc.enabled === false || pc.enabled === 'false') return undefined;
+  const processors = list(pc.processors).filter((p) => str(p.type) === 'Lambda');
+  if (processors.length === 0) return undefined;
+  if (processors.length > 1) fail(`${at} has ${processors.length} Lambda processors; Firehose allows one`);
+  const params = new Map<string, string>();
+  for (const p of list(processors[0]!.parameters)) {
+    const k = str(p.parameter_name);
+    const v = p.parameter_value;
+    if (k === undefined || (typeof v !== 'string' && typeof v !== 'number')) {
+      fail(`${at} has a processor parameter without parameter_name/parameter_value: ${JSON.stringify(p)}`);
+    }
+    params.set(k!, String(v));
+  }
+  const rawArn = params.get('LambdaArn') ?? fail(`${at}'s Lambda processor has no LambdaArn parameter`);
+  const number = (key: string, dflt: number): number => {
+    const v = params.get(key);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : fail(`${at} processor parameter ${key} is ${JSON.stringify(v)}, expected a number`);
+  };
+  return {
+    lambdaArn: resolveArn(rawArn, resources, region),
+    bufferSizeMb: number('BufferSizeInMBs', FIREHOSE_DEFAULTS.processorBufferSizeMb),
+    bufferIntervalSeconds: number('BufferIntervalInSeconds', FIREHOSE_DEFAULTS.processorBufferIntervalSeconds),
+    numberOfRetries: number('NumberOfRetries', FIREHOSE_DEFAULTS.processorRetries),
+  };
+}
+
+function lambdaConfig([id, r]: [string, Json], region: string, fail: (w: string) => never): LambdaConfig {
+  const name = str(r.function_name) ?? fail(`aws_lambda_function.${id}.function_name is missing`);
+  const vars = block(block(r.environment)?.variables) ?? {};
+  const environment: Record<string, string> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') environment[k] = String(v);
+  }
+  return {
+    name,
+    arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${name}`,
+    logFormat: environment.LOG_FORMAT || undefined,
+    environment: Object.freeze(environment),
+  };
+}
+
+/** A `${aws_lambda_function.x.arn}` reference (optionally `:$LATEST`) becomes the ARN the function has locally. */
+function resolveArn(value: string, resources: Json, region: string): string {
+  const ref = /^\$\{aws_lambda_function\.([^.}]+)\.(arn|qualified_arn)\}(.*)$/.exec(value);
+  if (!ref) return value;
+  const fn = isObject(resources.aws_lambda_function) ? resources.aws_lambda_function[ref[1]!] : undefined;
+  const name = isObject(fn) ? str(fn.function_name) : undefined;
+  return name ? `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${name}${ref[3] ?? ''}` : value;
+}
+
+/** The resource an attribute points at (`${type.id.attr}`), or the only resource of that type. */
+function referenced(resources: Json, type: string, value: unknown): [string, Json] | undefined {
+  const all = resourcesOf(resources, type);
+  if (typeof value === 'string') {
+    const m = new RegExp(`\\$\\{${type}\\.([^.}]+)\\.`).exec(value);
+    if (m) return all.find(([id]) => id === m[1]);
+    const name = /:(?:stream\/|function:|::)([^:/]+)/.exec(value)?.[1];
+    const byName = all.find(([, r]) => [r.name, r.function_name, r.bucket].includes(name));
+    if (byName) return byName;
+  }
+  return all.length === 1 ? all[0] : undefined;
+}
+
+function resourcesOf(resources: Json, type: string): [string, Json][] {
+  const group = resources[type];
+  if (!isObject(group)) return [];
+  return Object.entries(group).filter((e): e is [string, Json] => isObject(e[1]));
+}
+
+function providerRegion(json: Json): string | undefined {
+  const aws = isObject(json.provider) ? json.provider.aws : undefined;
+  const first = Array.isArray(aws) ? aws[0] : aws;
+  return isObject(first) ? str(first.region) : undefined;
+}
+
+/** Terraform JSON allows a single nested block as an object or as a one-element array. */
+function block(v: unknown): Json | undefined {
+  if (Array.isArray(v)) return isObject(v[0]) ? v[0] : undefined;
+  return isObject(v) ? v : undefined;
+}
+
+function list(v: unknown): Json[] {
+  if (Array.isArray(v)) return v.filter(isObject);
+  return isObject(v) ? [v] : [];
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function num(v: unknown, at: string, fail: (w: string) => never): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : fail(`${at} is ${JSON.stringify(v)}, expected a number (an unresolved reference cannot be used locally)`);
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The project root: where package.json lives, found from a bundled entry point in dist/app/<dir>/. */
+export function projectRoot(from: string = process.cwd()): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'cdktf.json'))) return dir;
+    const parent = resolve(dir, '..');
+    if (parent === dir) return resolve(from);
+    dir = parent;
+  }
+}
