@@ -1,0 +1,39 @@
+import { App } from 'cdktf';
+import { resolve } from 'node:path';
+import { configFromEnv } from './stacks/config';
+import { PipelineStack, type PipelineStackProps } from './stacks/pipeline-stack';
+
+/**
+ * Synthesizes the pipeline twice: stack `aws` for a real account and stack `localstack` for an emulator.
+ *
+ * The only place that reads the environment (see ENV_VARS in stacks/config.ts). Run from the project root, as npm
+ * scripts and the cdktf CLI do: the Lambda bundle is dist/nginx-parser.
+ */
+function main(): void {
+  const config = configFromEnv(process.env);
+  const app = new App();
+  const common: Omit<PipelineStackProps, 'target'> = {
+    bundleDir: resolve('dist', 'nginx-parser'),
+    region: config.region,
+    namePrefix: config.namePrefix,
+    bucketName: config.bucketName,
+    logFormat: config.logFormat,
+    capacityMode: config.capacityMode,
+    shardCount: config.shardCount,
+    processorBufferSizeMBs: config.processorBufferSizeMBs,
+    bufferingIntervalSeconds: config.bufferingIntervalSeconds,
+  };
+  new PipelineStack(app, 'aws', { ...common, target: { kind: 'aws' } });
+  new PipelineStack(app, 'localstack', {
+    ...common,
+    target: { kind: 'localstack', endpoint: config.localstackEndpoint },
+  });
+  app.synth();
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`synth failed: ${(error as Error).message}`);
+  process.exit(1);
+}

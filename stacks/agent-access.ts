@@ -1,0 +1,78 @@
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { Construct } from 'constructs';
+import { AGENT_DEFAULTS, AGENT_METRICS_WILDCARD_REASON, NAMES } from './defaults';
+import { assumeRolePolicy } from './iam';
+import type { LogStream } from './log-stream';
+import { allowWildcardResource } from './policy/wildcard-reason';
+
+export interface AgentAccessProps {
+  /** The stream the agent writes to; the only stream the policy names. */
+  readonly stream: LogStream;
+  /**
+   * Name of the policy, the role and the instance profile.
+   * @default - "nginx-access-logs-agent"
+   */
+  readonly name?: string;
+  /**
+   * The only CloudWatch namespace the agent may publish metrics to.
+   * @default - "AWSKinesisAgent", the namespace the agent uses
+   */
+  readonly metricsNamespace?: string;
+}
+
+/**
+ * What the Kinesis Agent on the web host may do: the seed's policy made least-privilege.
+ *
+ * `kinesis:PutRecords` (the agent's only write call) plus the describe calls a producer makes to check the stream at
+ * start, all on the one stream ARN; `cloudwatch:PutMetricData` only into the agent's namespace. A managed policy, so
+ * it can also be attached to a user or a role outside EC2; an EC2 role and instance profile carry it for the web host.
+ */
+export class AgentAccess extends Construct {
+  public readonly policy: IamPolicy;
+  public readonly role: IamRole;
+  public readonly instanceProfile: IamInstanceProfile;
+
+  constructor(scope: Construct, id: string, props: AgentAccessProps) {
+    super(scope, id);
+    const name = props.name ?? `${NAMES.prefix}-agent`;
+    const namespace = props.metricsNamespace ?? AGENT_DEFAULTS.metricsNamespace;
+
+    const document = new DataAwsIamPolicyDocument(this, 'document', {
+      statement: [
+        {
+          sid: 'PutRecordsToLogStream',
+          actions: ['kinesis:PutRecords'],
+          resources: [props.stream.streamArn],
+        },
+        {
+          sid: 'DescribeLogStream',
+          actions: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary'],
+          resources: [props.stream.streamArn],
+        },
+        {
+          sid: 'PutAgentMetrics',
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          condition: [{ test: 'StringEquals', variable: 'cloudwatch:namespace', values: [namespace] }],
+        },
+      ],
+    });
+    allowWildcardResource(document, 'PutAgentMetrics', AGENT_METRICS_WILDCARD_REASON);
+    this.policy = new IamPolicy(this, 'policy', {
+      name,
+      description: `Kinesis Agent: put nginx access-log records and ${namespace} metrics`,
+      policy: document.json,
+    });
+
+    this.role = new IamRole(this, 'role', {
+      name,
+      assumeRolePolicy: assumeRolePolicy(this, 'assume-role', 'ec2.amazonaws.com'),
+    });
+    new IamRolePolicyAttachment(this, 'role-policy', { role: this.role.name, policyArn: this.policy.arn });
+    this.instanceProfile = new IamInstanceProfile(this, 'instance-profile', { name, role: this.role.name });
+  }
+}

@@ -1,0 +1,92 @@
+import { TerraformOutput } from 'cdktf';
+import { Construct } from 'constructs';
+import { AGENT_DEFAULTS } from './defaults';
+import { LOCALSTACK_CREDENTIALS, type DeploymentTarget } from './target';
+
+/** The Kinesis Agent's /etc/aws-kinesis/agent.json, as far as this pipeline sets it. */
+export interface KinesisAgentConfig {
+  readonly 'kinesis.endpoint': string;
+  readonly 'kinesis.region': string;
+  readonly 'cloudwatch.emitMetrics': boolean;
+  readonly 'cloudwatch.endpoint'?: string;
+  readonly awsAccessKeyId?: string;
+  readonly awsSecretAccessKey?: string;
+  readonly flows: ReadonlyArray<{
+    readonly filePattern: string;
+    readonly kinesisStream: string;
+    readonly maxBufferAgeMillis: number;
+    readonly partitionKeyOption: 'RANDOM';
+  }>;
+}
+
+export interface AgentConfigProps {
+  readonly target: DeploymentTarget;
+  readonly region: string;
+  /** The stream name as a plain string: the output is literal JSON, readable without running terraform. */
+  readonly streamName: string;
+  /**
+   * Files the agent tails; the trailing * follows logrotate's renamed files.
+   * @default - "/var/log/nginx/access.log*"
+   */
+  readonly filePattern?: string;
+  /**
+   * How long the agent buffers lines before a PutRecords call.
+   * @default - 60,000 ms (the agent's own default) on AWS, 1,000 ms on LocalStack for quick local feedback
+   */
+  readonly maxBufferAgeMillis?: number;
+}
+
+/**
+ * The agent.json for a target: regional endpoints and CloudWatch metrics on AWS; the emulator endpoint, dummy
+ * credentials and no metrics on LocalStack (the agent's SDK would otherwise send metrics to real CloudWatch).
+ */
+export function renderAgentConfig(props: AgentConfigProps): KinesisAgentConfig {
+  const local = props.target.kind === 'localstack';
+  const maxBufferAgeMillis =
+    props.maxBufferAgeMillis ?? (local ? AGENT_DEFAULTS.maxBufferAgeMillisLocal : AGENT_DEFAULTS.maxBufferAgeMillisAws);
+  if (!Number.isInteger(maxBufferAgeMillis) || maxBufferAgeMillis < 1_000 || maxBufferAgeMillis > 900_000) {
+    throw new Error(`agent maxBufferAgeMillis must be 1000–900000 ms (Kinesis Agent limit), got ${maxBufferAgeMillis}`);
+  }
+  const flows = [
+    {
+      filePattern: props.filePattern ?? AGENT_DEFAULTS.filePattern,
+      kinesisStream: props.streamName,
+      maxBufferAgeMillis,
+      partitionKeyOption: 'RANDOM' as const,
+    },
+  ];
+  if (props.target.kind === 'localstack') {
+    return {
+      'kinesis.endpoint': props.target.endpoint,
+      'kinesis.region': props.region,
+      'cloudwatch.emitMetrics': false,
+      awsAccessKeyId: LOCALSTACK_CREDENTIALS.accessKey,
+      awsSecretAccessKey: LOCALSTACK_CREDENTIALS.secretKey,
+      flows,
+    };
+  }
+  return {
+    'kinesis.endpoint': `kinesis.${props.region}.amazonaws.com`,
+    'kinesis.region': props.region,
+    'cloudwatch.emitMetrics': true,
+    // The agent's CloudWatch endpoint defaults to us-east-1; metrics belong next to the stream.
+    'cloudwatch.endpoint': `monitoring.${props.region}.amazonaws.com`,
+    flows,
+  };
+}
+
+/** Publishes the target's agent.json as the Terraform output `agent_json` (`npm run agent-config -- <target>`). */
+export class AgentConfig extends Construct {
+  public readonly config: KinesisAgentConfig;
+  public readonly output: TerraformOutput;
+
+  constructor(scope: Construct, id: string, props: AgentConfigProps) {
+    super(scope, id);
+    this.config = renderAgentConfig(props);
+    this.output = new TerraformOutput(this, 'agent_json', {
+      value: JSON.stringify(this.config, null, 2),
+      description: 'The Kinesis Agent configuration (/etc/aws-kinesis/agent.json) for this target',
+    });
+    this.output.overrideLogicalId('agent_json');
+  }
+}

@@ -1,0 +1,88 @@
+import { NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
+import { DELIVERY_DEFAULTS, NAMES, STREAM_DEFAULTS } from './defaults';
+import type { StreamCapacityMode } from './log-stream';
+
+/** Everything main.ts takes from the environment, typed, with the defaults applied. */
+export interface AppConfig {
+  readonly region: string;
+  readonly localstackEndpoint: string;
+  readonly namePrefix: string;
+  /** Unset: each stack picks its default (the seed's name on LocalStack, suffixed with account and region on AWS). */
+  readonly bucketName?: string;
+  readonly logFormat: string;
+  readonly capacityMode: StreamCapacityMode;
+  /** Unset for on-demand capacity. */
+  readonly shardCount?: number;
+  readonly processorBufferSizeMBs: number;
+  readonly bufferingIntervalSeconds: number;
+}
+
+/** The environment variables main.ts reads, with their meaning; the README table is generated from the same words. */
+export const ENV_VARS = Object.freeze({
+  AWS_REGION: `region of both stacks (default ${NAMES.region})`,
+  LOCALSTACK_ENDPOINT: `LocalStack (or moto) URL for the localstack stack (default ${NAMES.localstackEndpoint})`,
+  NAME_PREFIX: `prefix of every resource name (default ${NAMES.prefix})`,
+  BUCKET_NAME: `log bucket name (default ${NAMES.prefix}-s3 on LocalStack, ${NAMES.prefix}-s3-<account>-<region> on AWS)`,
+  LOG_FORMAT: "nginx log_format of the access log (default nginx's stock `main`)",
+  STREAM_SHARDS: `shard count, or "on-demand" (default ${STREAM_DEFAULTS.shardCount})`,
+  PROCESSOR_BUFFER_MB: `Firehose batch size for the parser Lambda, 0.2–3 (default ${DELIVERY_DEFAULTS.processorBufferSizeMBs})`,
+  BUFFER_INTERVAL_SECONDS: `Firehose flush interval to S3, 0–900 (default ${DELIVERY_DEFAULTS.bufferingIntervalSeconds})`,
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Builds the frozen app config from an environment map (main.ts passes process.env; tests pass literals).
+ *
+ * Only the syntax is checked here (numbers are numbers, the endpoint is a URL); ranges are the constructs' job,
+ * so a stack built in a test gets the same checks.
+ */
+export function configFromEnv(env: Env): AppConfig {
+  const value = (name: keyof typeof ENV_VARS): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+  const shards = value('STREAM_SHARDS') ?? String(STREAM_DEFAULTS.shardCount);
+  const onDemand = shards.toLowerCase() === 'on-demand';
+  const config: AppConfig = {
+    region: value('AWS_REGION') ?? NAMES.region,
+    localstackEndpoint: endpoint(value('LOCALSTACK_ENDPOINT') ?? NAMES.localstackEndpoint),
+    namePrefix: value('NAME_PREFIX') ?? NAMES.prefix,
+    bucketName: value('BUCKET_NAME'),
+    logFormat: env.LOG_FORMAT?.trim() ? env.LOG_FORMAT : NGINX_MAIN_FORMAT,
+    capacityMode: onDemand ? 'on-demand' : 'provisioned',
+    shardCount: onDemand ? undefined : number('STREAM_SHARDS', shards, 'a whole number of shards or "on-demand"'),
+    processorBufferSizeMBs: number(
+      'PROCESSOR_BUFFER_MB',
+      value('PROCESSOR_BUFFER_MB') ?? String(DELIVERY_DEFAULTS.processorBufferSizeMBs),
+      'megabytes, e.g. 1 or 0.5',
+    ),
+    bufferingIntervalSeconds: number(
+      'BUFFER_INTERVAL_SECONDS',
+      value('BUFFER_INTERVAL_SECONDS') ?? String(DELIVERY_DEFAULTS.bufferingIntervalSeconds),
+      'seconds',
+    ),
+  };
+  return Object.freeze(config);
+}
+
+function number(name: string, raw: string, expected: string): number {
+  const parsed = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(parsed)) {
+    throw new Error(`${name} must be ${expected}, got "${raw}"`);
+  }
+  return parsed;
+}
+
+function endpoint(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`LOCALSTACK_ENDPOINT must be a URL like ${NAMES.localstackEndpoint}, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`LOCALSTACK_ENDPOINT must be an http(s) URL like ${NAMES.localstackEndpoint}, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}

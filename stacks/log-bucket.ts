@@ -1,0 +1,37 @@
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { Construct } from 'constructs';
+import { NAMES } from './defaults';
+import { checkBucketName } from './validate';
+
+export interface LogBucketProps {
+  /**
+   * The bucket's globally unique name.
+   * @default - "nginx-access-logs-s3", the seed's bucket (the stack suffixes it with account and region on AWS)
+   */
+  readonly bucketName?: string;
+  /**
+   * Whether `terraform destroy` deletes the bucket with its objects.
+   * @default - false: destroying the stack keeps the logs (and fails while the bucket holds any)
+   */
+  readonly forceDestroy?: boolean;
+}
+
+/** The S3 bucket Firehose writes the parsed logs (under a static prefix) and failed records (under errors/) to. */
+export class LogBucket extends Construct {
+  public readonly bucket: S3Bucket;
+  public readonly bucketArn: string;
+  public readonly bucketName: string;
+
+  constructor(scope: Construct, id: string, props: LogBucketProps = {}) {
+    super(scope, id);
+    const bucketName = props.bucketName ?? `${NAMES.prefix}${NAMES.bucketSuffix}`;
+    checkBucketName(bucketName);
+
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucket: bucketName,
+      forceDestroy: props.forceDestroy ?? false,
+    });
+    this.bucketArn = this.bucket.arn;
+    this.bucketName = this.bucket.bucket;
+  }
+}

@@ -1,0 +1,130 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { AssetType, Fn, TerraformAsset, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileLogFormat, NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
+import { FIREHOSE_LIMITS, FUNCTION_DEFAULTS, LOG_DEFAULTS, NAMES } from './defaults';
+import { assumeRolePolicy } from './iam';
+import { checkRange } from './validate';
+
+export interface ParserFunctionProps {
+  /** Directory holding the esbuild bundle `index.js` (`npm run bundle` writes dist/nginx-parser); zipped as is. */
+  readonly bundleDir: string;
+  /**
+   * The function's name; its log group is /aws/lambda/<name>.
+   * @default - "nginx-access-logs-parser"
+   */
+  readonly functionName?: string;
+  /**
+   * The nginx `log_format` the access log is written in; passed to the function as LOG_FORMAT and compiled at synth,
+   * so a format the parser cannot split unambiguously fails here rather than in production.
+   * @default - nginx's stock `main` format (combined plus "$http_x_forwarded_for"), the seed's lines
+   */
+  readonly logFormat?: string;
+  /**
+   * Memory (and proportional CPU) in MB.
+   * @default - 256 MB: a 1 MB Firehose batch and its JSON output fit many times over
+   */
+  readonly memorySizeMB?: number;
+  /**
+   * Invocation timeout; Firehose gives up on a transformation after 5 minutes.
+   * @default - 120 seconds
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Days the function's log group keeps logs.
+   * @default - 14 days
+   */
+  readonly logRetentionDays?: number;
+}
+
+/** The Firehose transformation Lambda that turns nginx lines into JSON, with its log group and a minimal role. */
+export class ParserFunction extends Construct {
+  public readonly function: LambdaFunction;
+  public readonly functionArn: string;
+  public readonly functionName: string;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly role: IamRole;
+
+  constructor(scope: Construct, id: string, props: ParserFunctionProps) {
+    super(scope, id);
+    const functionName = props.functionName ?? `${NAMES.prefix}-parser`;
+    const logFormat = props.logFormat ?? NGINX_MAIN_FORMAT;
+    const timeoutSeconds = props.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
+    const memorySizeMB = props.memorySizeMB ?? FUNCTION_DEFAULTS.memorySizeMB;
+    checkRange('parser timeoutSeconds', timeoutSeconds, {
+      min: FUNCTION_DEFAULTS.timeoutMinSeconds,
+      max: FIREHOSE_LIMITS.lambdaTimeoutMaxSeconds - 1,
+      unit: 'seconds',
+      why: 'room for a cold start on a full batch, and under the 5 minutes Firehose waits for a transformation',
+      integer: true,
+    });
+    checkRange('parser memorySizeMB', memorySizeMB, {
+      min: 128,
+      max: 10240,
+      unit: 'MB',
+      why: 'Lambda memory limits',
+      integer: true,
+    });
+    if (!Token.isUnresolved(logFormat)) {
+      try {
+        compileLogFormat(logFormat);
+      } catch (error) {
+        throw new Error(`parser logFormat is not usable: ${(error as Error).message} (set LOG_FORMAT)`);
+      }
+    }
+    if (!existsSync(join(props.bundleDir, 'index.js'))) {
+      throw new Error(
+        `parser bundle not found: ${join(props.bundleDir, 'index.js')} is missing. Run \`npm run bundle\` first.`,
+      );
+    }
+
+    this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: props.logRetentionDays ?? LOG_DEFAULTS.retentionDays,
+    });
+
+    this.role = new IamRole(this, 'role', {
+      name: functionName,
+      assumeRolePolicy: assumeRolePolicy(this, 'assume-role', 'lambda.amazonaws.com'),
+    });
+    const writeOwnLogs = new DataAwsIamPolicyDocument(this, 'write-own-logs', {
+      statement: [
+        {
+          sid: 'WriteOwnLogGroup',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [`${this.logGroup.arn}:*`],
+        },
+      ],
+    });
+    const rolePolicy = new IamRolePolicy(this, 'role-policy', {
+      name: 'write-own-logs',
+      role: this.role.id,
+      policy: writeOwnLogs.json,
+    });
+
+    const bundle = new TerraformAsset(this, 'bundle', { path: props.bundleDir, type: AssetType.ARCHIVE });
+    this.function = new LambdaFunction(this, 'function', {
+      functionName,
+      description: 'Parses nginx access-log lines from Firehose into JSON',
+      role: this.role.arn,
+      runtime: FUNCTION_DEFAULTS.runtime,
+      handler: FUNCTION_DEFAULTS.handler,
+      architectures: [FUNCTION_DEFAULTS.architecture],
+      memorySize: memorySizeMB,
+      timeout: timeoutSeconds,
+      filename: bundle.path,
+      sourceCodeHash: Fn.filebase64sha256(bundle.path),
+      environment: { variables: { LOG_FORMAT: logFormat } },
+      // The log group (with its retention) and the role's permission must exist before the first invocation.
+      dependsOn: [this.logGroup, rolePolicy],
+    });
+    this.functionArn = this.function.arn;
+    this.functionName = this.function.functionName;
+  }
+}

@@ -1,0 +1,135 @@
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { AgentAccess } from './agent-access';
+import { AgentConfig } from './agent-config';
+import { NAMES } from './defaults';
+import { DeliveryStream } from './delivery-stream';
+import { LogBucket } from './log-bucket';
+import { LogStream, type StreamCapacityMode } from './log-stream';
+import { ParserFunction } from './parser-function';
+import { providerSettings, type DeploymentTarget } from './target';
+
+export interface PipelineStackProps {
+  /** AWS, or LocalStack at an endpoint. */
+  readonly target: DeploymentTarget;
+  /** Directory of the parser Lambda bundle (`npm run bundle` writes dist/nginx-parser). */
+  readonly bundleDir: string;
+  /**
+   * @default - "ap-northeast-2", the seed's region
+   */
+  readonly region?: string;
+  /**
+   * Prefix of every physical name: stream <prefix>, bucket <prefix>-s3, function <prefix>-parser,
+   * delivery stream <prefix>-to-s3, agent role <prefix>-agent. Lowercase letters, digits and hyphens.
+   * @default - "nginx-access-logs"
+   */
+  readonly namePrefix?: string;
+  /**
+   * @default - "<prefix>-s3" on LocalStack (the seed's name); "<prefix>-s3-<account id>-<region>" on AWS, because
+   * bucket names are global and the seed's name is surely taken
+   */
+  readonly bucketName?: string;
+  /**
+   * nginx `log_format` of the access log.
+   * @default - nginx's stock `main` format
+   */
+  readonly logFormat?: string;
+  /** @default - "provisioned" */
+  readonly capacityMode?: StreamCapacityMode;
+  /** @default - 1 shard when provisioned */
+  readonly shardCount?: number;
+  /** @default - 24 hours */
+  readonly retentionHours?: number;
+  /** @default - 1 MB */
+  readonly processorBufferSizeMBs?: number;
+  /** @default - 60 seconds */
+  readonly bufferingIntervalSeconds?: number;
+  /** @default - 5 MB */
+  readonly bufferingSizeMBs?: number;
+  /** @default - "nginx/" */
+  readonly prefix?: string;
+}
+
+/**
+ * The whole pipeline for one target: stream → Firehose (parser Lambda) → bucket, plus the agent's access and config.
+ */
+export class PipelineStack extends TerraformStack {
+  public readonly logStream: LogStream;
+  public readonly logBucket: LogBucket;
+  public readonly parser: ParserFunction;
+  public readonly delivery: DeliveryStream;
+  public readonly agentAccess: AgentAccess;
+  public readonly agentConfig: AgentConfig;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id);
+    const region = props.region ?? NAMES.region;
+    const prefix = props.namePrefix ?? NAMES.prefix;
+    checkNamePrefix(prefix);
+
+    new AwsProvider(this, 'aws', providerSettings(props.target, region));
+    // State next to the output folder (the project root by default), not inside it: a fresh synth never loses it,
+    // and the path in the JSON is the same on every machine.
+    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
+
+    this.logStream = new LogStream(this, 'log-stream', {
+      streamName: prefix,
+      capacityMode: props.capacityMode,
+      shardCount: props.shardCount,
+      retentionHours: props.retentionHours,
+    });
+    this.logBucket = new LogBucket(this, 'log-bucket', {
+      bucketName: props.bucketName ?? this.defaultBucketName(props.target, prefix, region),
+      // A local emulator's bucket is scratch data; on AWS the logs outlive the stack.
+      forceDestroy: props.target.kind === 'localstack',
+    });
+    this.parser = new ParserFunction(this, 'parser-function', {
+      bundleDir: props.bundleDir,
+      functionName: `${prefix}-parser`,
+      logFormat: props.logFormat,
+    });
+    this.delivery = new DeliveryStream(this, 'delivery-stream', {
+      source: this.logStream,
+      destination: this.logBucket,
+      processor: this.parser,
+      deliveryStreamName: `${prefix}-to-s3`,
+      prefix: props.prefix,
+      processorBufferSizeMBs: props.processorBufferSizeMBs,
+      bufferingIntervalSeconds: props.bufferingIntervalSeconds,
+      bufferingSizeMBs: props.bufferingSizeMBs,
+    });
+    this.agentAccess = new AgentAccess(this, 'agent-access', { stream: this.logStream, name: `${prefix}-agent` });
+    this.agentConfig = new AgentConfig(this, 'agent-config', { target: props.target, region, streamName: prefix });
+
+    const outputs: Record<string, string> = {
+      stream_name: this.logStream.streamName,
+      bucket_name: this.logBucket.bucketName,
+      delivery_stream_name: this.delivery.deliveryStreamName,
+      parser_function_name: this.parser.functionName,
+      agent_policy_arn: this.agentAccess.policy.arn,
+      agent_instance_profile_name: this.agentAccess.instanceProfile.name,
+    };
+    for (const [name, value] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, { value }).overrideLogicalId(name);
+    }
+  }
+
+  private defaultBucketName(target: DeploymentTarget, prefix: string, region: string): string {
+    const seedName = `${prefix}${NAMES.bucketSuffix}`;
+    if (target.kind === 'localstack') return seedName;
+    const account = new DataAwsCallerIdentity(this, 'account');
+    return `${seedName}-${account.accountId}-${region}`;
+  }
+}
+
+/** Every physical name derives from the prefix, so it must suit the strictest of them (bucket and IAM names). */
+function checkNamePrefix(prefix: string): void {
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(prefix)) {
+    throw new Error(
+      `name prefix must be 1–32 lowercase letters, digits or inner hyphens (it starts bucket, stream, function and ` +
+        `role names), got "${prefix}"`,
+    );
+  }
+}

@@ -1,0 +1,60 @@
+import { Token } from 'cdktf';
+
+/**
+ * Throws unless `value` lies in [min, max]; unresolved tokens are skipped (their value is known only at apply).
+ *
+ * The message names the setting, the allowed range with its reason, what was received and how to fix it.
+ */
+export function checkRange(
+  what: string,
+  value: number,
+  range: { min: number; max: number; unit: string; why: string; integer?: boolean },
+): void {
+  if (Token.isUnresolved(value)) return;
+  const integerOk = !range.integer || Number.isInteger(value);
+  if (Number.isFinite(value) && integerOk && value >= range.min && value <= range.max) return;
+  const kind = range.integer ? 'a whole number ' : '';
+  throw new Error(
+    `${what} must be ${kind}${range.min}–${range.max} ${range.unit} (${range.why}), got ${value}`,
+  );
+}
+
+/**
+ * Returns the problems with an S3 bucket name (empty when valid).
+ *
+ * Rules from S3's bucket naming page: 3–63 characters; lowercase letters, digits, dots and hyphens; starts and ends
+ * with a letter or digit; no two adjacent dots; not an IP address; no reserved prefix or suffix.
+ */
+export function bucketNameProblems(name: string): string[] {
+  const problems: string[] = [];
+  if (name.length < 3 || name.length > 63) problems.push(`is ${name.length} characters long (3–63 allowed)`);
+  if (!/^[a-z0-9.-]*$/.test(name)) problems.push('may contain only lowercase letters, digits, dots and hyphens');
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) problems.push('must start and end with a letter or digit');
+  if (name.includes('..')) problems.push('must not contain two adjacent dots');
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) problems.push('must not look like an IP address');
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name)) problems.push('must not start with xn--, sthree- or amzn-s3-demo-');
+  if (/(-s3alias|--ol-s3|--x-s3|--table-s3)$/.test(name)) problems.push('must not end with a reserved suffix');
+  return problems;
+}
+
+/** Throws with every problem of an S3 bucket name; names containing tokens are checked at apply by AWS instead. */
+export function checkBucketName(name: string): void {
+  if (Token.isUnresolved(name)) return;
+  const problems = bucketNameProblems(name);
+  if (problems.length > 0) {
+    throw new Error(`invalid S3 bucket name "${name}": it ${problems.join('; it ')}. Set BUCKET_NAME to a valid name.`);
+  }
+}
+
+/** Throws unless a Firehose S3 prefix is static (no !{} expressions), non-empty, ends in "/" and fits 512 characters. */
+export function checkStaticPrefix(what: string, prefix: string): void {
+  if (Token.isUnresolved(prefix)) return;
+  const problems: string[] = [];
+  if (!prefix.endsWith('/')) problems.push('end with "/" (Firehose appends YYYY/MM/dd/HH/ without a separator)');
+  if (prefix.includes('!{')) problems.push('be static, without !{...} expressions (LocalStack does not evaluate them)');
+  if (prefix.startsWith('/')) problems.push('not start with "/"');
+  if (prefix.length > 412) problems.push('be at most 412 characters (Firehose allows 512 after the date is appended)');
+  if (problems.length > 0) {
+    throw new Error(`${what} must ${problems.join(' and ')}, got "${prefix}"`);
+  }
+}
