@@ -1,0 +1,408 @@
+/**
+ * Ships log lines to a Kinesis data stream the way the Amazon Kinesis Agent does.
+ *
+ * - One record per line, the trailing "\n" included; RANDOM partition keys (the agent's default
+ *   `partitionKeyOption`), so records spread over every shard.
+ * - PutRecords batches within the Kinesis limits: at most 500 records and 5 MiB per call, partition keys included,
+ *   and at most 1 MiB per record (key + data). A longer line is truncated like the agent truncates it (first bytes
+ *   kept, ending in "\n"); it is counted and reported as an event, never dropped silently.
+ * - A batch is sent when it is full, when its oldest line is `maxBufferAgeMillis` old, at EOF and on stop.
+ * - Throttling, 5xx and network errors are retried with exponential backoff and full jitter (100 ms doubling to
+ *   10 s, like the agent); when PutRecords partially fails only the failed entries are sent again.
+ * - After a batch is acknowledged the checkpoint (file identity + byte offset) is written atomically, in file
+ *   order even with several batches in flight: a restart resumes after the last acknowledged line.
+ */
+import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { tailLines, type Line, type TailEvent, type TrackedFile } from './tail';
+
+/** Kinesis PutRecords limits (service-sizes-and-limits): records per call. */
+export const MAX_RECORDS_PER_CALL = 500;
+/** Bytes per PutRecords call, partition keys included. */
+export const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
+/** Bytes per record, partition key included (the stream default; the agent hard-codes it). */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+/** Length of the random partition keys: 16 hex characters, 64 random bits. */
+export const PARTITION_KEY_LENGTH = 16;
+
+/** Options for {@link Shipper}. */
+export interface ShipperOptions {
+  readonly client: KinesisClient;
+  readonly streamName: string;
+  /** The log file to ship. */
+  readonly file: string;
+  /** Tail the live file through rotation until stopped. @default false: ship the whole file, then end */
+  readonly follow?: boolean;
+  /** Checkpoint file; without one every run starts at byte 0. @default - none */
+  readonly checkpointFile?: string;
+  /** Send a batch once its oldest line is this old. @default 60000 (the agent's `maxBufferAgeMillis`) */
+  readonly maxBufferAgeMillis?: number;
+  /** @default 500 (the agent's `maxBufferSizeRecords`; the PutRecords maximum) */
+  readonly maxBufferSizeRecords?: number;
+  /** Batch size, partition keys included. @default 5 MiB (the agent's `maxBufferSizeBytes`; the PutRecords maximum) */
+  readonly maxBufferSizeBytes?: number;
+  /** PutRecords calls in flight at once; the checkpoint still advances in file order. @default 2 */
+  readonly maxInFlightBatches?: number;
+  /** First retry delay; it doubles per attempt, with full jitter. @default 100 */
+  readonly retryBaseMillis?: number;
+  /** @default 10000 */
+  readonly retryMaxMillis?: number;
+  /** Attempts per batch before the shipper gives up (and fails, checkpoint intact). @default Infinity */
+  readonly maxAttempts?: number;
+  /** @default 100 */
+  readonly pollMillis?: number;
+  /** See {@link TailOptions.rotationQuietMillis}. @default 1000 */
+  readonly rotationQuietMillis?: number;
+  /** Stops the shipper like {@link Shipper.stop}: it flushes, then `run()` resolves. */
+  readonly signal?: AbortSignal;
+}
+
+/** Counters for progress displays; a snapshot comes with every `progress` event. */
+export interface ShipperStats {
+  /** Lines read from the files (a truncated line counts once). */
+  linesRead: number;
+  /** Bytes read, as records (after truncation, "\n" included). */
+  bytesRead: number;
+  /** Records acknowledged by Kinesis. */
+  recordsShipped: number;
+  /** Data bytes acknowledged by Kinesis (partition keys not counted). */
+  bytesShipped: number;
+  batchesShipped: number;
+  putRecordsCalls: number;
+  /** Calls that were repeated: after an error, or to re-send the failed entries of a partial failure. */
+  retries: number;
+  /** Entries that Kinesis rejected in a partially failed call (each was sent again). */
+  failedEntries: number;
+  /** Whole calls that failed (throttling, 5xx, network) and were retried. */
+  failedCalls: number;
+  /** Lines longer than a record allows, shipped truncated. */
+  linesTruncated: number;
+  /** Bytes cut from those lines. */
+  bytesTruncated: number;
+  rotations: number;
+}
+
+/** What a finished run reports. */
+export interface ShipSummary extends ShipperStats {
+  readonly elapsedMillis: number;
+  /** The checkpoint after the run (file, byte offset), if there was anything acknowledged. */
+  readonly checkpoint?: { readonly path: string; readonly offset: number };
+}
+
+/** Details of a retry, for logs. */
+export interface RetryEvent {
+  readonly attempt: number;
+  readonly delayMillis: number;
+  /** Error name or code, e.g. `ProvisionedThroughputExceededException`, `ECONNREFUSED`. */
+  readonly reason: string;
+  /** Entries sent again. */
+  readonly entries: number;
+}
+
+/** A line cut to fit a record. */
+export interface TruncationEvent {
+  readonly path: string;
+  /** Byte offset just after the line in the file. */
+  readonly endOffset: number;
+  readonly keptBytes: number;
+  readonly droppedBytes: number;
+}
+
+/** Typed events of {@link Shipper}. */
+export interface ShipperEvents {
+  progress: [ShipperStats];
+  retry: [RetryEvent];
+  truncated: [TruncationEvent];
+  tail: [TailEvent];
+}
+
+interface Batch {
+  readonly lines: Line[];
+  readonly bytes: number;
+}
+
+interface Job {
+  readonly last: Line;
+  done: boolean;
+  readonly settled: Promise<void>;
+}
+
+/**
+ * The shipper: `await new Shipper(opts).run()` ships a file (or tails it until `stop()`), and resolves with a
+ * summary once everything read has been acknowledged and checkpointed.
+ */
+export class Shipper extends EventEmitter<ShipperEvents> {
+  readonly stats: ShipperStats = {
+    linesRead: 0,
+    bytesRead: 0,
+    recordsShipped: 0,
+    bytesShipped: 0,
+    batchesShipped: 0,
+    putRecordsCalls: 0,
+    retries: 0,
+    failedEntries: 0,
+    failedCalls: 0,
+    linesTruncated: 0,
+    bytesTruncated: 0,
+    rotations: 0,
+  };
+
+  private readonly stopper = new AbortController();
+  private readonly maxRecords: number;
+  private readonly maxBytes: number;
+  private readonly maxAge: number;
+  private readonly maxInFlight: number;
+  private buffer: Line[] = [];
+  private bufferBytes = 0;
+  private ageTimer: NodeJS.Timeout | undefined;
+  private launching: Promise<void> = Promise.resolve();
+  private readonly inFlight: Job[] = [];
+  private fatal: Error | undefined;
+  private acked: Line | undefined;
+  private started = false;
+
+  constructor(private readonly opts: ShipperOptions) {
+    super();
+    this.maxRecords = opts.maxBufferSizeRecords ?? MAX_RECORDS_PER_CALL;
+    this.maxBytes = opts.maxBufferSizeBytes ?? MAX_BYTES_PER_CALL;
+    this.maxAge = opts.maxBufferAgeMillis ?? 60_000;
+    this.maxInFlight = opts.maxInFlightBatches ?? 2;
+    if (!(this.maxRecords >= 1 && this.maxRecords <= MAX_RECORDS_PER_CALL)) {
+      throw new Error(`maxBufferSizeRecords must be 1–${MAX_RECORDS_PER_CALL} (PutRecords limit), got ${this.maxRecords}`);
+    }
+    if (!(this.maxBytes >= MAX_RECORD_BYTES && this.maxBytes <= MAX_BYTES_PER_CALL)) {
+      throw new Error(
+        `maxBufferSizeBytes must be ${MAX_RECORD_BYTES}–${MAX_BYTES_PER_CALL} (one full record up to the PutRecords limit), got ${this.maxBytes}`,
+      );
+    }
+    if (!(this.maxAge >= 0)) throw new Error(`maxBufferAgeMillis must be ≥ 0, got ${this.maxAge}`);
+    if (!(this.maxInFlight >= 1)) throw new Error(`maxInFlightBatches must be ≥ 1, got ${this.maxInFlight}`);
+    opts.signal?.addEventListener('abort', () => this.stopper.abort(), { once: true });
+    if (opts.signal?.aborted) this.stopper.abort();
+  }
+
+  /** Asks the shipper to stop: it stops reading, flushes what it has buffered and `run()` resolves. */
+  stop(): void {
+    this.stopper.abort();
+  }
+
+  /** Ships until EOF (or until stopped, with `follow`); rejects only on an error that retrying cannot fix. */
+  async run(): Promise<ShipSummary> {
+    if (this.started) throw new Error('Shipper.run() can only be called once');
+    this.started = true;
+    const startedAt = Date.now();
+    const checkpoint = this.opts.checkpointFile ? readCheckpoint(this.opts.checkpointFile) : undefined;
+    const lines = tailLines({
+      path: this.opts.file,
+      follow: this.opts.follow,
+      checkpoint,
+      maxLineBytes: MAX_RECORD_BYTES - PARTITION_KEY_LENGTH,
+      pollMillis: this.opts.pollMillis,
+      rotationQuietMillis: this.opts.rotationQuietMillis,
+      signal: this.stopper.signal,
+      onEvent: (event) => {
+        if (event.kind === 'rotation') this.stats.rotations++;
+        this.emit('tail', event);
+      },
+    });
+    try {
+      for await (const chunk of lines) {
+        for (const line of chunk) {
+          if (this.bufferBytes + line.data.length + PARTITION_KEY_LENGTH > this.maxBytes) await this.flush();
+          // Stopped: what is buffered is flushed below; the rest of the chunk is left for the next run.
+          if (this.fatal || this.stopper.signal.aborted) break;
+          this.add(line);
+          if (this.buffer.length >= this.maxRecords) await this.flush();
+        }
+        if (this.fatal || this.stopper.signal.aborted) break;
+      }
+      await this.flush();
+      await this.drain();
+    } finally {
+      clearTimeout(this.ageTimer);
+      await lines.return(undefined);
+    }
+    if (this.fatal) throw this.fatal;
+    const last = this.acked;
+    return {
+      ...this.stats,
+      elapsedMillis: Date.now() - startedAt,
+      checkpoint: last ? { path: last.file.path, offset: last.endOffset } : undefined,
+    };
+  }
+
+  private add(line: Line): void {
+    const size = line.data.length + PARTITION_KEY_LENGTH;
+    this.stats.linesRead++;
+    this.stats.bytesRead += line.data.length;
+    if (line.truncatedBytes > 0) {
+      this.stats.linesTruncated++;
+      this.stats.bytesTruncated += line.truncatedBytes;
+      this.emit('truncated', {
+        path: line.file.path,
+        endOffset: line.endOffset,
+        keptBytes: line.data.length,
+        droppedBytes: line.truncatedBytes,
+      });
+    }
+    if (this.buffer.length === 0 && this.maxAge > 0) {
+      this.ageTimer = setTimeout(() => void this.flush(), this.maxAge);
+    }
+    this.buffer.push(line);
+    this.bufferBytes += size;
+  }
+
+  /** Hands the buffer to a sender; resolves once it is on its way (backpressure: waits for a free slot). */
+  private flush(): Promise<void> {
+    clearTimeout(this.ageTimer);
+    this.ageTimer = undefined;
+    if (this.buffer.length === 0) return this.launching;
+    const batch: Batch = { lines: this.buffer, bytes: this.bufferBytes };
+    this.buffer = [];
+    this.bufferBytes = 0;
+    this.launching = this.launching.then(async () => {
+      while (this.inFlight.length >= this.maxInFlight) await Promise.race(this.inFlight.map((j) => j.settled));
+      if (this.fatal) return;
+      this.launch(batch);
+    });
+    return this.launching;
+  }
+
+  private launch(batch: Batch): void {
+    const last = batch.lines[batch.lines.length - 1]!;
+    const job: Job = {
+      last,
+      done: false,
+      settled: this.send(batch).then(
+        () => {
+          job.done = true;
+          this.acknowledge();
+        },
+        (err: unknown) => {
+          this.fatal ??= err instanceof Error ? err : new Error(String(err));
+          this.stopper.abort();
+        },
+      ),
+    };
+    this.inFlight.push(job);
+  }
+
+  /** Moves the checkpoint over every acknowledged batch at the front: never past one still in flight. */
+  private acknowledge(): void {
+    let advanced: Line | undefined;
+    while (this.inFlight[0]?.done) advanced = this.inFlight.shift()!.last;
+    if (!advanced) return;
+    this.acked = advanced;
+    if (this.opts.checkpointFile) {
+      const file: TrackedFile = advanced.file;
+      writeCheckpoint(this.opts.checkpointFile, {
+        path: file.path,
+        dev: file.dev,
+        ino: file.ino,
+        offset: advanced.endOffset,
+        fingerprint: fingerprint(file.head),
+        fingerprintBytes: file.head.length,
+      });
+    }
+    this.emit('progress', { ...this.stats });
+  }
+
+  private async drain(): Promise<void> {
+    await this.launching;
+    while (this.inFlight.length > 0 && !this.fatal) await Promise.all(this.inFlight.map((j) => j.settled));
+  }
+
+  /** Sends one batch until every entry is acknowledged, re-sending only failed entries. */
+  private async send(batch: Batch): Promise<void> {
+    const keys = randomBytes((PARTITION_KEY_LENGTH / 2) * batch.lines.length).toString('hex');
+    let entries: PutRecordsRequestEntry[] = batch.lines.map((line, i) => ({
+      Data: line.data,
+      PartitionKey: keys.slice(i * PARTITION_KEY_LENGTH, (i + 1) * PARTITION_KEY_LENGTH),
+    }));
+    const maxAttempts = this.opts.maxAttempts ?? Infinity;
+    for (let attempt = 1; ; attempt++) {
+      let reason: string;
+      this.stats.putRecordsCalls++;
+      try {
+        const out = await this.opts.client.send(
+          new PutRecordsCommand({ StreamName: this.opts.streamName, Records: entries }),
+        );
+        const results = out.Records ?? [];
+        if (results.length !== entries.length) {
+          throw new Error(`PutRecords returned ${results.length} results for ${entries.length} records`);
+        }
+        const failed = entries.filter((_, i) => results[i]?.ErrorCode);
+        const okCount = entries.length - failed.length;
+        this.stats.recordsShipped += okCount;
+        for (let i = 0; i < entries.length; i++) {
+          if (!results[i]?.ErrorCode) this.stats.bytesShipped += entries[i]!.Data!.length;
+        }
+        if (failed.length === 0) {
+          this.stats.batchesShipped++;
+          return;
+        }
+        this.stats.failedEntries += failed.length;
+        reason = results.find((r) => r.ErrorCode)?.ErrorCode ?? 'PartialFailure';
+        entries = failed;
+      } catch (err) {
+        if (!isRetryable(err)) throw describe(err, this.opts.streamName);
+        this.stats.failedCalls++;
+        reason = errorReason(err);
+      }
+      if (attempt >= maxAttempts) {
+        throw new Error(`PutRecords still failing after ${attempt} attempts (${reason}); the checkpoint was not advanced`);
+      }
+      const delayMillis = backoffMillis(attempt, this.opts.retryBaseMillis ?? 100, this.opts.retryMaxMillis ?? 10_000);
+      this.stats.retries++;
+      this.emit('retry', { attempt, delayMillis, reason, entries: entries.length });
+      await sleep(delayMillis);
+    }
+  }
+}
+
+/** Exponential backoff with full jitter: uniform in [0, min(max, base · 2^(attempt−1))]. */
+export function backoffMillis(attempt: number, baseMillis: number, maxMillis: number, random = Math.random): number {
+  const ceiling = Math.min(maxMillis, baseMillis * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(random() * ceiling);
+}
+
+const RETRYABLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'LimitExceededException',
+  'KMSThrottlingException',
+  'InternalFailure',
+  'InternalFailureException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+]);
+
+/** Throttling, server errors and network errors are worth retrying; a missing stream or bad request is not. */
+export function isRetryable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & { $metadata?: { httpStatusCode?: number }; code?: string; $retryable?: unknown };
+  if (RETRYABLE_NAMES.has(e.name)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500 || status === 429;
+  // No HTTP response at all: refused, reset, timed out, DNS... the endpoint may come back.
+  return true;
+}
+
+function errorReason(err: unknown): string {
+  const e = err as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
+  return e.code ?? (e.name && e.name !== 'Error' ? e.name : undefined) ?? `HTTP ${e.$metadata?.httpStatusCode ?? '?'}`;
+}
+
+function describe(err: unknown, stream: string): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (e.name === 'ResourceNotFoundException') {
+    return new Error(`Kinesis stream "${stream}" does not exist at this endpoint (${e.message})`, { cause: e });
+  }
+  return e;
+}
