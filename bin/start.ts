@@ -1,0 +1,163 @@
+/**
+ * `npm start`: the whole pipeline on this machine, no Docker, no AWS.
+ *
+ * Embedded Kinesis (kinesalite) and S3 (s3rver) on 127.0.0.1, the stream and bucket as the synthesized `localstack`
+ * stack defines them, the Kinesis Agent stand-in shipping a log file, and the local Firehose invoking the bundled
+ * parser Lambda. Ends with a summary for people (stderr) and one JSON line for scripts (stdout).
+ *
+ *   npm start                                  demo: 20,000 generated lines, 5% of them hostile
+ *   npm start -- --input /var/log/nginx/access.log [--follow]
+ *   npm start -- --serve                       keep the endpoints up for the AWS CLI afterwards
+ *   npm start -- --endpoint http://localhost:4566   LocalStack or moto instead of the embedded emulators
+ */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeDemoLog } from '../pipeline/demo-log';
+import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pipeline';
+import { projectRoot, readStackConfig } from '../pipeline/stack-config';
+
+const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoint URL] [--stack NAME]
+                   [--lines N] [--checkpoint FILE] [--quiet]
+
+  --input FILE       nginx access log to ship (default: a generated demo log in .tmp/demo/)
+  --lines N          size of the demo log (default 20000; 5% hostile lines)
+  --follow           keep tailing FILE through rotation; Ctrl-C delivers what is left and stops
+  --serve            after delivery keep Kinesis and S3 up for 'aws --endpoint-url ...'; Ctrl-C stops them
+  --endpoint URL     use this Kinesis + S3 endpoint (LocalStack, moto) instead of the embedded ones
+  --stack NAME       synthesized stack to read (default localstack: cdktf.out/stacks/NAME/cdk.tf.json)
+  --checkpoint FILE  shipper checkpoint, so a restart neither loses nor duplicates lines
+  --quiet            no progress display`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      input: { type: 'string' },
+      lines: { type: 'string', default: '20000' },
+      follow: { type: 'boolean', default: false },
+      serve: { type: 'boolean', default: false },
+      endpoint: { type: 'string' },
+      stack: { type: 'string', default: 'localstack' },
+      checkpoint: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stderr.write(`${USAGE}\n`);
+    return 0;
+  }
+  const root = projectRoot(__dirname);
+  const config = readStackConfig({ projectDir: root, stack: values.stack });
+  const log = (m: string): void => void process.stderr.write(`${m}\n`);
+
+  let input = values.input;
+  if (input === undefined) {
+    const lines = Number(values.lines);
+    if (!Number.isInteger(lines) || lines < 1) throw new Error(`--lines must be a whole number ≥ 1, got ${values.lines}`);
+    input = join(root, '.tmp', 'demo', 'access.log');
+    const made = await writeDemoLog(root, input, lines, 5);
+    log(`demo log: ${lines} lines (5% hostile) from the ${made === 'shared' ? '../shared/bench' : 'built-in'} generator → ${input}`);
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    log('\nstopping: shipping what was read, delivering what was shipped (Ctrl-C again to quit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const progress = values.quiet ? undefined : progressPrinter();
+  const { summary, stopEmulators } = await runPipeline({
+    config,
+    input: resolve(input),
+    bundlePath: join(root, 'dist', 'nginx-parser', 'index.js'),
+    follow: values.follow,
+    kinesisEndpoint: values.endpoint,
+    s3Endpoint: values.endpoint,
+    checkpointFile: values.checkpoint,
+    signal: controller.signal,
+    keepEmulators: values.serve,
+    onProgress: progress?.update,
+    progressIntervalMs: process.stderr.isTTY ? 250 : 5_000,
+    onWarning: (m) => log(`warning: ${m}`),
+  });
+  progress?.done();
+  log(humanSummary(summary, config.source));
+  process.stdout.write(`${JSON.stringify({ ...summary, keys: undefined })}\n`);
+
+  if (values.serve) {
+    log(serveHelp(summary));
+    if (!controller.signal.aborted) await new Promise((r) => controller.signal.addEventListener('abort', r, { once: true }));
+    await stopEmulators();
+  }
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  return summary.recordsShipped === summary.recordsOk + summary.recordsFailed + summary.recordsDropped ? 0 : 1;
+}
+
+/** A one-line live display on a terminal; plain periodic lines otherwise (CI logs, pipes). */
+function progressPrinter(): { update: (p: Progress) => void; done: () => void } {
+  const tty = process.stderr.isTTY;
+  let last = { at: 0, shipped: 0, delivered: 0 };
+  let lastLine = '';
+  const update = (p: Progress): void => {
+    const delivered = p.firehose.recordsOk + p.firehose.recordsFailed + p.firehose.recordsDropped;
+    const dt = Math.max(1, p.elapsedMs - last.at) / 1000;
+    const shipRate = (p.shipper.recordsShipped - last.shipped) / dt;
+    const deliverRate = (delivered - last.delivered) / dt;
+    last = { at: p.elapsedMs, shipped: p.shipper.recordsShipped, delivered };
+    lastLine =
+      `${(p.elapsedMs / 1000).toFixed(1)}s  shipped ${p.shipper.recordsShipped} lines (${fmtRate(shipRate)}/s)  ` +
+      `delivered ${delivered} records (${fmtRate(deliverRate)}/s; ${p.firehose.recordsFailed} to errors)  ` +
+      `objects ${p.firehose.objectsWritten}`;
+    process.stderr.write(tty ? `\r\x1b[2K${lastLine}` : `${lastLine}\n`);
+  };
+  return { update, done: () => void (tty && lastLine ? process.stderr.write('\n') : undefined) };
+}
+
+function fmtRate(n: number): string {
+  return n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n.toFixed(0);
+}
+
+function humanSummary(s: RunSummary, source: string): string {
+  const secs = s.elapsedMs / 1000;
+  return [
+    '',
+    `Pipeline run from ${source}`,
+    `  Kinesis ${s.endpoints.kinesis}  stream ${s.stream}`,
+    `  S3      ${s.endpoints.s3}  bucket ${s.bucket}`,
+    `  ${s.linesIn} lines in, ${s.recordsShipped} records shipped in ${secs.toFixed(1)} s (${Math.round(s.recordsShipped / Math.max(secs, 0.001))} lines/s end to end)`,
+    `  ${s.recordsOk} parsed → s3://${s.bucket}/${s.prefix}  (${s.objects} objects, ${s.compression})`,
+    `  ${s.recordsFailed} failed → s3://${s.bucket}/${s.errorPrefix}  (${s.errorObjects} objects of Firehose error records)`,
+    `  ${s.recordsDropped} dropped (empty lines)` + (s.s3Retries || s.kinesisRetries ? `; retries: S3 ${s.s3Retries}, Kinesis ${s.kinesisRetries}` : ''),
+    s.firstObjectMs === undefined ? '' : `  first object after ${(s.firstObjectMs / 1000).toFixed(2)} s`,
+    '  Check it: npm run verify -- --endpoint <S3 endpoint> (with --serve), or see the JSON line below.',
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+function serveHelp(s: RunSummary): string {
+  const env = 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test';
+  return [
+    '',
+    'Serving until Ctrl-C:',
+    `  ${env} aws --region ${s.region} --endpoint-url ${s.endpoints.s3} s3 ls --recursive s3://${s.bucket}/`,
+    `  ${env} aws --region ${s.region} --endpoint-url ${s.endpoints.kinesis} kinesis describe-stream --stream-name ${s.stream}`,
+    `  npm run verify -- --endpoint ${s.endpoints.s3}`,
+  ].join('\n');
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`\nnpm start failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,90 @@
+/**
+ * `npm run verify`: reads the delivery bucket back (embedded S3, LocalStack, moto or AWS) and checks every object:
+ * key layout, the output schema on every line, Firehose error records under the error prefix. Prints counts by
+ * status and by hour; exits 1 on any problem or when nothing was delivered.
+ *
+ *   npm run verify -- --endpoint http://localhost:4566            LocalStack (names from the localstack stack)
+ *   npm run verify -- --endpoint http://127.0.0.1:PORT            npm start --serve's S3
+ *   npm run verify -- --stack aws --bucket my-bucket              AWS (credentials from the usual chain)
+ */
+import { parseArgs } from 'node:util';
+import { s3Client } from '../pipeline/clients';
+import { projectRoot, readStackConfig } from '../pipeline/stack-config';
+import { verifyBucket, type VerifyReport } from '../pipeline/verify';
+
+const USAGE = `usage: npm run verify -- [--endpoint URL] [--stack NAME] [--bucket NAME] [--prefix P] [--error-prefix P]
+                        [--region R] [--allow-empty]
+Names come from cdktf.out/stacks/NAME/cdk.tf.json (default stack: localstack); flags override them.`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      endpoint: { type: 'string' },
+      stack: { type: 'string', default: 'localstack' },
+      bucket: { type: 'string' },
+      prefix: { type: 'string' },
+      'error-prefix': { type: 'string' },
+      region: { type: 'string' },
+      'allow-empty': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stderr.write(`${USAGE}\n`);
+    return 0;
+  }
+  const config = readStackConfig({ projectDir: projectRoot(__dirname), stack: values.stack });
+  const bucket = values.bucket ?? config.bucket;
+  if (bucket.includes('${')) {
+    throw new Error(`the ${values.stack} stack's bucket name is only known after apply ("${bucket}"): pass --bucket NAME`);
+  }
+  const region = values.region ?? process.env.AWS_REGION ?? config.region;
+  const s3 = s3Client({ endpoint: values.endpoint ?? process.env.AWS_ENDPOINT_URL, region });
+  try {
+    const report = await verifyBucket(s3, {
+      bucket,
+      prefix: values.prefix ?? config.delivery.prefix,
+      errorPrefix: values['error-prefix'] ?? config.delivery.errorPrefix,
+      deliveryStreamName: config.delivery.name,
+    });
+    process.stderr.write(describe(report, bucket));
+    process.stdout.write(`${JSON.stringify({ bucket, ...report })}\n`);
+    if (report.problemCount > 0) return 1;
+    if (report.objects + report.errorObjects === 0 && !values['allow-empty']) {
+      process.stderr.write(`no objects under s3://${bucket}/ yet: nothing delivered (use --allow-empty to accept that)\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    s3.destroy();
+  }
+}
+
+function describe(r: VerifyReport, bucket: string): string {
+  const table = (counts: Record<string, number>): string =>
+    Object.entries(counts)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `    ${k.padEnd(14)} ${n}`)
+      .join('\n');
+  return [
+    `s3://${bucket}: ${r.objects} objects, ${r.records} records; ${r.errorObjects} error objects, ${r.errorRecords} failed records; ${r.bytes} bytes`,
+    '  by status:',
+    table(r.byStatus),
+    '  by hour (log timestamp, UTC):',
+    table(r.byHour),
+    '  objects by key hour (arrival, UTC):',
+    table(r.byKeyHour),
+    r.problemCount === 0 ? '  no problems' : `  ${r.problemCount} problems:\n${r.problems.map((p) => `    ${p}`).join('\n')}`,
+    '',
+  ].join('\n');
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`verify failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,218 @@
+/**
+ * The machinery of `npm start`: embedded (or external) Kinesis and S3, the stream and bucket as the synthesized stack
+ * defines them, the shipper, and the local Firehose with the bundled parser Lambda. `bin/start.ts` is its CLI;
+ * the end-to-end tests and the pipeline benchmark call it directly.
+ */
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { kinesisClient, s3Client } from './clients';
+import { startKinesis, startS3, type Emulator } from './emulators';
+import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
+import { Shipper, type ShipperStats } from './shipper';
+import type { PipelineConfig } from './stack-config';
+
+/** Options of {@link runPipeline}. */
+export interface RunPipelineOptions {
+  readonly config: PipelineConfig;
+  /** The log file to ship. */
+  readonly input: string;
+  /** The parser bundle (`dist/nginx-parser/index.js`). */
+  readonly bundlePath: string;
+  /** Tail the file through rotation until `signal` aborts. @default false: ship the file, deliver, end */
+  readonly follow?: boolean;
+  /** Kinesis endpoint to use instead of the embedded kinesalite (LocalStack, moto). */
+  readonly kinesisEndpoint?: string;
+  /** S3 endpoint to use instead of the embedded s3rver. */
+  readonly s3Endpoint?: string;
+  /** Shipper checkpoint file, so a restart neither loses nor duplicates lines. @default - none */
+  readonly checkpointFile?: string;
+  /** Stops a `follow` run (or a long one): the shipper flushes, the Firehose drains, everything stops. */
+  readonly signal?: AbortSignal;
+  /** Keep the embedded emulators running after delivery; the caller stops them with `stopEmulators`. */
+  readonly keepEmulators?: boolean;
+  /** Periodic counters for progress displays. */
+  readonly onProgress?: (p: Progress) => void;
+  readonly progressIntervalMs?: number;
+  readonly onWarning?: (message: string) => void;
+  /** Shipper's buffer age: a live tail sends lines within this time. @default - 1000 ms with follow, 60 s otherwise */
+  readonly shipperBufferAgeMillis?: number;
+}
+
+/** A snapshot for progress displays. */
+export interface Progress {
+  readonly elapsedMs: number;
+  readonly shipper: Readonly<ShipperStats>;
+  readonly firehose: Readonly<FirehoseStats>;
+}
+
+/** What a run reports: the summary people read and the JSON line scripts parse. */
+export interface RunSummary {
+  readonly endpoints: { readonly kinesis: string; readonly s3: string };
+  readonly region: string;
+  readonly stream: string;
+  readonly bucket: string;
+  readonly deliveryStream: string;
+  readonly prefix: string;
+  readonly errorPrefix: string;
+  readonly compression: string;
+  readonly linesIn: number;
+  readonly recordsShipped: number;
+  readonly recordsOk: number;
+  readonly recordsFailed: number;
+  readonly recordsDropped: number;
+  readonly objects: number;
+  readonly errorObjects: number;
+  readonly bytesWritten: number;
+  readonly s3Retries: number;
+  readonly kinesisRetries: number;
+  readonly elapsedMs: number;
+  /** From the start of shipping to the first object in S3. */
+  readonly firstObjectMs?: number;
+  readonly keys: readonly string[];
+}
+
+/** A finished run, plus the emulators when asked to keep them. */
+export interface RunResult {
+  readonly summary: RunSummary;
+  /** Stops embedded emulators kept with `keepEmulators`; a no-op otherwise. */
+  stopEmulators(): Promise<void>;
+}
+
+/** Runs ship → stream → Firehose → Lambda → S3 once, to the end of the input (or until `signal` with `follow`). */
+export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> {
+  const { config } = opts;
+  if (config.bucket.includes('${')) {
+    throw new Error(`bucket name "${config.bucket}" is only known after terraform apply; use the localstack stack`);
+  }
+  const emulators: Emulator[] = [];
+  const stopEmulators = async (): Promise<void> => {
+    await Promise.all(emulators.splice(0).map((e) => e.stop()));
+  };
+  let kinesis: KinesisClient | undefined;
+  let s3: S3Client | undefined;
+  let firehose: LocalFirehose | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    const kinesisEndpoint = opts.kinesisEndpoint ?? (await started(emulators, startKinesis())).endpoint;
+    const s3Endpoint = opts.s3Endpoint ?? (await started(emulators, startS3())).endpoint;
+    kinesis = kinesisClient({ endpoint: kinesisEndpoint, region: config.region, maxAttempts: 1 });
+    s3 = s3Client({ endpoint: s3Endpoint, region: config.region, maxAttempts: 1 });
+    await ensureStream(kinesis, config, opts.onWarning);
+    await ensureBucket(s3, config.bucket, config.region);
+
+    const handler = config.delivery.processor ? loadHandler(opts.bundlePath, config.lambda?.environment ?? {}) : undefined;
+    firehose = new LocalFirehose({ config, kinesis, s3, handler, onWarning: opts.onWarning });
+    await firehose.start();
+
+    const shipper = new Shipper({
+      client: kinesis,
+      streamName: config.stream.name,
+      file: opts.input,
+      follow: opts.follow,
+      checkpointFile: opts.checkpointFile,
+      maxBufferAgeMillis: opts.shipperBufferAgeMillis ?? (opts.follow ? 1_000 : 60_000),
+      signal: opts.signal,
+    });
+    const startedAt = Date.now();
+    const fh = firehose;
+    if (opts.onProgress) {
+      const report = (): void =>
+        opts.onProgress!({ elapsedMs: Date.now() - startedAt, shipper: shipper.stats, firehose: fh.stats });
+      ticker = setInterval(report, opts.progressIntervalMs ?? 250);
+    }
+    const shipped = await shipper.run();
+    await firehose.drain();
+    const elapsedMs = Date.now() - startedAt;
+    const s = firehose.stats;
+    const summary: RunSummary = {
+      endpoints: { kinesis: kinesisEndpoint, s3: s3Endpoint },
+      region: config.region,
+      stream: config.stream.name,
+      bucket: config.bucket,
+      deliveryStream: config.delivery.name,
+      prefix: config.delivery.prefix,
+      errorPrefix: config.delivery.errorPrefix,
+      compression: config.delivery.compression,
+      linesIn: shipped.linesRead,
+      recordsShipped: shipped.recordsShipped,
+      recordsOk: s.recordsOk,
+      recordsFailed: s.recordsFailed,
+      recordsDropped: s.recordsDropped,
+      objects: firehose.objects.filter((o) => o.kind === 'main').length,
+      errorObjects: firehose.objects.filter((o) => o.kind === 'error').length,
+      bytesWritten: s.bytesWritten,
+      s3Retries: s.s3Retries,
+      kinesisRetries: shipped.retries,
+      elapsedMs,
+      firstObjectMs: s.firstObjectAt === undefined ? undefined : s.firstObjectAt - startedAt,
+      keys: firehose.objects.map((o) => o.key),
+    };
+    if (ticker) opts.onProgress!({ elapsedMs, shipper: shipper.stats, firehose: s });
+    return { summary, stopEmulators: opts.keepEmulators ? stopEmulators : async () => undefined };
+  } catch (err) {
+    await firehose?.stop().catch(() => undefined);
+    throw err;
+  } finally {
+    if (ticker) clearInterval(ticker);
+    kinesis?.destroy();
+    s3?.destroy();
+    if (!opts.keepEmulators) await stopEmulators();
+  }
+}
+
+async function started<T extends Emulator>(list: Emulator[], emulator: Promise<T>): Promise<T> {
+  const e = await emulator;
+  list.push(e);
+  return e;
+}
+
+/** Creates the stream as the stack defines it (or accepts an existing one) and waits until it is ACTIVE. */
+export async function ensureStream(kinesis: KinesisClient, config: PipelineConfig, warn?: (m: string) => void): Promise<void> {
+  const { name, shardCount, onDemand } = config.stream;
+  try {
+    if (onDemand) {
+      try {
+        await kinesis.send(new CreateStreamCommand({ StreamName: name, StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
+      } catch (err) {
+        if (errorName(err) === 'ResourceInUseException') throw err;
+        // kinesalite predates on-demand streams: 4 shards is what AWS provisions for a new on-demand stream.
+        warn?.(`the Kinesis endpoint has no on-demand mode (${errorName(err)}); creating ${name} with 4 shards`);
+        await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 4 }));
+      }
+    } else {
+      await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
+    }
+  } catch (err) {
+    if (errorName(err) !== 'ResourceInUseException') throw err;
+  }
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (out.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`stream ${name} did not become ACTIVE within 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Creates the bucket, or accepts it when it already exists (a stack applied with terraform, a second run). */
+export async function ensureBucket(s3: S3Client, bucket: string, region: string): Promise<void> {
+  try {
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        // Outside us-east-1 S3 (and moto) require the region as the location constraint.
+        ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+      }),
+    );
+  } catch (err) {
+    if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(errorName(err))) throw err;
+  }
+}
+
+function errorName(err: unknown): string {
+  return (err as { name?: string }).name ?? String(err);
+}

@@ -1,0 +1,187 @@
+/**
+ * Reads a delivery bucket back and checks it: keys follow Firehose's layout, every line of every object under the
+ * prefix is the parser's output schema (the seed's keys first, in the seed's order), every line under the error
+ * prefix is a Firehose error record. Used by `npm run verify` and by the end-to-end tests.
+ */
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { gunzipSync } from 'node:zlib';
+import { keyPattern } from './firehose-format';
+
+/** The seed's keys, spelled (`refferer`, sic) and ordered as the seed's sample output; then `protocol`. */
+export const SEED_KEYS = Object.freeze(['host', 'timestamp', 'request', 'uri', 'status', 'size', 'verb', 'refferer', 'useragent']);
+const ERROR_RECORD_KEYS = ['attemptsMade', 'arrivalTimestamp', 'errorCode', 'errorMessage', 'attemptEndingTimestamp', 'rawData', 'lambdaArn'];
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/;
+const MAX_PROBLEMS_KEPT = 50;
+
+/** What to verify. */
+export interface VerifyOptions {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly errorPrefix: string;
+  /** Delivery stream name in object keys; undefined accepts any name (LocalStack's keys have no version). */
+  readonly deliveryStreamName?: string;
+}
+
+/** The result of a verification. */
+export interface VerifyReport {
+  objects: number;
+  errorObjects: number;
+  records: number;
+  errorRecords: number;
+  bytes: number;
+  byStatus: Record<string, number>;
+  /** Records per hour of their log `timestamp` (UTC, `YYYY-MM-DDTHH`). */
+  byHour: Record<string, number>;
+  /** Objects per key hour folder (`YYYY/MM/dd/HH`, arrival time). */
+  byKeyHour: Record<string, number>;
+  problems: string[];
+  problemCount: number;
+}
+
+/** Checks one parsed line against the output schema; returns what is wrong, or undefined. */
+export function checkRecord(line: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    return 'not valid JSON';
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not a JSON object';
+  const keys = Object.keys(doc);
+  const head = keys.slice(0, SEED_KEYS.length);
+  if (head.join() !== SEED_KEYS.join()) return `keys start ${JSON.stringify(head)}, expected the seed's ${JSON.stringify(SEED_KEYS)}`;
+  if (!keys.includes('protocol')) return 'no "protocol" key';
+  const r = doc as Record<string, unknown>;
+  for (const k of ['host', 'request', 'uri', 'verb', 'refferer', 'useragent', 'protocol']) {
+    if (r[k] !== null && typeof r[k] !== 'string') return `"${k}" is ${JSON.stringify(r[k])}, expected a string or null`;
+  }
+  for (const k of ['status', 'size']) {
+    if (r[k] !== null && typeof r[k] !== 'number' && typeof r[k] !== 'string') return `"${k}" is ${JSON.stringify(r[k])}, expected a number`;
+  }
+  if (r.timestamp !== null && (typeof r.timestamp !== 'string' || !TIMESTAMP.test(r.timestamp))) {
+    return `"timestamp" is ${JSON.stringify(r.timestamp)}, expected UTC YYYY-MM-DDTHH:mm:ss`;
+  }
+  return undefined;
+}
+
+/** Checks one line of an error object: Firehose's error record with base64 `rawData`. */
+export function checkErrorRecord(line: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    return 'error record is not valid JSON';
+  }
+  if (typeof doc !== 'object' || doc === null) return 'error record is not a JSON object';
+  const missing = ERROR_RECORD_KEYS.filter((k) => !(k in doc));
+  if (missing.length > 0) return `error record lacks ${missing.join(', ')}`;
+  const raw = (doc as { rawData: unknown }).rawData;
+  if (typeof raw !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(raw)) return 'error record rawData is not base64';
+  return undefined;
+}
+
+/** An object's text: gunzipped when it is gzip (by its magic bytes, whatever the key says). */
+export function objectText(body: Buffer): string {
+  return (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body) : body).toString('utf8');
+}
+
+/** Lists every key under a prefix. */
+export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
+}
+
+/** Downloads an object's bytes. */
+export async function getObject(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!out.Body) throw new Error(`s3://${bucket}/${key} has no body`);
+  return Buffer.from(await out.Body.transformToByteArray());
+}
+
+/** Reads the bucket back and checks every key and line; `onLine` sees each line (for tests that compare content). */
+export async function verifyBucket(
+  s3: S3Client,
+  opts: VerifyOptions,
+  onLine?: (kind: 'main' | 'error', line: string) => void,
+): Promise<VerifyReport> {
+  const report: VerifyReport = {
+    objects: 0,
+    errorObjects: 0,
+    records: 0,
+    errorRecords: 0,
+    bytes: 0,
+    byStatus: {},
+    byHour: {},
+    byKeyHour: {},
+    problems: [],
+    problemCount: 0,
+  };
+  const problem = (m: string): void => {
+    report.problemCount += 1;
+    if (report.problems.length < MAX_PROBLEMS_KEPT) report.problems.push(m);
+  };
+  const anyName = '[A-Za-z0-9._-]+';
+  const layout = (prefix: string): RegExp =>
+    opts.deliveryStreamName ? keyPattern(prefix, opts.deliveryStreamName) : new RegExp(keyPattern(prefix, 'NAME').source.replace('NAME', anyName));
+  // Both prefixes are listed separately; with nested prefixes (errors under the main one) each key is checked once.
+  const mainKeys = await listKeys(s3, opts.bucket, opts.prefix);
+  const errorKeys = await listKeys(s3, opts.bucket, opts.errorPrefix);
+  const errorSet = new Set(errorKeys);
+  const inMain = mainKeys.filter((k) => !errorSet.has(k));
+  for (const [kind, keys, prefix] of [
+    ['main', inMain, opts.prefix],
+    ['error', errorKeys, opts.errorPrefix],
+  ] as const) {
+    const pattern = layout(prefix);
+    for (const key of keys) {
+      const m = pattern.exec(key);
+      if (!m) problem(`s3://${opts.bucket}/${key}: key does not follow ${prefix}YYYY/MM/dd/HH/<stream>-<version>-yyyy-MM-dd-HH-mm-ss-<uuid>`);
+      else {
+        const hour = `${m[1]}/${m[2]}/${m[3]}/${m[4]}`;
+        report.byKeyHour[hour] = (report.byKeyHour[hour] ?? 0) + 1;
+      }
+      let text: string;
+      try {
+        const body = await getObject(s3, opts.bucket, key);
+        report.bytes += body.length;
+        text = objectText(body);
+      } catch (err) {
+        problem(`s3://${opts.bucket}/${key}: unreadable (${(err as Error).message})`);
+        continue;
+      }
+      if (kind === 'main') report.objects += 1;
+      else report.errorObjects += 1;
+      if (text.length > 0 && !text.endsWith('\n')) problem(`s3://${opts.bucket}/${key}: last line has no newline`);
+      const lines = text.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      lines.forEach((line, i) => {
+        onLine?.(kind, line);
+        const where = `s3://${opts.bucket}/${key} line ${i + 1}`;
+        if (kind === 'error') {
+          report.errorRecords += 1;
+          const bad = checkErrorRecord(line);
+          if (bad) problem(`${where}: ${bad}`);
+          return;
+        }
+        report.records += 1;
+        const bad = checkRecord(line);
+        if (bad) {
+          problem(`${where}: ${bad}`);
+          return;
+        }
+        const r = JSON.parse(line) as { status: unknown; timestamp: string | null };
+        const status = String(r.status);
+        report.byStatus[status] = (report.byStatus[status] ?? 0) + 1;
+        const hour = r.timestamp ? r.timestamp.slice(0, 13) : 'unknown';
+        report.byHour[hour] = (report.byHour[hour] ?? 0) + 1;
+      });
+    }
+  }
+  return report;
+}
