@@ -1,0 +1,185 @@
+/**
+ * The thin Firehose layer over the parser core: base64 in and out, one result per record, and a response that never
+ * exceeds the Lambda response limit.
+ */
+import { RESPONSE_BUDGET_BYTES } from './limits';
+import type { LineParser } from './parse';
+
+/** One record of a Firehose data-transformation event. LocalStack sends records without `recordId`. */
+export interface FirehoseInputRecord {
+  readonly recordId?: string;
+  /** The Kinesis record's bytes, base64. */
+  readonly data?: string;
+}
+
+/** The event Firehose sends a transformation Lambda (only the fields this handler reads). */
+export interface FirehoseTransformationEvent {
+  readonly records?: readonly FirehoseInputRecord[];
+}
+
+export type FirehoseRecordResult = 'Ok' | 'Dropped' | 'ProcessingFailed';
+
+/** One result per input record, in input order; `recordId` is echoed when the input had one. */
+export interface FirehoseOutputRecord {
+  recordId?: string;
+  result: FirehoseRecordResult;
+  /** base64: NDJSON for `Ok`, the original bytes for `ProcessingFailed`, empty for `Dropped`. */
+  data: string;
+}
+
+export interface FirehoseTransformationResponse {
+  records: FirehoseOutputRecord[];
+}
+
+export interface HandlerOptions {
+  /**
+   * Largest serialized response, in bytes.
+   * @default - RESPONSE_BUDGET_BYTES, the 6 MB Lambda limit minus a margin
+   */
+  readonly responseBudgetBytes?: number;
+  /**
+   * Called once per invocation that failed records, with a one-line summary.
+   * @default - console.warn
+   */
+  readonly log?: (message: string) => void;
+}
+
+// JSON.stringify of a result record is exactly: {"recordId":ID,"result":"R","data":"D"} (recordId only when given).
+const RECORD_BYTES = '{"result":"","data":""}'.length;
+const RECORD_ID_BYTES = '"recordId":,'.length;
+const ENVELOPE_BYTES = '{"records":[]}'.length;
+
+/** Serialized size of `recordId` (with its key), exact for the runtime's JSON.stringify. */
+function recordIdBytes(id: unknown): number {
+  if (typeof id !== 'string') return 0;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 34 || c === 92) return RECORD_ID_BYTES + Buffer.byteLength(JSON.stringify(id));
+  }
+  return RECORD_ID_BYTES + id.length + 2;
+}
+
+/**
+ * Builds the Firehose transformation handler around a parser.
+ *
+ * Each record is split into lines (`\n` or `\r\n`, blank lines skipped); all lines parsed → `Ok` with one JSON line
+ * each, every line ending in `\n`; no line → `Dropped`; any line that does not fit → `ProcessingFailed` with the
+ * record's original bytes. Nothing is thrown for bad data.
+ *
+ * Response cap: the size of the serialized response is tracked exactly. Before a record is returned `Ok`, the handler
+ * checks that the response so far, this record's JSON, and every later record returned unchanged would still fit the
+ * budget; if not, this record is returned `ProcessingFailed` with its original bytes. Returning a record unchanged
+ * never makes the response larger than the request's own data, so the budget holds for any request Lambda accepts.
+ */
+export function createHandler(
+  parser: LineParser,
+  options: HandlerOptions = {},
+): (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResponse> {
+  const transform = createTransform(parser, options);
+  return async (event) => transform(event);
+}
+
+/** The synchronous core of {@link createHandler} (for benchmarks and tests). */
+export function createTransform(
+  parser: LineParser,
+  options: HandlerOptions = {},
+): (event: FirehoseTransformationEvent) => FirehoseTransformationResponse {
+  const budget = options.responseBudgetBytes ?? RESPONSE_BUDGET_BYTES;
+  const log = options.log ?? ((message: string) => console.warn(message));
+  let input = Buffer.allocUnsafe(1 << 16);
+  let outBytes = parser.buf;
+  let output = Buffer.from(outBytes.buffer, outBytes.byteOffset, outBytes.byteLength);
+  let failedLine = '';
+
+  let okData = '';
+
+  /** Converts one record: Ok (its NDJSON in `okData`), Dropped, or undefined when it must be returned unchanged. */
+  function convert(data: string): FirehoseRecordResult | undefined {
+    const max = Math.ceil(data.length / 4) * 3 + 1;
+    if (input.length < max) input = Buffer.allocUnsafe(Math.max(max, input.length * 2));
+    const n = input.write(data, 0, 'base64');
+    // A newline sentinel after the data keeps indexOf from scanning stale bytes.
+    input[n] = 10;
+    parser.reset();
+    let lines = 0;
+    let s = 0;
+    while (s < n) {
+      const nl = input.indexOf(10, s);
+      let e = nl;
+      if (e > s && input[e - 1] === 13) e--;
+      let b = s;
+      while (b < e && (input[b] === 32 || input[b] === 9)) b++;
+      if (b < e) {
+        if (!parser.appendLine(input, s, e)) {
+          if (failedLine === '') failedLine = parser.error;
+          return undefined;
+        }
+        lines++;
+      }
+      s = nl + 1;
+    }
+    if (lines === 0) {
+      okData = '';
+      return 'Dropped';
+    }
+    if (parser.buf !== outBytes) {
+      outBytes = parser.buf;
+      output = Buffer.from(outBytes.buffer, outBytes.byteOffset, outBytes.byteLength);
+    }
+    okData = output.toString('base64', 0, parser.length);
+    return 'Ok';
+  }
+
+  return (event) => {
+    const records: readonly FirehoseInputRecord[] = Array.isArray(event?.records) ? event.records : [];
+    const n = records.length;
+    const idBytes = new Array<number>(n);
+    let reserve = 0;
+    for (let i = 0; i < n; i++) {
+      const r = records[i];
+      idBytes[i] = recordIdBytes(r?.recordId);
+      const data = r?.data;
+      reserve += RECORD_BYTES + (idBytes[i] as number) + 16 + (typeof data === 'string' ? data.length : 0);
+    }
+    let used = ENVELOPE_BYTES + Math.max(0, n - 1);
+    let failed = 0;
+    let overBudget = 0;
+    failedLine = '';
+    const out: FirehoseOutputRecord[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = records[i];
+      const id = typeof r?.recordId === 'string' ? r.recordId : undefined;
+      const data = typeof r?.data === 'string' ? r.data : '';
+      const unchanged = RECORD_BYTES + (idBytes[i] as number) + 16 + data.length;
+      reserve -= unchanged;
+      let converted: FirehoseRecordResult | undefined;
+      try {
+        converted = typeof r?.data === 'string' ? convert(data) : undefined;
+      } catch (err) {
+        // Defensive: the parser does not throw on data, but a bug must cost one record, not the batch.
+        failedLine ||= `internal error: ${(err as Error).message}`;
+        converted = undefined;
+      }
+      if (converted !== undefined) {
+        const size = RECORD_BYTES + (idBytes[i] as number) + converted.length + okData.length;
+        if (used + size + reserve <= budget) {
+          used += size;
+          out[i] = id === undefined ? { result: converted, data: okData } : { recordId: id, result: converted, data: okData };
+          continue;
+        }
+        overBudget++;
+      }
+      failed++;
+      used += unchanged;
+      out[i] = id === undefined ? { result: 'ProcessingFailed', data } : { recordId: id, result: 'ProcessingFailed', data };
+    }
+    if (failed > 0) {
+      log(
+        `nginx-parser: ${failed} of ${n} records ProcessingFailed` +
+          (overBudget > 0 ? ` (${overBudget} returned unconverted to keep the response under ${budget} bytes)` : '') +
+          (failedLine ? `; first bad line: ${failedLine}` : ''),
+      );
+    }
+    return { records: out };
+  };
+}
