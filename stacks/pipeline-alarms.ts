@@ -1,0 +1,103 @@
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { Construct } from 'constructs';
+import { ALARM_DEFAULTS, alarmSpecs } from './alarm-specs';
+import { NAMES } from './defaults';
+import type { DeliveryStream } from './delivery-stream';
+import type { LogStream } from './log-stream';
+import type { ParserFunction } from './parser-function';
+import { checkRange } from './validate';
+
+export interface PipelineAlarmsProps {
+  readonly stream: LogStream;
+  readonly delivery: DeliveryStream;
+  readonly parser: ParserFunction;
+  /** @default - "nginx-access-logs"; alarm names are "<prefix>-<alarm id>" */
+  readonly namePrefix?: string;
+  /**
+   * Create an SNS topic the alarms notify (and notify it of recovery).
+   * @default - false: alarms show in the console only
+   */
+  readonly createTopic?: boolean;
+  /**
+   * An email address subscribed to the created topic (AWS sends a confirmation mail first).
+   * @default - no subscription
+   */
+  readonly notificationEmail?: string;
+  /** @default - 900 seconds */
+  readonly dataFreshnessSeconds?: number;
+  /** @default - 60 minutes */
+  readonly iteratorAgeMinutes?: number;
+}
+
+/** CloudWatch alarms over the stream, the delivery stream and the parser, with an optional SNS topic. */
+export class PipelineAlarms extends Construct {
+  public readonly alarms: readonly CloudwatchMetricAlarm[];
+  public readonly topic?: SnsTopic;
+
+  constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
+    super(scope, id);
+    const prefix = props.namePrefix ?? NAMES.prefix;
+    const thresholds = {
+      ...ALARM_DEFAULTS,
+      dataFreshnessSeconds: props.dataFreshnessSeconds ?? ALARM_DEFAULTS.dataFreshnessSeconds,
+      iteratorAgeMinutes: props.iteratorAgeMinutes ?? ALARM_DEFAULTS.iteratorAgeMinutes,
+    };
+    checkRange('alarms dataFreshnessSeconds', thresholds.dataFreshnessSeconds, {
+      min: 60,
+      max: 86_400,
+      unit: 'seconds',
+      why: 'above the buffering interval, below the 24 h Firehose keeps retrying',
+      integer: true,
+    });
+    checkRange('alarms iteratorAgeMinutes', thresholds.iteratorAgeMinutes, {
+      min: 1,
+      max: 10_080,
+      unit: 'minutes',
+      why: 'well below the stream retention',
+      integer: true,
+    });
+    if (props.notificationEmail !== undefined && !props.createTopic) {
+      throw new Error(
+        `alarms notificationEmail needs createTopic: true (it subscribes to that topic), got "${props.notificationEmail}"`,
+      );
+    }
+
+    // Not KMS-encrypted: CloudWatch cannot publish to a topic under the AWS-managed SNS key, and alarm messages
+    // carry no log content.
+    this.topic = props.createTopic ? new SnsTopic(this, 'topic', { name: `${prefix}-alarms` }) : undefined;
+    if (this.topic !== undefined && props.notificationEmail !== undefined) {
+      new SnsTopicSubscription(this, 'email', {
+        topicArn: this.topic.arn,
+        protocol: 'email',
+        endpoint: props.notificationEmail,
+      });
+    }
+    const actions = this.topic === undefined ? undefined : [this.topic.arn];
+    const names = {
+      stream: props.stream.streamName,
+      deliveryStream: props.delivery.deliveryStreamName,
+      fn: props.parser.functionName,
+    };
+    this.alarms = alarmSpecs(names, thresholds).map(
+      (spec) =>
+        new CloudwatchMetricAlarm(this, spec.id, {
+          alarmName: `${prefix}-${spec.id}`,
+          alarmDescription: spec.description,
+          namespace: spec.namespace,
+          metricName: spec.metricName,
+          dimensions: { ...spec.dimensions },
+          statistic: spec.statistic,
+          comparisonOperator: spec.comparisonOperator,
+          threshold: spec.threshold,
+          period: ALARM_DEFAULTS.periodSeconds,
+          evaluationPeriods: spec.evaluationPeriods,
+          // No data means no traffic (or no deliveries yet), which is not a failure.
+          treatMissingData: 'notBreaching',
+          alarmActions: actions,
+          okActions: actions,
+        }),
+    );
+  }
+}
