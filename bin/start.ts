@@ -10,7 +10,8 @@
  *   npm start -- --serve                       keep the endpoints up for the AWS CLI afterwards
  *   npm start -- --endpoint http://localhost:4566   LocalStack or moto instead of the embedded emulators
  */
-import { join, resolve } from 'node:path';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeDemoLog } from '../pipeline/demo-log';
 import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pipeline';
@@ -70,6 +71,11 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // The Lambda's console output goes where CloudWatch Logs would have it: a log file, named in the summary.
+  const lambdaLogFile = join(root, '.tmp', 'logs', `${config.lambda?.name ?? 'parser'}.log`);
+  mkdirSync(dirname(lambdaLogFile), { recursive: true });
+  const lambdaLog = createWriteStream(lambdaLogFile);
+  let lambdaLines = 0;
   const progress = values.quiet ? undefined : progressPrinter();
   const { summary, stopEmulators } = await runPipeline({
     config,
@@ -84,9 +90,14 @@ async function main(): Promise<number> {
     onProgress: progress?.update,
     progressIntervalMs: process.stderr.isTTY ? 250 : 5_000,
     onWarning: (m) => log(`warning: ${m}`),
-  });
+    onLambdaLog: (line) => {
+      lambdaLines += 1;
+      lambdaLog.write(`${new Date().toISOString()} ${line}\n`);
+    },
+  }).finally(() => lambdaLog.end());
   progress?.done();
   log(humanSummary(summary, config.source));
+  if (lambdaLines > 0) log(`  parser Lambda log (${lambdaLines} lines, its CloudWatch Logs here): ${lambdaLogFile}`);
   process.stdout.write(`${JSON.stringify({ ...summary, keys: undefined })}\n`);
 
   if (values.serve) {

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { formatWithOptions, promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import {
   buildEvent,
@@ -100,6 +100,12 @@ export interface LocalFirehoseOptions {
   readonly version?: number;
   /** Called on each retry or recoverable error, for logs. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Receives what the Lambda writes with `console.*` during an invocation (on AWS: its CloudWatch log stream).
+   *
+   * @default - the Lambda writes to this process's console
+   */
+  readonly onLambdaLog?: (line: string) => void;
   readonly now?: () => number;
 }
 
@@ -354,7 +360,9 @@ export class LocalFirehose {
       attempts += 1;
       this.stats.invocations += 1;
       try {
-        response = await invoke(this.opts.handler!, event, this.cfg.lambda?.name ?? 'parser');
+        response = await withConsole(this.opts.onLambdaLog, () =>
+          invoke(this.opts.handler!, event, this.cfg.lambda?.name ?? 'parser'),
+        );
         const size = Buffer.byteLength(JSON.stringify(response) ?? '');
         if (size > LAMBDA_RESPONSE_LIMIT) {
           throw new Error(`Lambda response of ${size} bytes is over the 6 MB synchronous invocation limit`);
@@ -478,6 +486,19 @@ function invoke(handler: TransformationHandler, event: FirehoseTransformationEve
       reject(err);
     }
   });
+}
+
+/** Runs `fn` with console.log/info/warn/error sent to `sink` (invocations are serialized, so nothing interleaves). */
+async function withConsole<T>(sink: ((line: string) => void) | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!sink) return fn();
+  const methods = ['log', 'info', 'warn', 'error'] as const;
+  const saved = methods.map((m) => console[m]);
+  for (const m of methods) console[m] = (...args: unknown[]) => sink(formatWithOptions({ colors: false }, ...args));
+  try {
+    return await fn();
+  } finally {
+    methods.forEach((m, i) => (console[m] = saved[i]!));
+  }
 }
 
 function delay(ms: number): Promise<void> {

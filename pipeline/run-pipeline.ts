@@ -38,6 +38,8 @@ export interface RunPipelineOptions {
   readonly onProgress?: (p: Progress) => void;
   readonly progressIntervalMs?: number;
   readonly onWarning?: (message: string) => void;
+  /** The parser Lambda's console output (CloudWatch Logs on AWS). @default - this process's console */
+  readonly onLambdaLog?: (line: string) => void;
   /** Shipper's buffer age: a live tail sends lines within this time. @default - 1000 ms with follow, 60 s otherwise */
   readonly shipperBufferAgeMillis?: number;
 }
@@ -105,7 +107,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
     await ensureBucket(s3, config.bucket, config.region);
 
     const handler = config.delivery.processor ? loadHandler(opts.bundlePath, config.lambda?.environment ?? {}) : undefined;
-    firehose = new LocalFirehose({ config, kinesis, s3, handler, onWarning: opts.onWarning });
+    firehose = new LocalFirehose({ config, kinesis, s3, handler, onWarning: opts.onWarning, onLambdaLog: opts.onLambdaLog });
     await firehose.start();
 
     const shipper = new Shipper({
