@@ -1,0 +1,89 @@
+import type { AgentAccess } from '../../stacks/agent-access';
+import { renderAgentConfig } from '../../stacks/agent-config';
+import { architectureOf, WebHost, WebHostProps, webHostUserData } from '../../stacks/web-host';
+import { onlyResource, synth, testStack } from './helpers';
+
+const agentConfig = renderAgentConfig({ target: { kind: 'aws' }, region: 'ap-northeast-2', streamName: 'nginx-access-logs' });
+// The host reads only the instance profile's name; a stand-in keeps this test off the IAM construct's inputs.
+const agentAccess = { instanceProfile: { name: 'nginx-access-logs-agent' } } as unknown as AgentAccess;
+
+function host(props: Partial<WebHostProps> = {}) {
+  const stack = testStack();
+  new WebHost(stack, 'web-host', { agentAccess, agentConfig, ...props });
+  return synth(stack);
+}
+
+describe('WebHost', () => {
+  it('runs with the agent instance profile', () => {
+    expect(onlyResource(host(), 'aws_instance')).toMatchObject({ iam_instance_profile: 'nginx-access-logs-agent' });
+  });
+
+  it('boots the latest Amazon Linux 2023 for its architecture from the public SSM parameter', () => {
+    const json = host();
+    expect(Object.values(json.data?.aws_ssm_parameter ?? {})).toEqual([
+      expect.objectContaining({ name: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64' }),
+    ]);
+    expect(onlyResource(json, 'aws_instance').ami).toMatch(/^\$\{data\.aws_ssm_parameter\.[\w-]+\.value\}$/);
+    const x86 = host({ instanceType: 'm7i.large' });
+    expect(Object.values(x86.data?.aws_ssm_parameter ?? {})[0]).toMatchObject({
+      name: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+    });
+  });
+
+  it('requires IMDSv2 and encrypts the root volume', () => {
+    expect(onlyResource(host(), 'aws_instance')).toMatchObject({
+      metadata_options: { http_tokens: 'required' },
+      root_block_device: { encrypted: true },
+    });
+  });
+
+  it('replaces the instance when agent.json changes', () => {
+    expect(onlyResource(host(), 'aws_instance')).toMatchObject({ user_data_replace_on_change: true });
+  });
+});
+
+describe('webHostUserData', () => {
+  const script = webHostUserData(agentConfig);
+
+  it('installs nginx and the Kinesis Agent and starts both', () => {
+    expect(script).toMatch(/^#!\/bin\/bash\n/);
+    expect(script).toContain('dnf install -y nginx aws-kinesis-agent acl');
+    expect(script).toContain('systemctl enable --now nginx');
+    expect(script).toContain('systemctl enable --now aws-kinesis-agent');
+  });
+
+  it('writes the generated agent.json verbatim', () => {
+    const body = /<<'AGENT_JSON'\n([\s\S]*?)\nAGENT_JSON\n/.exec(script)?.[1];
+    expect(JSON.parse(body ?? '')).toEqual(agentConfig);
+  });
+
+  it('makes the nginx log folder readable by the agent before nginx starts writing', () => {
+    const chmod = script.indexOf('chmod 755 /var/log/nginx');
+    expect(chmod).toBeGreaterThan(0);
+    expect(script).toContain('setfacl -d -m u:aws-kinesis-agent-user:r /var/log/nginx');
+    expect(chmod).toBeLessThan(script.indexOf('systemctl enable --now nginx'));
+  });
+
+  it('creates the agent group AL2023 lacks', () => {
+    expect(script).toContain('getent group aws-kinesis-agent-user >/dev/null || groupadd -r aws-kinesis-agent-user');
+  });
+
+  it('contains no Terraform interpolation', () => {
+    expect(script).not.toMatch(/\$\{|%\{/);
+  });
+});
+
+describe('architectureOf', () => {
+  it.each([
+    ['t4g.small', 'arm64'],
+    ['c7gn.xlarge', 'arm64'],
+    ['m7i.large', 'x86_64'],
+    ['g5.xlarge', 'x86_64'],
+  ])('%s is %s', (type, arch) => {
+    expect(architectureOf(type)).toBe(arch);
+  });
+
+  it('fails for something that is not an instance type', () => {
+    expect(() => architectureOf('small')).toThrow('web host instanceType must look like "t4g.small" or "m7i.large", got "small"');
+  });
+});
