@@ -5,6 +5,8 @@
  * can see every choice and its reason side by side. Limits carry the AWS page they come from.
  */
 
+import { PROCESSOR_BUFFER_DEFAULT_MB } from '../functions/nginx-parser/limits';
+
 /** Names the seed uses; every physical resource name derives from the prefix. */
 export const NAMES = Object.freeze({
   prefix: 'nginx-access-logs',
@@ -29,8 +31,6 @@ export const STREAM_DEFAULTS = Object.freeze({
 
 /** Firehose limits (firehose/latest/dev/data-transformation.html, APIReference/API_BufferingHints.html, s3-prefixes.html). */
 export const FIREHOSE_LIMITS = Object.freeze({
-  processorBufferMinMBs: 0.2,
-  processorBufferMaxMBs: 3,
   processorIntervalMaxSeconds: 900,
   processorRetriesMax: 300,
   bufferingMinMBs: 1,
@@ -53,7 +53,7 @@ export const DELIVERY_DEFAULTS = Object.freeze({
   bufferingSizeMBs: 5,
   processorBufferIntervalSeconds: 60,
   /** Firehose's and the Terraform provider's default; a safe margin under the Lambda 6 MB response cap. */
-  processorBufferSizeMBs: 1,
+  processorBufferSizeMBs: PROCESSOR_BUFFER_DEFAULT_MB,
   processorRetries: 3,
   compressionFormat: 'UNCOMPRESSED',
   errorLogStreamName: 'DestinationDelivery',

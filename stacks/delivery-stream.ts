@@ -4,7 +4,9 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
+import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { PROCESSOR_BUFFER_SAFE_MAX_MB, processorBufferError } from '../functions/nginx-parser/limits';
 import { DELIVERY_DEFAULTS, FIREHOSE_LIMITS, LOG_DEFAULTS, NAMES } from './defaults';
 import { assumeRolePolicy } from './iam';
 import type { LogBucket } from './log-bucket';
@@ -45,7 +47,8 @@ export interface DeliveryStreamProps {
    */
   readonly bufferingIntervalSeconds?: number;
   /**
-   * Batch size handed to the Lambda; its JSON output (larger than the input) must fit Lambda's 6 MB response.
+   * Batch size handed to the Lambda, 0.2–3 MB; its JSON output (about 2.5x the input) must fit Lambda's 6 MB
+   * response, so above 2 MB some records of a full batch go to the error prefix unconverted (synth warns).
    * @default - 1 MB, Firehose's default
    */
   readonly processorBufferSizeMBs?: number;
@@ -97,6 +100,13 @@ export class DeliveryStream extends Construct {
       processorRetries: props.processorRetries ?? DELIVERY_DEFAULTS.processorRetries,
     };
     validate(settings);
+    if (settings.processorBufferSizeMBs > PROCESSOR_BUFFER_SAFE_MAX_MB) {
+      Annotations.of(this).addWarning(
+        `processor buffer ${settings.processorBufferSizeMBs} MB is above ${PROCESSOR_BUFFER_SAFE_MAX_MB} MB: typical ` +
+          'nginx traffic grows about 2.5x through the parser, so records past the 6 MB Lambda response land under the ' +
+          'error prefix instead of being converted',
+      );
+    }
 
     this.errorLogGroup = new CloudwatchLogGroup(this, 'error-log-group', {
       name: `/aws/kinesisfirehose/${name}`,
@@ -208,12 +218,10 @@ function validate(settings: {
       `delivery errorOutputPrefix must differ from prefix so failed records land apart, both are "${settings.prefix}"`,
     );
   }
-  checkRange('delivery processorBufferSizeMBs', settings.processorBufferSizeMBs, {
-    min: FIREHOSE_LIMITS.processorBufferMinMBs,
-    max: FIREHOSE_LIMITS.processorBufferMaxMBs,
-    unit: 'MB',
-    why: 'Firehose limit for a Lambda processor',
-  });
+  if (!Token.isUnresolved(settings.processorBufferSizeMBs)) {
+    const problem = processorBufferError(settings.processorBufferSizeMBs);
+    if (problem !== undefined) throw new Error(`delivery ${problem}`);
+  }
   checkRange('delivery processorBufferIntervalSeconds', settings.processorBufferIntervalSeconds, {
     min: 0,
     max: FIREHOSE_LIMITS.processorIntervalMaxSeconds,

@@ -1,0 +1,87 @@
+import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
+import { configFromEnv, ENV_VARS } from '../../stacks/config';
+
+describe('configFromEnv', () => {
+  it('follows the seed when nothing is set', () => {
+    expect(configFromEnv({})).toEqual({
+      region: 'ap-northeast-2',
+      localstackEndpoint: 'http://localhost:4566',
+      namePrefix: 'nginx-access-logs',
+      bucketName: undefined,
+      logFormat: NGINX_MAIN_FORMAT,
+      capacityMode: 'provisioned',
+      shardCount: 1,
+      processorBufferSizeMBs: 1,
+      bufferingIntervalSeconds: 60,
+    });
+  });
+
+  it('is frozen', () => {
+    expect(Object.isFrozen(configFromEnv({}))).toBe(true);
+  });
+
+  it('takes every documented variable', () => {
+    const config = configFromEnv({
+      AWS_REGION: 'eu-central-1',
+      LOCALSTACK_ENDPOINT: 'http://127.0.0.1:5000/',
+      NAME_PREFIX: 'web',
+      BUCKET_NAME: 'my-logs',
+      LOG_FORMAT: NGINX_COMBINED_FORMAT,
+      STREAM_SHARDS: '4',
+      PROCESSOR_BUFFER_MB: '0.5',
+      BUFFER_INTERVAL_SECONDS: '300',
+    });
+    expect(config).toEqual({
+      region: 'eu-central-1',
+      localstackEndpoint: 'http://127.0.0.1:5000',
+      namePrefix: 'web',
+      bucketName: 'my-logs',
+      logFormat: NGINX_COMBINED_FORMAT,
+      capacityMode: 'provisioned',
+      shardCount: 4,
+      processorBufferSizeMBs: 0.5,
+      bufferingIntervalSeconds: 300,
+    });
+  });
+
+  it('documents exactly the variables it reads', () => {
+    expect(Object.keys(ENV_VARS).sort()).toEqual(
+      [
+        'AWS_REGION',
+        'BUCKET_NAME',
+        'BUFFER_INTERVAL_SECONDS',
+        'LOCALSTACK_ENDPOINT',
+        'LOG_FORMAT',
+        'NAME_PREFIX',
+        'PROCESSOR_BUFFER_MB',
+        'STREAM_SHARDS',
+      ].sort(),
+    );
+  });
+
+  it('reads STREAM_SHARDS=on-demand as on-demand capacity without a shard count', () => {
+    const config = configFromEnv({ STREAM_SHARDS: 'on-demand' });
+    expect([config.capacityMode, config.shardCount]).toEqual(['on-demand', undefined]);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(configFromEnv({ BUCKET_NAME: '', STREAM_SHARDS: ' ', LOG_FORMAT: '' })).toEqual(configFromEnv({}));
+  });
+
+  it('fails for a shard count that is not a number, naming the variable', () => {
+    expect(() => configFromEnv({ STREAM_SHARDS: 'two' })).toThrow(
+      'STREAM_SHARDS must be a whole number of shards or "on-demand", got "two"',
+    );
+  });
+
+  it('fails for a processor buffer that is not a number', () => {
+    expect(() => configFromEnv({ PROCESSOR_BUFFER_MB: '1MB' })).toThrow('PROCESSOR_BUFFER_MB must be megabytes, e.g. 1 or 0.5, got "1MB"');
+  });
+
+  it('fails for a LocalStack endpoint that is not an http URL', () => {
+    expect(() => configFromEnv({ LOCALSTACK_ENDPOINT: 'localhost:4566' })).toThrow(
+      'LOCALSTACK_ENDPOINT must be an http(s) URL like http://localhost:4566, got "localhost:4566"',
+    );
+    expect(() => configFromEnv({ LOCALSTACK_ENDPOINT: 'not a url' })).toThrow(/must be a URL like/);
+  });
+});

@@ -1,0 +1,55 @@
+import { LOCALSTACK_SERVICES } from '../../stacks/target';
+import { LOCALSTACK, synthesized } from './helpers';
+
+/**
+ * The provider `endpoints` key each resource or data-source type prefix talks to. A type with no entry fails the
+ * test below: add its service here and to LOCALSTACK_SERVICES, or the localstack stack would call real AWS.
+ */
+const SERVICE_OF_TYPE_PREFIX: ReadonlyArray<readonly [string, string | null]> = [
+  ['aws_kinesis_firehose_', 'firehose'],
+  ['aws_kinesis_', 'kinesis'],
+  ['aws_s3_', 's3'],
+  ['aws_lambda_', 'lambda'],
+  ['aws_iam_policy_document', null], // rendered locally by the provider, no API call
+  ['aws_iam_', 'iam'],
+  ['aws_cloudwatch_log_', 'logs'],
+  ['aws_cloudwatch_metric_alarm', 'cloudwatch'],
+  ['aws_caller_identity', 'sts'],
+  ['aws_glue_', 'glue'],
+  ['aws_athena_', 'athena'],
+  ['aws_sns_', 'sns'],
+  ['aws_kms_', 'kms'],
+  ['aws_instance', 'ec2'],
+  ['aws_ami', 'ec2'],
+];
+
+function serviceOf(type: string): string | null {
+  const entry = SERVICE_OF_TYPE_PREFIX.find(([prefix]) => type.startsWith(prefix));
+  if (entry === undefined) throw new Error(`no service known for ${type}: add it to SERVICE_OF_TYPE_PREFIX`);
+  return entry[1];
+}
+
+/** The services the synthesized localstack stack talks to, from its resource and data-source types. */
+function neededServices(): Set<string> {
+  const { doc } = synthesized(LOCALSTACK);
+  const types = [...Object.keys(doc.resource), ...Object.keys(doc.data)];
+  // The provider itself calls STS for the caller identity unless told to skip it.
+  return new Set(['sts', ...types.map(serviceOf).filter((s): s is string => s !== null)]);
+}
+
+describe('LocalStack endpoints', () => {
+  it('cover every service the synthesized resources and data sources use', () => {
+    const needed = neededServices();
+    expect([...needed].filter((service) => !(LOCALSTACK_SERVICES as readonly string[]).includes(service))).toEqual([]);
+    const endpoints = synthesized(LOCALSTACK).doc.provider.aws![0]!.endpoints as Array<Record<string, string>>;
+    for (const service of needed) expect(endpoints[0]).toHaveProperty(service, 'http://localhost:4566');
+  });
+
+  it('are derived from the types the stack really has', () => {
+    expect([...neededServices()]).toEqual(expect.arrayContaining(['firehose', 'iam', 'kinesis', 'lambda', 'logs', 's3']));
+  });
+
+  it('fail loudly for a resource type with no known service', () => {
+    expect(() => serviceOf('aws_dynamodb_table')).toThrow('no service known for aws_dynamodb_table');
+  });
+});

@@ -1,0 +1,286 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
+import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
+import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
+import { AWS, blockAt, LOCALSTACK, ref, statements, synthesized, synthPipeline } from './helpers';
+
+const local = () => synthesized(LOCALSTACK);
+const processorParameters = (synth: ReturnType<typeof synthesized>) => {
+  const { body } = blockAt(synth, 'delivery-stream/delivery-stream');
+  const config = body.extended_s3_configuration as {
+    processing_configuration: { processors: Array<{ parameters: Array<{ parameter_name: string; parameter_value: string }> }> };
+  };
+  const [processor] = config.processing_configuration.processors;
+  return Object.fromEntries(processor!.parameters.map((p) => [p.parameter_name, p.parameter_value]));
+};
+
+describe('log stream', () => {
+  it('is the seed stream with one provisioned shard and 24 h retention', () => {
+    expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(KinesisStream, {
+      name: 'nginx-access-logs',
+      shard_count: 1,
+      retention_period: 24,
+      stream_mode_details: { stream_mode: 'PROVISIONED' },
+    });
+  });
+
+  it('can be on-demand, with no shard count', () => {
+    const { body } = blockAt(synthesized(LOCALSTACK, { capacityMode: 'on-demand' }), 'log-stream/stream');
+    expect(body.stream_mode_details).toEqual({ stream_mode: 'ON_DEMAND' });
+    expect(body.shard_count).toBeUndefined();
+  });
+});
+
+describe('log bucket', () => {
+  it('keeps the seed name on LocalStack and lets terraform destroy empty it', () => {
+    expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(S3Bucket, {
+      bucket: 'nginx-access-logs-s3',
+      force_destroy: true,
+    });
+  });
+
+  it('is suffixed with the account id and region on AWS, so a fresh account does not collide', () => {
+    const doc = synthesized(AWS);
+    const { body } = blockAt(doc, 'log-bucket/bucket');
+    expect(body.bucket).toBe('nginx-access-logs-s3-${data.aws_caller_identity.account.account_id}-ap-northeast-2');
+    expect(body.force_destroy).toBe(false);
+  });
+
+  it('takes an explicit name on either target', () => {
+    expect(synthPipeline(AWS, { bucketName: 'my-nginx-logs' })).toHaveResourceWithProperties(S3Bucket, {
+      bucket: 'my-nginx-logs',
+    });
+  });
+});
+
+describe('parser function', () => {
+  it('runs the bundle on nodejs22.x arm64 with index.handler, explicit memory and a timeout of 60 s to 5 min', () => {
+    expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(LambdaFunction, {
+      function_name: 'nginx-access-logs-parser',
+      runtime: 'nodejs22.x',
+      handler: 'index.handler',
+      architectures: ['arm64'],
+      memory_size: 256,
+      timeout: 120,
+    });
+  });
+
+  it('gets the log format as LOG_FORMAT, nginx main by default', () => {
+    expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(LambdaFunction, {
+      environment: { variables: { LOG_FORMAT: NGINX_MAIN_FORMAT } },
+    });
+    expect(synthPipeline(LOCALSTACK, { logFormat: NGINX_COMBINED_FORMAT })).toHaveResourceWithProperties(LambdaFunction, {
+      environment: { variables: { LOG_FORMAT: NGINX_COMBINED_FORMAT } },
+    });
+  });
+
+  it('deploys a zip of the bundle directory and redeploys when its hash changes', () => {
+    const { body } = blockAt(local(), 'parser-function/function');
+    expect(body.filename).toMatch(/^assets\/parser-function_bundle_[0-9A-F]+\/[0-9A-F]{32}\/archive\.zip$/);
+    expect(body.source_code_hash).toBe(`\${filebase64sha256("${String(body.filename)}")}`);
+  });
+
+  it('has a log group with retention, created before the function', () => {
+    const doc = local();
+    const group = blockAt(doc, 'parser-function/log-group');
+    expect(group.body).toMatchObject({ name: '/aws/lambda/nginx-access-logs-parser', retention_in_days: 14 });
+    const fn = blockAt(doc, 'parser-function/function');
+    expect(fn.body.depends_on).toContain(group.address);
+  });
+
+  it("may only write its own log group", () => {
+    const doc = local();
+    const group = blockAt(doc, 'parser-function/log-group');
+    expect(statements(doc, 'parser-function/write-own-logs')).toEqual([
+      {
+        sid: 'WriteOwnLogGroup',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${ref(group.address, 'arn')}:*`],
+      },
+    ]);
+    expect(statements(doc, 'parser-function/assume-role')[0]!.principals).toEqual([
+      { type: 'Service', identifiers: ['lambda.amazonaws.com'] },
+    ]);
+  });
+});
+
+describe('delivery stream', () => {
+  it('reads the log stream and writes the log bucket through extended S3', () => {
+    const doc = local();
+    const stream = blockAt(doc, 'log-stream/stream');
+    const bucket = blockAt(doc, 'log-bucket/bucket');
+    const { body } = blockAt(doc, 'delivery-stream/delivery-stream');
+    expect(body.destination).toBe('extended_s3');
+    expect(body.kinesis_source_configuration).toMatchObject({ kinesis_stream_arn: ref(stream.address, 'arn') });
+    expect(body.extended_s3_configuration).toMatchObject({ bucket_arn: ref(bucket.address, 'arn') });
+  });
+
+  it('writes under static prefixes: nginx/ (Firehose adds YYYY/MM/dd/HH/) and errors/ apart', () => {
+    expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(KinesisFirehoseDeliveryStream, {
+      name: 'nginx-access-logs-to-s3',
+      extended_s3_configuration: expect.objectContaining({
+        prefix: 'nginx/',
+        error_output_prefix: 'errors/',
+        compression_format: 'UNCOMPRESSED',
+      }),
+    });
+  });
+
+  it('buffers 60 s or 5 MB before writing to S3', () => {
+    expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(KinesisFirehoseDeliveryStream, {
+      extended_s3_configuration: expect.objectContaining({ buffering_interval: 60, buffering_size: 5 }),
+    });
+  });
+
+  it('calls the parser with every processor parameter explicit', () => {
+    const fn = blockAt(local(), 'parser-function/function');
+    expect(processorParameters(synthesized(LOCALSTACK))).toEqual({
+      LambdaArn: ref(fn.address, 'arn'),
+      NumberOfRetries: '3',
+      BufferSizeInMBs: '1',
+      BufferIntervalInSeconds: '60',
+    });
+  });
+
+  it('passes a configured processor buffer through', () => {
+    expect(processorParameters(synthesized(LOCALSTACK, { processorBufferSizeMBs: 0.5 })).BufferSizeInMBs).toBe('0.5');
+  });
+
+  it('logs delivery errors to its own log group with retention', () => {
+    const doc = local();
+    const group = blockAt(doc, 'delivery-stream/error-log-group');
+    const stream = blockAt(doc, 'delivery-stream/error-log-stream');
+    expect(group.body).toMatchObject({ name: '/aws/kinesisfirehose/nginx-access-logs-to-s3', retention_in_days: 14 });
+    const { body } = blockAt(doc, 'delivery-stream/delivery-stream');
+    expect(body.extended_s3_configuration).toMatchObject({
+      cloudwatch_logging_options: {
+        enabled: true,
+        log_group_name: ref(group.address, 'name'),
+        log_stream_name: ref(stream.address, 'name'),
+      },
+    });
+  });
+
+  it('has a role that may read that stream, write that bucket, invoke that function and log, nothing else', () => {
+    const doc = local();
+    const stream = blockAt(doc, 'log-stream/stream').address;
+    const bucket = blockAt(doc, 'log-bucket/bucket').address;
+    const fn = blockAt(doc, 'parser-function/function').address;
+    const logStream = blockAt(doc, 'delivery-stream/error-log-stream').address;
+    const scope = Object.fromEntries(statements(doc, 'delivery-stream/access').map((s) => [s.sid, s.resources]));
+    expect(scope).toEqual({
+      ReadSourceStream: [ref(stream, 'arn')],
+      WriteDestinationBucket: [ref(bucket, 'arn'), `${ref(bucket, 'arn')}/*`],
+      InvokeParser: [ref(fn, 'arn')],
+      LogDeliveryErrors: [ref(logStream, 'arn')],
+    });
+  });
+
+  it('is created after its role policy, which Firehose checks at creation', () => {
+    const doc = local();
+    const policy = blockAt(doc, 'delivery-stream/role-policy');
+    const { body } = blockAt(doc, 'delivery-stream/delivery-stream');
+    expect(body.depends_on).toEqual([policy.address]);
+  });
+});
+
+describe('agent access', () => {
+  it('may put records to the log stream and describe it, nothing more on Kinesis', () => {
+    const doc = local();
+    const stream = blockAt(doc, 'log-stream/stream').address;
+    const kinesis = statements(doc, 'agent-access/document').filter((s) => s.actions.some((a) => a.startsWith('kinesis:')));
+    expect(kinesis).toEqual([
+      { sid: 'PutRecordsToLogStream', actions: ['kinesis:PutRecords'], resources: [ref(stream, 'arn')] },
+      {
+        sid: 'DescribeLogStream',
+        actions: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary'],
+        resources: [ref(stream, 'arn')],
+      },
+    ]);
+  });
+
+  it('may put metrics only into the AWSKinesisAgent namespace', () => {
+    const metrics = statements(local(), 'agent-access/document').find((s) => s.sid === 'PutAgentMetrics');
+    expect(metrics).toEqual({
+      sid: 'PutAgentMetrics',
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      condition: [{ test: 'StringEquals', variable: 'cloudwatch:namespace', values: ['AWSKinesisAgent'] }],
+    });
+  });
+
+  it('is an EC2 role with an instance profile carrying the policy', () => {
+    const doc = local();
+    const role = blockAt(doc, 'agent-access/role');
+    const policy = blockAt(doc, 'agent-access/policy');
+    expect(statements(doc, 'agent-access/assume-role')[0]!.principals).toEqual([
+      { type: 'Service', identifiers: ['ec2.amazonaws.com'] },
+    ]);
+    expect(blockAt(doc, 'agent-access/role-policy').body).toMatchObject({
+      role: ref(role.address, 'name'),
+      policy_arn: ref(policy.address, 'arn'),
+    });
+    expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(IamInstanceProfile, {
+      name: 'nginx-access-logs-agent',
+      role: ref(role.address, 'name'),
+    });
+  });
+});
+
+describe('agent config output', () => {
+  const agentJson = (synth: ReturnType<typeof synthesized>) =>
+    JSON.parse(synth.doc.output.agent_json!.value as string) as Record<string, unknown>;
+
+  it('points the agent at LocalStack with dummy keys and metrics off', () => {
+    expect(agentJson(synthesized(LOCALSTACK))).toMatchObject({
+      'kinesis.endpoint': 'http://localhost:4566',
+      'cloudwatch.emitMetrics': false,
+      awsAccessKeyId: 'test',
+      flows: [{ filePattern: '/var/log/nginx/access.log*', kinesisStream: 'nginx-access-logs', maxBufferAgeMillis: 1000 }],
+    });
+  });
+
+  it('points the agent at the regional endpoints on AWS, with metrics and no keys', () => {
+    const config = agentJson(synthesized(AWS));
+    expect(config).toMatchObject({
+      'kinesis.endpoint': 'kinesis.ap-northeast-2.amazonaws.com',
+      'cloudwatch.endpoint': 'monitoring.ap-northeast-2.amazonaws.com',
+      'cloudwatch.emitMetrics': true,
+      flows: [{ kinesisStream: 'nginx-access-logs', maxBufferAgeMillis: 60000 }],
+    });
+    expect(config).not.toHaveProperty('awsAccessKeyId');
+  });
+});
+
+describe('names', () => {
+  it('derive from one prefix', () => {
+    const json = synthPipeline(LOCALSTACK, { namePrefix: 'web-logs' });
+    expect(json).toHaveResourceWithProperties(KinesisStream, { name: 'web-logs' });
+    expect(json).toHaveResourceWithProperties(S3Bucket, { bucket: 'web-logs-s3' });
+    expect(json).toHaveResourceWithProperties(LambdaFunction, { function_name: 'web-logs-parser' });
+    expect(json).toHaveResourceWithProperties(KinesisFirehoseDeliveryStream, { name: 'web-logs-to-s3' });
+    expect(json).toHaveResourceWithProperties(CloudwatchLogGroup, { name: '/aws/lambda/web-logs-parser' });
+  });
+});
+
+describe('provider and state', () => {
+  it('pins hashicorp/aws 5.100.0, the version of the offline mirror', () => {
+    expect(local().doc.terraform.required_providers).toEqual({ aws: { source: 'aws', version: '5.100.0' } });
+  });
+
+  it('keeps state beside the output folder, with a path that is the same on every machine', () => {
+    expect(local().doc.terraform.backend).toEqual({ local: { path: '../../../terraform.localstack.tfstate' } });
+  });
+
+  it('configures LocalStack endpoints only in the localstack stack', () => {
+    expect(synthPipeline(LOCALSTACK)).toHaveProviderWithProperties(AwsProvider, {
+      s3_use_path_style: true,
+      endpoints: [expect.objectContaining({ kinesis: 'http://localhost:4566' })],
+    });
+    expect(synthesized(AWS).doc.provider.aws).toEqual([{ region: 'ap-northeast-2' }]);
+  });
+});

@@ -1,0 +1,114 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bucketNameProblems } from '../../stacks/validate';
+import { AWS, buildPipeline, LOCALSTACK } from './helpers';
+
+describe('stack validation', () => {
+  it('fails for a processor buffer over Firehose’s 3 MB limit', () => {
+    expect(() => buildPipeline(LOCALSTACK, { processorBufferSizeMBs: 4 })).toThrow(
+      /processor buffer must be 0\.2–3 MB \(Firehose limit\), got 4/,
+    );
+  });
+
+  it('fails for a processor buffer under 0.2 MB', () => {
+    expect(() => buildPipeline(LOCALSTACK, { processorBufferSizeMBs: 0.1 })).toThrow(/got 0\.1/);
+  });
+
+  it('warns, without failing, for a processor buffer above the safe 2 MB', () => {
+    const stack = buildPipeline(LOCALSTACK, { processorBufferSizeMBs: 3 });
+    const warnings = stack.delivery.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringMatching(/processor buffer 3 MB is above 2 MB/)]);
+  });
+
+  it('fails for zero shards', () => {
+    expect(() => buildPipeline(LOCALSTACK, { shardCount: 0 })).toThrow(
+      'stream shardCount must be a whole number 1–200 shards (a provisioned stream needs at least one shard; 200 is the smallest default account quota), got 0',
+    );
+  });
+
+  it('fails for a fractional shard count', () => {
+    expect(() => buildPipeline(LOCALSTACK, { shardCount: 1.5 })).toThrow(/shardCount must be a whole number .*got 1\.5/);
+  });
+
+  it('fails for a shard count with on-demand capacity', () => {
+    expect(() => buildPipeline(LOCALSTACK, { capacityMode: 'on-demand', shardCount: 2 })).toThrow(
+      /shardCount must be unset for on-demand capacity.*got 2/,
+    );
+  });
+
+  it('fails for retention under 24 hours', () => {
+    expect(() => buildPipeline(LOCALSTACK, { retentionHours: 12 })).toThrow(/retentionHours must be a whole number 24–8760 hours.*got 12/);
+  });
+
+  it('fails for an invalid bucket name, saying why and how to fix it', () => {
+    expect(() => buildPipeline(AWS, { bucketName: 'Nginx_Logs' })).toThrow(
+      'invalid S3 bucket name "Nginx_Logs": it may contain only lowercase letters, digits, dots and hyphens. Set BUCKET_NAME to a valid name.',
+    );
+  });
+
+  it('fails for a name prefix that cannot start a bucket name', () => {
+    expect(() => buildPipeline(LOCALSTACK, { namePrefix: 'Nginx' })).toThrow(/name prefix must be 1–32 lowercase .*got "Nginx"/);
+  });
+
+  it('fails for a delivery prefix without a trailing slash', () => {
+    expect(() => buildPipeline(LOCALSTACK, { prefix: 'nginx' })).toThrow(
+      'delivery prefix must end with "/" (Firehose appends YYYY/MM/dd/HH/ without a separator), got "nginx"',
+    );
+  });
+
+  it('fails for a delivery prefix with a Firehose expression', () => {
+    expect(() => buildPipeline(LOCALSTACK, { prefix: 'nginx/!{timestamp:yyyy}/' })).toThrow(/be static, without !\{\.\.\.\}/);
+  });
+
+  it('fails for a delivery prefix equal to the error prefix', () => {
+    expect(() => buildPipeline(LOCALSTACK, { prefix: 'errors/' })).toThrow(/errorOutputPrefix must differ from prefix/);
+  });
+
+  it('fails for an S3 buffering interval over 900 seconds', () => {
+    expect(() => buildPipeline(LOCALSTACK, { bufferingIntervalSeconds: 901 })).toThrow(
+      /bufferingIntervalSeconds must be a whole number 0–900 seconds .*got 901/,
+    );
+  });
+
+  it('fails for an S3 buffer over 128 MB', () => {
+    expect(() => buildPipeline(LOCALSTACK, { bufferingSizeMBs: 129 })).toThrow(/bufferingSizeMBs must be a whole number 1–128 MB/);
+  });
+
+  it('fails for a log format the parser cannot split, naming LOG_FORMAT', () => {
+    expect(() => buildPipeline(LOCALSTACK, { logFormat: '$remote_addr $request $status' })).toThrow(
+      /parser logFormat is not usable: log format: \$request can contain " ".*\(set LOG_FORMAT\)/,
+    );
+  });
+
+  it('fails for a log format without variables', () => {
+    expect(() => buildPipeline(LOCALSTACK, { logFormat: 'plain text' })).toThrow(/parser logFormat is not usable: log format has no \$variables/);
+  });
+
+  it('fails when the Lambda bundle is missing, telling to run npm run bundle', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-bundle-'));
+    expect(() => buildPipeline(LOCALSTACK, { bundleDir: empty })).toThrow(
+      `parser bundle not found: ${join(empty, 'index.js')} is missing. Run \`npm run bundle\` first.`,
+    );
+  });
+});
+
+describe('bucketNameProblems', () => {
+  it('accepts the seed name and an account-suffixed name', () => {
+    expect(bucketNameProblems('nginx-access-logs-s3')).toEqual([]);
+    expect(bucketNameProblems('nginx-access-logs-s3-123456789012-ap-northeast-2')).toEqual([]);
+  });
+
+  it.each([
+    ['ab', /3–63 allowed/],
+    ['a'.repeat(64), /64 characters long/],
+    ['-logs', /start and end with a letter or digit/],
+    ['logs.', /start and end with a letter or digit/],
+    ['logs..archive', /two adjacent dots/],
+    ['192.168.1.10', /IP address/],
+    ['xn--logs', /must not start with xn--/],
+    ['logs-s3alias', /reserved suffix/],
+  ])('rejects %s', (name, problem) => {
+    expect(bucketNameProblems(name).join('; ')).toMatch(problem);
+  });
+});
