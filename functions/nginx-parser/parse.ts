@@ -67,6 +67,9 @@ const decoder = new TextDecoder();
 const HEX = encoder.encode('0123456789ABCDEF');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const NULL_BYTES = encoder.encode('null');
+/** 1 for bytes copied into a JSON string as they are: printable ASCII but `"` and `\`. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 0x7f; c++) PLAIN[c] = c === 34 || c === 92 ? 0 : 1;
 
 function hexValue(c: number | undefined): number {
   if (c === undefined) return -1;
@@ -246,34 +249,34 @@ export class LineParser {
   /** Number of bytes of {@link buf} in use. */
   length = 0;
 
-  private readonly plans: readonly Plan[];
-  private readonly keyBytes: readonly Uint8Array[];
-  private readonly maxOverhead: number;
-  private errCode = 0;
-  private errPos = 0;
-  private errVar = -1;
-  private errPlan = 0;
-  private errLineStart = 0;
-  private vS = 0;
-  private vE = 0;
-  private uS = 0;
-  private uE = 0;
-  private pS = 0;
-  private pE = 0;
-  private split = false;
-  private readonly timeKey = new Uint8Array(32);
-  private timeKeyLength = -1;
-  private timeKeyKind = 0;
-  private readonly timeOut = new Uint8Array(21);
+  readonly #plans: readonly Plan[];
+  readonly #keyBytes: readonly Uint8Array[];
+  readonly #maxOverhead: number;
+  #errCode = 0;
+  #errPos = 0;
+  #errVar = -1;
+  #errPlan = 0;
+  #errLineStart = 0;
+  #vS = 0;
+  #vE = 0;
+  #uS = 0;
+  #uE = 0;
+  #pS = 0;
+  #pE = 0;
+  #split = false;
+  readonly #timeKey = new Uint8Array(32);
+  #timeKeyLength = -1;
+  #timeKeyKind = 0;
+  readonly #timeOut = new Uint8Array(21);
 
   constructor(formats: readonly CompiledLogFormat[], labels: readonly string[] = []) {
     if (formats.length === 0) throw new Error('LineParser needs at least one log format');
     const keys: string[] = [];
     for (const f of formats) for (const k of f.keys) if (!keys.includes(k)) keys.push(k);
     this.keys = Object.freeze(keys);
-    this.keyBytes = keys.map((k, i) => encoder.encode(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`));
-    this.plans = formats.map((f, i) => makePlan(f, keys, labels[i] ?? `format ${i + 1}`));
-    this.maxOverhead = this.keyBytes.reduce((sum, b) => sum + b.length + 24, 4);
+    this.#keyBytes = keys.map((k, i) => encoder.encode(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`));
+    this.#plans = formats.map((f, i) => makePlan(f, keys, labels[i] ?? `format ${i + 1}`));
+    this.#maxOverhead = this.#keyBytes.reduce((sum, b) => sum + b.length + 24, 4);
   }
 
   /** Forgets the output; the buffer is kept for the next batch. */
@@ -289,49 +292,56 @@ export class LineParser {
   appendLine(src: Uint8Array, start: number, end: number): boolean {
     const mark = this.length;
     // Worst case: every byte a control byte written as \u00XX, twice (request and its split), plus keys and timestamps.
-    this.ensure(mark + this.maxOverhead + 12 * (end - start));
+    this.#ensure(mark + this.#maxOverhead + 12 * (end - start));
     let bestCode = 0;
     let bestPos = -1;
     let bestVar = -1;
     let bestPlan = 0;
-    for (let p = 0; p < this.plans.length; p++) {
-      const o = this.tryPlan(this.plans[p] as Plan, src, start, end, mark);
+    for (let p = 0; p < this.#plans.length; p++) {
+      const o = this.#tryPlan(this.#plans[p] as Plan, src, start, end, mark);
       if (o >= 0) {
         this.length = o;
         return true;
       }
-      if (this.errPos > bestPos) {
-        [bestCode, bestPos, bestVar, bestPlan] = [this.errCode, this.errPos, this.errVar, p];
+      if (this.#errPos > bestPos) {
+        bestCode = this.#errCode;
+        bestPos = this.#errPos;
+        bestVar = this.#errVar;
+        bestPlan = p;
       }
     }
-    [this.errCode, this.errPos, this.errVar, this.errPlan, this.errLineStart] = [bestCode, bestPos, bestVar, bestPlan, start];
+    this.#errCode = bestCode;
+    this.#errPos = bestPos;
+    this.#errVar = bestVar;
+    this.#errPlan = bestPlan;
+    this.#errLineStart = start;
     this.length = mark;
     return false;
   }
 
   /** Why the last {@link appendLine} failed, in words, with the byte column (1-based) where it stopped. */
   get error(): string {
-    const plan = this.plans[this.errPlan] as Plan;
-    const name = this.errVar >= 0 ? `$${plan.names[this.errVar]}` : '';
-    const col = this.errPos - this.errLineStart + 1;
-    const next = JSON.stringify(decoder.decode(plan.lits[this.errVar + 1] ?? new Uint8Array()));
+    const plan = this.#plans[this.#errPlan] as Plan;
+    const name = this.#errVar >= 0 ? `$${plan.names[this.#errVar]}` : '';
+    const col = this.#errPos - this.#errLineStart + 1;
+    const next = JSON.stringify(decoder.decode(plan.lits[this.#errVar + 1] ?? new Uint8Array()));
     const what =
-      this.errCode === E_PREFIX
+      this.#errCode === E_PREFIX
         ? `line does not start with ${JSON.stringify(decoder.decode(plan.lits[0]))}`
-        : this.errCode === E_SEPARATOR
+        : this.#errCode === E_SEPARATOR
           ? `no ${next} after ${name}`
-          : this.errCode === E_SUFFIX
+          : this.#errCode === E_SUFFIX
             ? `line does not end with ${next} after ${name}`
-            : this.errCode === E_TIME
+            : this.#errCode === E_TIME
               ? `${name} is not a valid time`
-              : this.errCode === E_NUMBER
+              : this.#errCode === E_NUMBER
                 ? `${name} is not a number`
-                : this.errCode === E_QUOTE
+                : this.#errCode === E_QUOTE
                   ? `unescaped quote in ${name}`
-                  : this.errCode === E_ESCAPE
+                  : this.#errCode === E_ESCAPE
                     ? `invalid JSON escape in ${name}`
                     : `invalid UTF-8 in ${name}`;
-    const label = this.plans.length > 1 ? ` (closest format: ${plan.label})` : '';
+    const label = this.#plans.length > 1 ? ` (closest format: ${plan.label})` : '';
     return `${what} at column ${col}${label}`;
   }
 
@@ -345,7 +355,7 @@ export class LineParser {
     return { ok: true, json };
   }
 
-  private ensure(size: number): void {
+  #ensure(size: number): void {
     if (size <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < size) cap *= 2;
@@ -354,22 +364,22 @@ export class LineParser {
     this.buf = next;
   }
 
-  private fail(code: number, pos: number, v: number): number {
-    this.errCode = code;
-    this.errPos = pos;
-    this.errVar = v;
+  #fail(code: number, pos: number, v: number): number {
+    this.#errCode = code;
+    this.#errPos = pos;
+    this.#errVar = v;
     return FAIL;
   }
 
   /** Scans the line against one plan and writes its JSON at `o`; the new end of output, or FAIL. */
-  private tryPlan(p: Plan, src: Uint8Array, start: number, end: number, o0: number): number {
+  #tryPlan(p: Plan, src: Uint8Array, start: number, end: number, o0: number): number {
     const lits = p.lits;
     const n = p.nVars;
     const starts = p.starts;
     const ends = p.ends;
     let pos = start;
     const prefix = lits[0] as Uint8Array;
-    if (!matchAt(src, pos, end, prefix)) return this.fail(E_PREFIX, pos, -1);
+    if (!matchAt(src, pos, end, prefix)) return this.#fail(E_PREFIX, pos, -1);
     pos += prefix.length;
     const jsonMode = p.escape === ESC_JSON;
     for (let v = 0; v < n; v++) {
@@ -378,22 +388,22 @@ export class LineParser {
       let ve: number;
       if (v === n - 1) {
         ve = end - next.length;
-        if (ve < pos || !matchAt(src, ve, end, next)) return this.fail(E_SUFFIX, pos, v);
-        if (w > 0 && ve - pos !== w) return this.fail(E_TIME, pos, v);
+        if (ve < pos || !matchAt(src, ve, end, next)) return this.#fail(E_SUFFIX, pos, v);
+        if (w > 0 && ve - pos !== w) return this.#fail(E_TIME, pos, v);
       } else if (w > 0) {
         ve = pos + w;
-        if (!matchAt(src, ve, end, next)) return this.fail(ve > end ? E_TIME : E_SEPARATOR, Math.min(ve, end), v);
+        if (!matchAt(src, ve, end, next)) return this.#fail(ve > end ? E_TIME : E_SEPARATOR, Math.min(ve, end), v);
       } else {
         ve = find(src, next, pos, end, jsonMode && next[0] === 34);
-        if (ve < 0) return this.fail(E_SEPARATOR, pos, v);
+        if (ve < 0) return this.#fail(E_SEPARATOR, pos, v);
       }
       starts[v] = pos;
       ends[v] = ve;
       pos = ve + next.length;
     }
-    if (p.requestVar >= 0) this.splitRequest(src, starts[p.requestVar] as number, ends[p.requestVar] as number);
+    if (p.requestVar >= 0) this.#splitRequest(src, starts[p.requestVar] as number, ends[p.requestVar] as number);
 
-    const keyBytes = this.keyBytes;
+    const keyBytes = this.#keyBytes;
     const srcVar = p.srcVar;
     const srcMode = p.srcMode;
     const out = this.buf;
@@ -412,31 +422,31 @@ export class LineParser {
       const dash = e - s === 1 && src[s] === 45;
       switch (mode) {
         case M_STRING:
-          o = dash ? writeNull(out, o) : this.writeString(p, v, src, s, e, o);
+          o = dash ? writeNull(out, o) : this.#writeString(p, v, src, s, e, o);
           break;
         case M_NUMBER:
           if (dash) o = writeNull(out, o);
           else if (isCleanNumber(src, s, e)) for (let i = s; i < e; i++) out[o++] = src[i] as number;
-          else o = this.writeString(p, v, src, s, e, o);
+          else o = this.#writeString(p, v, src, s, e, o);
           break;
         case M_STATUS:
         case M_SIZE:
           if (dash && mode === M_SIZE) o = writeNull(out, o);
           else if (isCleanNumber(src, s, e)) for (let i = s; i < e; i++) out[o++] = src[i] as number;
-          else return this.fail(E_NUMBER, s, v);
+          else return this.#fail(E_NUMBER, s, v);
           break;
         case M_TIME:
-          o = this.writeTime(p.timeKind[v] as number, src, s, e, o);
-          if (o < 0) return this.fail(E_TIME, s, v);
+          o = this.#writeTime(p.timeKind[v] as number, src, s, e, o);
+          if (o < 0) return this.#fail(E_TIME, s, v);
           break;
         case M_VERB:
-          o = this.split ? this.writeString(p, v, src, this.vS, this.vE, o) : writeNull(out, o);
+          o = this.#split ? this.#writeString(p, v, src, this.#vS, this.#vE, o) : writeNull(out, o);
           break;
         case M_URI:
-          o = this.split ? this.writeString(p, v, src, this.uS, this.uE, o) : writeNull(out, o);
+          o = this.#split ? this.#writeString(p, v, src, this.#uS, this.#uE, o) : writeNull(out, o);
           break;
         default:
-          o = this.split && this.pE > this.pS ? this.writeString(p, v, src, this.pS, this.pE, o) : writeNull(out, o);
+          o = this.#split && this.#pE > this.#pS ? this.#writeString(p, v, src, this.#pS, this.#pE, o) : writeNull(out, o);
       }
       if (o < 0) return FAIL;
     }
@@ -449,8 +459,8 @@ export class LineParser {
    * Splits `$request` into verb, uri and protocol: `METHOD uri HTTP/x.y`, or `METHOD uri` (HTTP/0.9). Anything else
    * (`""`, `-`, TLS bytes) leaves all three null.
    */
-  private splitRequest(src: Uint8Array, s: number, e: number): void {
-    this.split = false;
+  #splitRequest(src: Uint8Array, s: number, e: number): void {
+    this.#split = false;
     let i = s;
     while (i < e) {
       const c = src[i] as number;
@@ -463,19 +473,19 @@ export class LineParser {
     let sp = e - 1;
     while (sp >= uriStart && src[sp] !== 32) sp--;
     let uriEnd = e;
-    this.pS = 0;
-    this.pE = 0;
+    this.#pS = 0;
+    this.#pE = 0;
     if (sp >= uriStart && isProtocol(src, sp + 1, e)) {
       uriEnd = sp;
-      this.pS = sp + 1;
-      this.pE = e;
+      this.#pS = sp + 1;
+      this.#pE = e;
     }
     if (uriEnd <= uriStart) return;
-    this.vS = s;
-    this.vE = i;
-    this.uS = uriStart;
-    this.uE = uriEnd;
-    this.split = true;
+    this.#vS = s;
+    this.#vE = i;
+    this.#uS = uriStart;
+    this.#uE = uriEnd;
+    this.#split = true;
   }
 
   /**
@@ -483,7 +493,7 @@ export class LineParser {
    * form valid UTF-8, otherwise the field keeps nginx's escaped text. FAIL when the value cannot be what nginx logged
    * for this escape mode (an unescaped quote, a broken JSON escape).
    */
-  private writeString(p: Plan, v: number, src: Uint8Array, s: number, e: number, o0: number): number {
+  #writeString(p: Plan, v: number, src: Uint8Array, s: number, e: number, o0: number): number {
     const out = this.buf;
     const mode = p.escape;
     let o = o0;
@@ -496,7 +506,7 @@ export class LineParser {
       if (need === 0) {
         while (i < e) {
           const c = src[i] as number;
-          if (c < 0x20 || c > 0x7e || c === 34 || c === 92) break;
+          if (PLAIN[c] === 0) break;
           out[o++] = c;
           i++;
         }
@@ -512,21 +522,21 @@ export class LineParser {
             i += 4;
           } else i++;
         } else if (mode === ESC_JSON) {
-          if (need !== 0) return this.fail(E_UTF8, i, v);
+          if (need !== 0) return this.#fail(E_UTF8, i, v);
           const len = jsonEscapeLength(src, i, e);
-          if (len === 0) return this.fail(E_ESCAPE, i, v);
+          if (len === 0) return this.#fail(E_ESCAPE, i, v);
           for (let j = 0; j < len; j++) out[o++] = src[i + j] as number;
           i += len;
           continue;
         } else i++;
       } else {
-        if (c === 34 && mode !== ESC_NONE) return this.fail(E_QUOTE, i, v);
+        if (c === 34 && mode !== ESC_NONE) return this.#fail(E_QUOTE, i, v);
         i++;
       }
       if (c < 0x80) {
         if (need !== 0) {
-          if (mode === ESC_JSON) return this.fail(E_UTF8, i, v);
-          return this.writeEscapedText(p, v, src, s, e, o0);
+          if (mode === ESC_JSON) return this.#fail(E_UTF8, i, v);
+          return this.#writeEscapedText(p, v, src, s, e, o0);
         }
         o = writeAscii(out, o, c);
         continue;
@@ -542,13 +552,13 @@ export class LineParser {
           if (c === 0xf0) lo = 0x90;
           else if (c === 0xf4) hi = 0x8f;
         } else {
-          if (mode === ESC_JSON) return this.fail(E_UTF8, i, v);
-          return this.writeEscapedText(p, v, src, s, e, o0);
+          if (mode === ESC_JSON) return this.#fail(E_UTF8, i, v);
+          return this.#writeEscapedText(p, v, src, s, e, o0);
         }
       } else {
         if (c < lo || c > hi) {
-          if (mode === ESC_JSON) return this.fail(E_UTF8, i, v);
-          return this.writeEscapedText(p, v, src, s, e, o0);
+          if (mode === ESC_JSON) return this.#fail(E_UTF8, i, v);
+          return this.#writeEscapedText(p, v, src, s, e, o0);
         }
         need--;
         lo = 0x80;
@@ -557,21 +567,21 @@ export class LineParser {
       out[o++] = c;
     }
     if (need !== 0) {
-      if (mode === ESC_JSON) return this.fail(E_UTF8, e, v);
-      return this.writeEscapedText(p, v, src, s, e, o0);
+      if (mode === ESC_JSON) return this.#fail(E_UTF8, e, v);
+      return this.#writeEscapedText(p, v, src, s, e, o0);
     }
     out[o++] = 34;
     return o;
   }
 
   /** Writes a field whose bytes are not valid UTF-8 as nginx's escaped text: `\xHH` stays, raw bytes become `\xHH`. */
-  private writeEscapedText(p: Plan, v: number, src: Uint8Array, s: number, e: number, o0: number): number {
+  #writeEscapedText(p: Plan, v: number, src: Uint8Array, s: number, e: number, o0: number): number {
     const out = this.buf;
     let o = o0;
     out[o++] = 34;
     for (let i = s; i < e; i++) {
       const c = src[i] as number;
-      if (c === 34 && p.escape !== ESC_NONE) return this.fail(E_QUOTE, i, v);
+      if (c === 34 && p.escape !== ESC_NONE) return this.#fail(E_QUOTE, i, v);
       if (c >= 0x80) {
         out[o++] = 92;
         out[o++] = 92;
@@ -585,19 +595,19 @@ export class LineParser {
   }
 
   /** Writes the UTC timestamp `"YYYY-MM-DDTHH:MM:SS"` of a `$time_local`, `$time_iso8601` or `$msec` value. */
-  private writeTime(kind: number, src: Uint8Array, s: number, e: number, o: number): number {
+  #writeTime(kind: number, src: Uint8Array, s: number, e: number, o: number): number {
     const out = this.buf;
     const n = e - s;
-    if (n === this.timeKeyLength && kind === this.timeKeyKind) {
+    if (n === this.#timeKeyLength && kind === this.#timeKeyKind) {
       let same = true;
       for (let j = 0; j < n; j++) {
-        if (src[s + j] !== this.timeKey[j]) {
+        if (src[s + j] !== this.#timeKey[j]) {
           same = false;
           break;
         }
       }
       if (same) {
-        for (let j = 0; j < 21; j++) out[o + j] = this.timeOut[j] as number;
+        for (let j = 0; j < 21; j++) out[o + j] = this.#timeOut[j] as number;
         return o + 21;
       }
     }
@@ -627,7 +637,7 @@ export class LineParser {
     rest -= hh * 3600;
     const mi = Math.floor(rest / 60);
     const ss = rest - mi * 60;
-    const t = this.timeOut;
+    const t = this.#timeOut;
     t[0] = 34;
     t[1] = 48 + Math.floor(y / 1000);
     t[2] = 48 + (Math.floor(y / 100) % 10);
@@ -645,9 +655,9 @@ export class LineParser {
     two(t, 18, ss);
     t[20] = 34;
     if (n <= 32) {
-      for (let j = 0; j < n; j++) this.timeKey[j] = src[s + j] as number;
-      this.timeKeyLength = n;
-      this.timeKeyKind = kind;
+      for (let j = 0; j < n; j++) this.#timeKey[j] = src[s + j] as number;
+      this.#timeKeyLength = n;
+      this.#timeKeyKind = kind;
     }
     for (let j = 0; j < 21; j++) out[o + j] = t[j] as number;
     return o + 21;

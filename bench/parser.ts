@@ -1,0 +1,244 @@
+/**
+ * Parser benchmark: our Firehose handler side by side with the floor (base64-decode and re-encode each record) and a
+ * naive blog-post regex handler, on ~1 MB batches from the shared generator, normal and `--hostile=5`.
+ *
+ * Usage: npm run bench:parser [-- --rounds=9 --mb=4]
+ * Prints medians over interleaved rounds (MB/s of raw log bytes, lines/s, ratios measured within each round), per-line
+ * p99/max on the hostile corpus, time per byte on adversarial long lines, cold first-invocation time of the bundle,
+ * the bundle size and peak RSS.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createTransform, type FirehoseTransformationEvent } from '../functions/nginx-parser/handler';
+import { createParser } from '../functions/nginx-parser/parse';
+
+type Handler = (event: FirehoseTransformationEvent) => { records: { data: string }[] };
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k as string, Number(v)];
+  }),
+);
+const ROUNDS = args.get('rounds') ?? 9;
+const MB = args.get('mb') ?? 4;
+
+function repoRoot(): string {
+  // bench/ when run from source, dist/app/bench/ when built: the root is the first parent holding build.mjs.
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'build.mjs'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`bench: cannot find the repository root (build.mjs) above ${__dirname}`);
+    dir = up;
+  }
+  return dir;
+}
+
+const ROOT = repoRoot();
+const GENERATOR = resolve(ROOT, '..', 'shared', 'bench', 'gen-nginx-log.mjs');
+
+function generate(lines: number, seed: number, hostile: number): string {
+  if (!existsSync(GENERATOR)) throw new Error(`bench: generator not found at ${GENERATOR}`);
+  const extra = hostile > 0 ? [`--hostile=${hostile}`] : [];
+  return execFileSync(process.execPath, [GENERATOR, String(lines), String(seed), ...extra], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+}
+
+interface Corpus {
+  readonly name: string;
+  readonly events: FirehoseTransformationEvent[];
+  readonly lines: string[];
+  readonly bytes: number;
+}
+
+/** One record per line, as the Kinesis Agent sends it (line + "\n"), ~1 MB of raw log per event. */
+function corpus(name: string, text: string, mb: number): Corpus {
+  const lines = text.split('\n').filter((l) => l !== '');
+  const events: FirehoseTransformationEvent[] = [];
+  let records: { recordId: string; data: string }[] = [];
+  let batchBytes = 0;
+  let bytes = 0;
+  let id = 0;
+  for (const line of lines) {
+    const raw = Buffer.from(line + '\n');
+    records.push({ recordId: `49613838875858910653213735508838664445347285229${String(id++).padStart(9, '0')}`, data: raw.toString('base64') });
+    batchBytes += raw.length;
+    bytes += raw.length;
+    if (batchBytes >= 1_000_000) {
+      events.push({ records });
+      records = [];
+      batchBytes = 0;
+      if (bytes >= mb * 1_000_000) break;
+    }
+  }
+  if (records.length > 0) events.push({ records });
+  return { name, events, lines: lines.slice(0, events.reduce((n, e) => n + (e.records?.length ?? 0), 0)), bytes };
+}
+
+const floor: Handler = (event) => ({
+  records: (event.records ?? []).map((r) => ({
+    recordId: r.recordId,
+    result: 'Ok',
+    data: Buffer.from(Buffer.from(r.data ?? '', 'base64').toString('utf8'), 'utf8').toString('base64'),
+  })),
+});
+
+// The kind of handler blog posts show: one regex, new Date, JSON.stringify. Kept here as the yardstick only.
+const NAIVE =
+  /^(\S+) - (\S+) \[([^\]]+)\] "(?:(\S+) (\S+)(?: (\S+))?|[^"]*)" (\d{3}) (\d+|-) "([^"]*)" "([^"]*)"(?: "([^"]*)")?$/;
+const naive: Handler = (event) => ({
+  records: (event.records ?? []).map((r) => {
+    const line = Buffer.from(r.data ?? '', 'base64').toString('utf8').trim();
+    const m = NAIVE.exec(line);
+    if (!m) return { recordId: r.recordId, result: 'ProcessingFailed', data: r.data ?? '' };
+    const t = (m[3] ?? '').replace(/\//g, ' ').replace(':', ' ');
+    const doc = {
+      host: m[1], timestamp: new Date(t).toISOString().slice(0, 19), request: `${m[4]} ${m[5]} ${m[6]}`, uri: m[5],
+      status: Number(m[7]), size: m[8] === '-' ? null : Number(m[8]), verb: m[4], refferer: m[9], useragent: m[10],
+      protocol: m[6], remote_user: m[2], http_x_forwarded_for: m[11] ?? null,
+    };
+    return { recordId: r.recordId, result: 'Ok', data: Buffer.from(JSON.stringify(doc) + '\n').toString('base64') };
+  }),
+});
+
+const ours: Handler = createTransform(createParser(), { log: () => undefined });
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+const fmt = (x: number, d = 1): string => x.toFixed(d);
+
+function run(handler: Handler, c: Corpus): { ms: number; outBytes: number } {
+  let outBytes = 0;
+  const t0 = performance.now();
+  for (const e of c.events) {
+    const res = handler(e);
+    for (const r of res.records) outBytes += r.data.length;
+  }
+  return { ms: performance.now() - t0, outBytes };
+}
+
+function throughput(corpora: Corpus[]): void {
+  const handlers: [string, Handler][] = [['ours', ours], ['floor', floor], ['naive regex', naive]];
+  for (const c of corpora) {
+    const mbps = new Map<string, number[]>(handlers.map(([n]) => [n, []]));
+    const ratioFloor: number[] = [];
+    const ratioNaive: number[] = [];
+    let expansion = 0;
+    for (let round = -2; round < ROUNDS; round++) {
+      const order = handlers.map((_, i) => handlers[(i + Math.max(round, 0)) % handlers.length] as [string, Handler]);
+      const ms = new Map<string, number>();
+      for (const [name, h] of order) {
+        const r = run(h, c);
+        ms.set(name, r.ms);
+        if (name === 'ours') expansion = r.outBytes / c.bytes;
+      }
+      if (round < 0) continue; // warm-up
+      for (const [name] of handlers) mbps.get(name)?.push(c.bytes / 1e6 / ((ms.get(name) as number) / 1000));
+      ratioFloor.push((ms.get('floor') as number) / (ms.get('ours') as number));
+      ratioNaive.push((ms.get('naive regex') as number) / (ms.get('ours') as number));
+    }
+    const lines = c.lines.length;
+    console.log(`\n${c.name}: ${c.events.length} batches, ${fmt(c.bytes / 1e6, 2)} MB, ${lines} lines, ${ROUNDS} interleaved rounds`);
+    console.log('| handler | MB/s (median) | lines/s (median) |');
+    console.log('|---|---:|---:|');
+    for (const [name] of handlers) {
+      const m = median(mbps.get(name) as number[]);
+      console.log(`| ${name} | ${fmt(m)} | ${Math.round((m * 1e6 * lines) / c.bytes).toLocaleString('en-US')} |`);
+    }
+    console.log(`ours ÷ floor throughput (median of per-round ratios): ${fmt(median(ratioFloor), 2)}`);
+    console.log(`ours ÷ naive regex throughput (median of per-round ratios): ${fmt(median(ratioNaive), 2)}`);
+    console.log(`response expansion (base64 of JSON lines ÷ raw log bytes): ${fmt(expansion, 2)}`);
+  }
+}
+
+function perLine(c: Corpus): void {
+  const parser = createParser();
+  const bufs = c.lines.map((l) => Buffer.from(l));
+  const times: number[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    times.length = 0;
+    for (const b of bufs) {
+      parser.reset();
+      const t0 = process.hrtime.bigint();
+      parser.appendLine(b, 0, b.length);
+      times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const p = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  console.log(`\nper-line time on ${c.name} (${times.length} lines, parser core, hrtime incl.): ` +
+    `median ${fmt(p(0.5), 2)} µs, p99 ${fmt(p(0.99), 2)} µs, max ${fmt(sorted[sorted.length - 1] as number, 2)} µs`);
+}
+
+/** Adversarial lines of growing length: time per KB must stay flat (no backtracking). */
+function linearity(): void {
+  const parser = createParser();
+  const shapes: [string, (n: number) => string][] = [
+    ['quotes and spaces in the request', (n) => `1.2.3.4 - - [22/Dec/2020:12:32:36 +0000] "${'" '.repeat(n / 2)}" 200 1 "-" "-" "-"`],
+    ['escapes in the user agent', (n) => `1.2.3.4 - - [22/Dec/2020:12:32:36 +0000] "GET / HTTP/1.1" 200 1 "-" "${'\\xEC\\x95'.repeat(n / 8)}" "-"`],
+    ['separator prefixes, no match', (n) => `1.2.3.4 - - [22/Dec/2020:12:32:36 +0000] "GET / HTTP/1.1" 200 1 "-${'" '.repeat(n / 2)}`],
+  ];
+  console.log('\nadversarial lines (µs per KB; flat = linear):');
+  console.log('| shape | 1 KB | 16 KB | 256 KB |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, make] of shapes) {
+    const cells = [1024, 16384, 262144].map((n) => {
+      const b = Buffer.from(make(n));
+      const reps = Math.max(3, Math.floor(2_000_000 / b.length));
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) {
+        parser.reset();
+        parser.appendLine(b, 0, b.length);
+      }
+      return fmt((((performance.now() - t0) * 1000) / reps / b.length) * 1024, 2);
+    });
+    console.log(`| ${name} | ${cells.join(' | ')} |`);
+  }
+}
+
+/** First invocation of the bundle in a fresh process: module load (LOG_FORMAT compile) + one ~1 MB batch. */
+function cold(c: Corpus): void {
+  const bundle = join(ROOT, 'dist', 'nginx-parser', 'index.js');
+  if (!existsSync(bundle)) {
+    console.log('\ncold start: dist/nginx-parser/index.js missing; run `npm run bundle`');
+    return;
+  }
+  const script = `
+    const { performance } = require('node:perf_hooks');
+    const event = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+    const t0 = performance.now();
+    const { handler } = require(${JSON.stringify(bundle)});
+    const t1 = performance.now();
+    handler(event).then(() => {
+      const t2 = performance.now();
+      console.log(JSON.stringify({ load: t1 - t0, first: t2 - t1, rss: process.resourceUsage().maxRSS }));
+    });`;
+  const samples = [0, 1, 2, 3, 4].map(() =>
+    JSON.parse(execFileSync(process.execPath, ['-e', script], { input: JSON.stringify(c.events[0]), encoding: 'utf8' })) as {
+      load: number; first: number; rss: number;
+    },
+  );
+  console.log(`\ncold start (fresh node, median of 5): module load ${fmt(median(samples.map((s) => s.load)), 2)} ms, ` +
+    `first ~1 MB invocation ${fmt(median(samples.map((s) => s.first)), 1)} ms, peak RSS of that process ` +
+    `${fmt(median(samples.map((s) => s.rss)) / 1024, 1)} MB`);
+  console.log(`bundle: ${statSync(bundle).size.toLocaleString('en-US')} bytes minified (dist/nginx-parser/index.js)`);
+}
+
+function main(): void {
+  console.log(`node ${process.version}; generator ${GENERATOR}`);
+  const normal = corpus('normal', generate(Math.ceil(MB * 4700), 1, 0), MB);
+  const hostile = corpus('hostile=5', generate(Math.ceil(MB * 4700), 2, 5), MB);
+  throughput([normal, hostile]);
+  perLine(hostile);
+  linearity();
+  cold(normal);
+  console.log(`peak RSS of this benchmark process: ${fmt(process.resourceUsage().maxRSS / 1024, 1)} MB`);
+}
+
+main();
