@@ -102,7 +102,7 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
     }
     let lastDataAt = Date.now();
     while (!aborted()) {
-      const lines = await reader.readChunk();
+      const lines = await reader.readChunk(true);
       if (lines.length > 0 || reader.lastReadBytes > 0) {
         lastDataAt = Date.now();
         if (lines.length > 0) yield lines;
@@ -238,12 +238,22 @@ class FileReader {
     return this.position - this.pendingRawBytes;
   }
 
-  /** Reads the next chunk and returns the complete lines in it. */
-  async readChunk(): Promise<Line[]> {
+  /**
+   * Reads the next chunk and returns the complete lines in it.
+   *
+   * With `verify` (a live file), the file's first bytes are checked after the read: if they changed, the file was
+   * truncated and rewritten past our position (copytruncate between two polls), so the chunk is not ours to read;
+   * it is dropped and the next {@link wasTruncated} reports the truncation.
+   */
+  async readChunk(verify = false): Promise<Line[]> {
     const buf = Buffer.allocUnsafe(this.chunkBytes);
     const { bytesRead } = await this.fd.read(buf, 0, buf.length, this.position);
     this.lastReadBytes = bytesRead;
     if (bytesRead === 0) return [];
+    if (verify && this.position > 0 && !(await this.headUnchanged())) {
+      this.lastReadBytes = 0;
+      return [];
+    }
     const chunkStart = this.position;
     this.position += bytesRead;
     if (this.file.head.length < FINGERPRINT_BYTES && chunkStart <= this.file.head.length) {
@@ -293,9 +303,13 @@ class FileReader {
   async wasTruncated(): Promise<boolean> {
     const st = await this.fd.stat();
     if (st.size < this.position) return true;
+    return !(await this.headUnchanged());
+  }
+
+  private async headUnchanged(): Promise<boolean> {
     const head = this.file.head;
-    if (head.length === 0) return false;
-    return !(await readHeadFrom(this.fd, head.length)).equals(head);
+    if (head.length === 0) return true;
+    return (await readHeadFrom(this.fd, head.length)).equals(head);
   }
 
   /** Starts over at byte 0 of the same (truncated) file, forgetting the partial line. */
