@@ -184,11 +184,7 @@ export function createTransform(
       out[i] = id === undefined ? { result: 'ProcessingFailed', data } : { recordId: id, result: 'ProcessingFailed', data };
     }
     if (failed > 0) {
-      log(
-        `nginx-parser: ${failed} of ${n} records ProcessingFailed` +
-          (overBudget > 0 ? ` (${overBudget} returned unconverted to keep the response under ${budget} bytes)` : '') +
-          (failedLine ? `; first bad line: ${failedLine}` : ''),
-      );
+      log(`nginx-parser: ${failed}/${n} records ProcessingFailed, ${overBudget} of them over the response budget; ${failedLine}`);
     }
     return { records: out };
   };

@@ -58,8 +58,7 @@ export const NGINX_MAIN_FORMAT =
   '"$http_referer" "$http_user_agent" "$http_x_forwarded_for"';
 
 /** nginx's built-in `combined` format. */
-export const NGINX_COMBINED_FORMAT =
-  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
+export const NGINX_COMBINED_FORMAT = NGINX_MAIN_FORMAT.slice(0, NGINX_MAIN_FORMAT.lastIndexOf(' '));
 
 /** A log format that cannot be compiled, with what was wrong and how to fix it. */
 export class LogFormatError extends Error {
@@ -84,30 +83,29 @@ const TIME_KINDS: Readonly<Record<string, ValueKind>> = {
   msec: 'msec',
 };
 
+const words = (list: string): Set<string> => new Set(list.split(' '));
+
 // Variables nginx documents as numbers. A value that is not one clean number (a list such as "0.1, 0.2") stays a string.
-const NUMBERS = new Set([
-  'status', 'body_bytes_sent', 'bytes_sent', 'request_length', 'request_time', 'connection', 'connection_requests',
-  'pid', 'remote_port', 'server_port', 'proxy_protocol_port', 'proxy_protocol_server_port', 'realip_remote_port',
-  'content_length', 'gzip_ratio', 'upstream_connect_time', 'upstream_header_time', 'upstream_response_time',
-  'upstream_response_length', 'upstream_bytes_received', 'upstream_bytes_sent', 'upstream_status',
-  'upstream_queue_time', 'upstream_first_byte_time', 'upstream_session_time', 'session_time',
-  'connections_active', 'connections_reading', 'connections_writing', 'connections_waiting',
-]);
+const NUMBERS = words(
+  'status body_bytes_sent bytes_sent request_length request_time connection connection_requests pid remote_port ' +
+    'server_port proxy_protocol_port proxy_protocol_server_port realip_remote_port content_length gzip_ratio ' +
+    'upstream_connect_time upstream_header_time upstream_response_time upstream_response_length ' +
+    'upstream_bytes_received upstream_bytes_sent upstream_status upstream_queue_time upstream_first_byte_time ' +
+    'upstream_session_time session_time connections_active connections_reading connections_writing connections_waiting',
+);
 
 // $upstream_* values become lists ("0.012, 0.034", "502 : 200") when several upstreams were tried: they are text.
 const LISTS = /^upstream_/;
 
-const ADDRESSES = new Set([
-  'remote_addr', 'server_addr', 'realip_remote_addr', 'proxy_protocol_addr', 'proxy_protocol_server_addr',
-  'binary_remote_addr',
-]);
+const ADDRESSES = words(
+  'remote_addr server_addr realip_remote_addr proxy_protocol_addr proxy_protocol_server_addr binary_remote_addr',
+);
 
-const TOKENS = new Set([
-  'host', 'scheme', 'https', 'request_id', 'server_name', 'server_protocol', 'request_method', 'hostname',
-  'ssl_protocol', 'ssl_cipher', 'ssl_session_id', 'ssl_session_reused', 'ssl_server_name', 'nginx_version',
-  'request_completion', 'pipe', 'connection_upgrade', 'http2', 'http3', 'proxy_host', 'proxy_port',
-  'time_local', 'time_iso8601', 'msec',
-]);
+const TOKENS = words(
+  'host scheme https request_id server_name server_protocol request_method hostname ssl_protocol ssl_cipher ' +
+    'ssl_session_id ssl_session_reused ssl_server_name nginx_version request_completion pipe connection_upgrade ' +
+    'http2 http3 proxy_host proxy_port',
+);
 
 /** Characters a value of each kind may contain; a literal made only of these could not end it unambiguously. */
 function mayContain(kind: ValueKind, ch: string): boolean {
@@ -153,37 +151,18 @@ function unwrap(input: string): { format: string; escape: LogEscape } {
     rest = rest.slice(esc[0].length);
   }
   if (rest.endsWith(';') && (rest.startsWith("'") || rest.startsWith('"'))) rest = rest.slice(0, -1).trimEnd();
-  const quoted = unquote(rest);
+  const quoted = /^['"]/.test(rest) ? unquote(rest) : undefined;
   return { format: quoted ?? rest, escape };
 }
 
 /** Concatenates nginx config strings (`'a ' "b"`), or returns undefined when `text` is not made only of them. */
 function unquote(text: string): string | undefined {
-  if (!text.startsWith("'") && !text.startsWith('"')) return undefined;
+  const piece = /\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*/y;
   let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const q = text[i];
-    if (q !== "'" && q !== '"') return undefined;
-    i++;
-    let closed = false;
-    while (i < text.length) {
-      const ch = text[i];
-      if (ch === '\\' && i + 1 < text.length) {
-        const next = text[i + 1] as string;
-        out += next === 'n' ? '\n' : next === 't' ? '\t' : next === 'r' ? '\r' : next === q || next === '\\' ? next : `\\${next}`;
-        i += 2;
-        continue;
-      }
-      i++;
-      if (ch === q) {
-        closed = true;
-        break;
-      }
-      out += ch;
-    }
-    if (!closed) return undefined;
-    while (i < text.length && /\s/.test(text[i] as string)) i++;
+  while (piece.lastIndex < text.length) {
+    const m = piece.exec(text);
+    if (!m) return undefined;
+    out += (m[1] ?? m[2] ?? '').replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', r: '\r' })[c] ?? c);
   }
   return out;
 }
@@ -208,40 +187,27 @@ export function compileLogFormat(input: string): CompiledLogFormat {
   const { format, escape } = unwrap(input);
   const literals: string[] = [];
   const names: string[] = [];
+  const variable = /\$(?:\{(\w+)\}|(\w+))/y;
   let literal = '';
-  let i = 0;
-  while (i < format.length) {
-    const ch = format[i] as string;
-    if (ch !== '$') {
-      literal += ch;
-      i++;
+  for (let i = 0; i < format.length; ) {
+    if (format[i] !== '$') {
+      literal += format[i++];
       continue;
     }
-    let name: string;
-    if (format[i + 1] === '{') {
-      const close = format.indexOf('}', i + 2);
-      name = close < 0 ? '' : format.slice(i + 2, close);
-      if (!/^[A-Za-z0-9_]+$/.test(name)) {
-        throw new LogFormatError(`log format: invalid variable at position ${i}: ${show(format.slice(i, i + 20))}; write \${name} with letters, digits and _`);
-      }
-      i = close + 1;
-    } else {
-      const m = /^[A-Za-z0-9_]+/.exec(format.slice(i + 1, i + 129));
-      if (!m) {
-        throw new LogFormatError(`log format: "$" at position ${i} is not followed by a variable name: ${show(format.slice(i, i + 20))}`);
-      }
-      name = m[0];
-      i += 1 + name.length;
+    variable.lastIndex = i;
+    const m = variable.exec(format);
+    const name = m?.[1] ?? m?.[2];
+    if (m === null || name === undefined) {
+      throw new LogFormatError(`log format: "$" at position ${i} is not a variable ($name or \${name}): ${show(format.slice(i, i + 20))}`);
     }
+    i = variable.lastIndex;
     if (names.length > 0 && literal === '') {
       throw new LogFormatError(
         `log format: $${names[names.length - 1]} and $${name} have no text between them, so the end of one value ` +
           `cannot be found; put a separator such as a space or quotes between them`,
       );
     }
-    if (names.includes(name)) {
-      throw new LogFormatError(`log format: $${name} appears twice; log each variable once`);
-    }
+    if (names.includes(name)) throw new LogFormatError(`log format: $${name} appears twice; log each variable once`);
     literals.push(literal);
     names.push(name);
     literal = '';
@@ -288,11 +254,11 @@ export function compileLogFormat(input: string): CompiledLogFormat {
     return { ...v, key: renamed };
   });
 
-  return Object.freeze({
+  return {
     format,
     escape,
-    literals: Object.freeze(literals),
-    variables: Object.freeze(keyed.map((v) => Object.freeze(v))),
-    keys: Object.freeze([...SEED_KEYS, ...keyed.flatMap((v) => (v.key === undefined ? [] : [v.key]))]),
-  });
+    literals,
+    variables: keyed,
+    keys: [...SEED_KEYS, ...keyed.flatMap((v) => (v.key === undefined ? [] : [v.key]))],
+  };
 }

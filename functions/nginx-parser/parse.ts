@@ -8,7 +8,6 @@
  */
 import {
   type CompiledLogFormat,
-  type FormatVariable,
   compileLogFormat,
   NGINX_COMBINED_FORMAT,
   NGINX_MAIN_FORMAT,
@@ -34,6 +33,16 @@ const M_URI = 7;
 const M_PROTOCOL = 8;
 
 // Why a line did not fit; turned into words only when someone asks (hostile input must stay cheap).
+/** Keys whose value is not simply the variable's text. */
+const FIXED_MODES: Readonly<Record<string, number>> = {
+  timestamp: M_TIME,
+  status: M_STATUS,
+  size: M_SIZE,
+  verb: M_VERB,
+  uri: M_URI,
+  protocol: M_PROTOCOL,
+};
+
 const E_PREFIX = 1;
 const E_SEPARATOR = 2;
 const E_SUFFIX = 3;
@@ -51,6 +60,7 @@ interface Plan {
   readonly nVars: number;
   readonly names: readonly string[];
   readonly lits: readonly Uint8Array[];
+  readonly litText: readonly string[];
   /** Fixed width of a value (26 for `$time_local`), 0 when its end is found by searching for the next literal. */
   readonly width: Int32Array;
   readonly timeKind: Int32Array;
@@ -63,9 +73,8 @@ interface Plan {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const HEX = encoder.encode('0123456789ABCDEF');
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const NULL_BYTES = encoder.encode('null');
 /** 1 for bytes copied into a JSON string as they are: printable ASCII but `"` and `\`. */
 const PLAIN = new Uint8Array(256);
@@ -112,24 +121,19 @@ function find(src: Uint8Array, lit: Uint8Array, from: number, end: number, jsonQ
 
 /** One JSON number per JSON's grammar, at most 15 characters so a double holds it exactly. */
 function isCleanNumber(src: Uint8Array, s: number, e: number): boolean {
-  const n = e - s;
-  if (n === 0 || n > 15) return false;
+  return e - s <= 15 && isDecimal(src, s, e) && (src[s] !== 48 || s + 1 === e || src[s + 1] === 46);
+}
+
+/** Digits, optionally followed by `.` and digits. */
+function isDecimal(src: Uint8Array, s: number, e: number): boolean {
   let i = s;
-  const c = src[i] as number;
-  if (c === 48) i++;
-  else if (c >= 49 && c <= 57) {
-    i++;
-    while (i < e && isDigit(src[i])) i++;
-  } else return false;
+  while (i < e && isDigit(src[i])) i++;
+  if (i === s) return false;
   if (i === e) return true;
   if (src[i] !== 46) return false;
-  i++;
-  if (i === e) return false;
-  while (i < e) {
-    if (!isDigit(src[i])) return false;
-    i++;
-  }
-  return true;
+  const f = ++i;
+  while (i < e && isDigit(src[i])) i++;
+  return i === e && i > f;
 }
 
 function digits(src: Uint8Array, at: number, count: number): number {
@@ -143,29 +147,13 @@ function digits(src: Uint8Array, at: number, count: number): number {
 }
 
 function monthOf(src: Uint8Array, at: number): number {
-  const a = src[at];
-  const b = src[at + 1];
-  const c = src[at + 2];
-  for (let m = 0; m < 12; m++) {
-    const name = MONTHS[m] as string;
-    if (a === name.charCodeAt(0) && b === name.charCodeAt(1) && c === name.charCodeAt(2)) return m + 1;
-  }
-  return -1;
+  const i = MONTHS.indexOf(String.fromCharCode(src[at] ?? 0, src[at + 1] ?? 0, src[at + 2] ?? 0));
+  return i % 3 === 0 ? i / 3 + 1 : -1;
 }
 
 function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(y0: number, m: number, d: number): number {
-  const y = m <= 2 ? y0 - 1 : y0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
 }
 
 /** Builds the per-format plan: byte literals, widths and where each output key comes from. */
@@ -179,41 +167,15 @@ function makePlan(f: CompiledLogFormat, keys: readonly string[], label: string):
     timeKind[i] = v.kind === 'time_local' ? T_LOCAL : v.kind === 'time_iso8601' ? T_ISO : v.kind === 'msec' ? T_MSEC : T_NONE;
   });
   const requestVar = vars.findIndex((v) => v.role === 'request');
-  const byRole = (role: string): number => vars.findIndex((v) => v.role === role);
   const srcVar = new Int32Array(keys.length).fill(-1);
   const srcMode = new Int32Array(keys.length);
-  const numeric = (v: FormatVariable): number => (v.kind === 'number' || v.kind === 'msec' ? M_NUMBER : M_STRING);
   keys.forEach((key, k) => {
-    switch (key) {
-      case 'timestamp': {
-        const i = byRole('timestamp');
-        if (i >= 0) [srcVar[k], srcMode[k]] = [i, M_TIME];
-        return;
-      }
-      case 'status':
-      case 'size': {
-        const i = byRole(key);
-        if (i >= 0) [srcVar[k], srcMode[k]] = [i, key === 'status' ? M_STATUS : M_SIZE];
-        return;
-      }
-      case 'verb':
-      case 'uri':
-      case 'protocol':
-        if (requestVar >= 0) [srcVar[k], srcMode[k]] = [requestVar, key === 'verb' ? M_VERB : key === 'uri' ? M_URI : M_PROTOCOL];
-        return;
-      case 'host':
-      case 'request':
-      case 'refferer':
-      case 'useragent': {
-        const i = byRole(key);
-        if (i >= 0) [srcVar[k], srcMode[k]] = [i, M_STRING];
-        return;
-      }
-      default: {
-        const i = vars.findIndex((v) => v.key === key);
-        if (i >= 0) [srcVar[k], srcMode[k]] = [i, numeric(vars[i] as FormatVariable)];
-      }
-    }
+    const fixed = FIXED_MODES[key];
+    const i = fixed !== undefined && fixed >= M_VERB ? requestVar : vars.findIndex((v) => v.role === key || v.key === key);
+    const v = vars[i];
+    if (v === undefined) return;
+    srcVar[k] = i;
+    srcMode[k] = fixed ?? (v.kind === 'number' || v.kind === 'msec' ? M_NUMBER : M_STRING);
   });
   return {
     label,
@@ -221,6 +183,7 @@ function makePlan(f: CompiledLogFormat, keys: readonly string[], label: string):
     nVars: n,
     names: vars.map((v) => v.name),
     lits: f.literals.map((l) => encoder.encode(l)),
+    litText: f.literals,
     width,
     timeKind,
     srcVar,
@@ -270,7 +233,6 @@ export class LineParser {
   readonly #timeOut = new Uint8Array(21);
 
   constructor(formats: readonly CompiledLogFormat[], labels: readonly string[] = []) {
-    if (formats.length === 0) throw new Error('LineParser needs at least one log format');
     const keys: string[] = [];
     for (const f of formats) for (const k of f.keys) if (!keys.includes(k)) keys.push(k);
     this.keys = Object.freeze(keys);
@@ -322,37 +284,20 @@ export class LineParser {
   /** Why the last {@link appendLine} failed, in words, with the byte column (1-based) where it stopped. */
   get error(): string {
     const plan = this.#plans[this.#errPlan] as Plan;
-    const name = this.#errVar >= 0 ? `$${plan.names[this.#errVar]}` : '';
-    const col = this.#errPos - this.#errLineStart + 1;
-    const next = JSON.stringify(decoder.decode(plan.lits[this.#errVar + 1] ?? new Uint8Array()));
-    const what =
-      this.#errCode === E_PREFIX
-        ? `line does not start with ${JSON.stringify(decoder.decode(plan.lits[0]))}`
-        : this.#errCode === E_SEPARATOR
-          ? `no ${next} after ${name}`
-          : this.#errCode === E_SUFFIX
-            ? `line does not end with ${next} after ${name}`
-            : this.#errCode === E_TIME
-              ? `${name} is not a valid time`
-              : this.#errCode === E_NUMBER
-                ? `${name} is not a number`
-                : this.#errCode === E_QUOTE
-                  ? `unescaped quote in ${name}`
-                  : this.#errCode === E_ESCAPE
-                    ? `invalid JSON escape in ${name}`
-                    : `invalid UTF-8 in ${name}`;
-    const label = this.#plans.length > 1 ? ` (closest format: ${plan.label})` : '';
-    return `${what} at column ${col}${label}`;
-  }
-
-  /** Parses one line given as a string: the JSON text (without newline) or the reason it does not fit. */
-  parse(line: string): ParseResult {
-    const bytes = encoder.encode(line);
-    const mark = this.length;
-    if (!this.appendLine(bytes, 0, bytes.length)) return { ok: false, reason: this.error };
-    const json = decoder.decode(this.buf.subarray(mark, this.length - 1));
-    this.length = mark;
-    return { ok: true, json };
+    const name = `$${plan.names[this.#errVar] ?? ''}`;
+    const next = JSON.stringify(plan.litText[this.#errVar + 1]);
+    const what = [
+      `line does not start with ${next}`,
+      `no ${next} after ${name}`,
+      `line does not end with ${next} after ${name}`,
+      `${name} is not a valid time`,
+      `${name} is not a number`,
+      `unescaped quote in ${name}`,
+      `invalid JSON escape in ${name}`,
+      `invalid UTF-8 in ${name}`,
+    ][this.#errCode - 1];
+    const closest = this.#plans.length > 1 ? ` (closest format: ${plan.label})` : '';
+    return `${what} at column ${this.#errPos - this.#errLineStart + 1}${closest}`;
   }
 
   #ensure(size: number): void {
@@ -513,65 +458,45 @@ export class LineParser {
         if (i >= e) break;
       }
       let c = src[i] as number;
-      if (c === 92) {
-        if (mode === ESC_DEFAULT && src[i + 1] === 120 && i + 4 <= e) {
-          const h = hexValue(src[i + 2]);
-          const l = hexValue(src[i + 3]);
-          if (h >= 0 && l >= 0) {
-            c = h * 16 + l;
-            i += 4;
-          } else i++;
-        } else if (mode === ESC_JSON) {
-          if (need !== 0) return this.#fail(E_UTF8, i, v);
-          const len = jsonEscapeLength(src, i, e);
-          if (len === 0) return this.#fail(E_ESCAPE, i, v);
-          for (let j = 0; j < len; j++) out[o++] = src[i + j] as number;
-          i += len;
-          continue;
-        } else i++;
+      if (c === 92 && mode === ESC_DEFAULT && src[i + 1] === 120 && i + 4 <= e && hexValue(src[i + 2]) >= 0 && hexValue(src[i + 3]) >= 0) {
+        c = hexValue(src[i + 2]) * 16 + hexValue(src[i + 3]);
+        i += 4;
+      } else if (c === 92 && mode === ESC_JSON) {
+        const len = need === 0 ? jsonEscapeLength(src, i, e) : 0;
+        if (len === 0) return this.#fail(need === 0 ? E_ESCAPE : E_UTF8, i, v);
+        for (let j = 0; j < len; j++) out[o++] = src[i + j] as number;
+        i += len;
+        continue;
       } else {
         if (c === 34 && mode !== ESC_NONE) return this.#fail(E_QUOTE, i, v);
         i++;
       }
+      let valid = true;
       if (c < 0x80) {
-        if (need !== 0) {
-          if (mode === ESC_JSON) return this.#fail(E_UTF8, i, v);
-          return this.#writeEscapedText(p, v, src, s, e, o0);
-        }
-        o = writeAscii(out, o, c);
-        continue;
-      }
-      if (need === 0) {
-        if (c >= 0xc2 && c <= 0xdf) need = 1;
-        else if (c >= 0xe0 && c <= 0xef) {
-          need = 2;
-          if (c === 0xe0) lo = 0xa0;
-          else if (c === 0xed) hi = 0x9f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-          need = 3;
-          if (c === 0xf0) lo = 0x90;
-          else if (c === 0xf4) hi = 0x8f;
-        } else {
-          if (mode === ESC_JSON) return this.#fail(E_UTF8, i, v);
-          return this.#writeEscapedText(p, v, src, s, e, o0);
-        }
+        valid = need === 0;
+      } else if (need === 0) {
+        // A UTF-8 lead byte: how many continuation bytes follow, and the range of the first one.
+        need = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+        valid = need > 0;
+        lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+        hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
       } else {
-        if (c < lo || c > hi) {
-          if (mode === ESC_JSON) return this.#fail(E_UTF8, i, v);
-          return this.#writeEscapedText(p, v, src, s, e, o0);
-        }
+        valid = c >= lo && c <= hi;
         need--;
         lo = 0x80;
         hi = 0xbf;
       }
-      out[o++] = c;
+      if (!valid) return this.#notUtf8(p, v, src, s, e, o0, i);
+      o = c < 0x80 ? writeAscii(out, o, c) : ((out[o] = c), o + 1);
     }
-    if (need !== 0) {
-      if (mode === ESC_JSON) return this.#fail(E_UTF8, e, v);
-      return this.#writeEscapedText(p, v, src, s, e, o0);
-    }
+    if (need !== 0) return this.#notUtf8(p, v, src, s, e, o0, e);
     out[o++] = 34;
     return o;
+  }
+
+  /** A field that is not valid UTF-8: fails for escape=json (nginx would have logged the bytes raw), else escaped text. */
+  #notUtf8(p: Plan, v: number, src: Uint8Array, s: number, e: number, o0: number, at: number): number {
+    return p.escape === ESC_JSON ? this.#fail(E_UTF8, at, v) : this.#writeEscapedText(p, v, src, s, e, o0);
   }
 
   /** Writes a field whose bytes are not valid UTF-8 as nginx's escaped text: `\xHH` stays, raw bytes become `\xHH`. */
@@ -611,48 +536,13 @@ export class LineParser {
         return o + 21;
       }
     }
-    let seconds: number;
-    if (kind === T_MSEC) {
-      seconds = msecSeconds(src, s, e);
-    } else if (kind === T_LOCAL) {
-      seconds = timeLocalSeconds(src, s, e);
-    } else {
-      seconds = isoSeconds(src, s, e);
-    }
-    if (Number.isNaN(seconds)) return FAIL;
-    const days = Math.floor(seconds / 86400);
-    let rest = seconds - days * 86400;
-    // civil_from_days (H. Hinnant)
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const m = mp < 10 ? mp + 3 : mp - 9;
-    const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-    if (y < 0 || y > 9999) return FAIL;
-    const hh = Math.floor(rest / 3600);
-    rest -= hh * 3600;
-    const mi = Math.floor(rest / 60);
-    const ss = rest - mi * 60;
+    const seconds = kind === T_MSEC ? msecSeconds(src, s, e) : layoutSeconds(src, s, e, kind === T_ISO);
+    // Formatting (not parsing) through Date, once per distinct timestamp thanks to the cache above.
+    const iso = Number.isNaN(seconds) ? '' : new Date(seconds * 1000).toISOString();
+    if (iso.length !== 24) return FAIL;
     const t = this.#timeOut;
     t[0] = 34;
-    t[1] = 48 + Math.floor(y / 1000);
-    t[2] = 48 + (Math.floor(y / 100) % 10);
-    t[3] = 48 + (Math.floor(y / 10) % 10);
-    t[4] = 48 + (y % 10);
-    t[5] = 45;
-    two(t, 6, m);
-    t[8] = 45;
-    two(t, 9, d);
-    t[11] = 84;
-    two(t, 12, hh);
-    t[14] = 58;
-    two(t, 15, mi);
-    t[17] = 58;
-    two(t, 18, ss);
+    for (let j = 0; j < 19; j++) t[j + 1] = iso.charCodeAt(j);
     t[20] = 34;
     if (n <= 32) {
       for (let j = 0; j < n; j++) this.#timeKey[j] = src[s + j] as number;
@@ -662,11 +552,6 @@ export class LineParser {
     for (let j = 0; j < 21; j++) out[o + j] = t[j] as number;
     return o + 21;
   }
-}
-
-function two(t: Uint8Array, at: number, v: number): void {
-  t[at] = 48 + Math.floor(v / 10);
-  t[at + 1] = 48 + (v % 10);
 }
 
 function writeNull(out: Uint8Array, o: number): number {
@@ -710,53 +595,35 @@ function jsonEscapeLength(src: Uint8Array, i: number, e: number): number {
 
 /** `HTTP/` followed by digits, optionally `.` and digits. */
 function isProtocol(src: Uint8Array, s: number, e: number): boolean {
-  if (e - s < 6 || src[s] !== 72 || src[s + 1] !== 84 || src[s + 2] !== 84 || src[s + 3] !== 80 || src[s + 4] !== 47) {
-    return false;
+  return src[s] === 72 && src[s + 1] === 84 && src[s + 2] === 84 && src[s + 3] === 80 && src[s + 4] === 47 && isDecimal(src, s + 5, e);
+}
+
+/** Layouts of `$time_local` and `$time_iso8601`: `0` is a digit, `+` the offset's sign, `M` the month's name. */
+const LOCAL_LAYOUT = '00/MMM/0000:00:00:00 +0000';
+const ISO_LAYOUT = '0000-00-00T00:00:00+00:00';
+
+/** A `$time_local` (`22/Dec/2020:21:32:36 +0900`) or `$time_iso8601` value as seconds since the epoch, or NaN. */
+function layoutSeconds(src: Uint8Array, s: number, e: number, iso: boolean): number {
+  const layout = iso ? ISO_LAYOUT : LOCAL_LAYOUT;
+  if (e - s !== layout.length) return NaN;
+  for (let j = 0; j < layout.length; j++) {
+    const t = layout.charCodeAt(j);
+    const c = src[s + j];
+    if (t === 48 ? !isDigit(c) : t === 43 ? c !== 43 && c !== 45 : t !== 77 && c !== t) return NaN;
   }
-  let i = s + 5;
-  if (!isDigit(src[i])) return false;
-  while (i < e && isDigit(src[i])) i++;
-  if (i === e) return true;
-  if (src[i] !== 46) return false;
-  i++;
-  if (i === e) return false;
-  while (i < e && isDigit(src[i])) i++;
-  return i === e;
-}
-
-/** `dd/Mon/yyyy:HH:MM:SS +hhmm` as seconds since the epoch (UTC), or NaN. */
-function timeLocalSeconds(src: Uint8Array, s: number, e: number): number {
-  if (e - s !== 26 || src[s + 2] !== 47 || src[s + 6] !== 47 || src[s + 11] !== 58 || src[s + 14] !== 58) return NaN;
-  if (src[s + 17] !== 58 || src[s + 20] !== 32) return NaN;
-  const d = digits(src, s, 2);
-  const m = monthOf(src, s + 3);
-  const y = digits(src, s + 7, 4);
-  return civilSeconds(y, m, d, digits(src, s + 12, 2), digits(src, s + 15, 2), digits(src, s + 18, 2), src, s + 21, false);
-}
-
-/** `yyyy-mm-ddTHH:MM:SS+hh:mm` as seconds since the epoch (UTC), or NaN. */
-function isoSeconds(src: Uint8Array, s: number, e: number): number {
-  if (e - s !== 25 || src[s + 4] !== 45 || src[s + 7] !== 45 || src[s + 10] !== 84 || src[s + 13] !== 58) return NaN;
-  if (src[s + 16] !== 58 || src[s + 22] !== 58) return NaN;
-  const y = digits(src, s, 4);
-  const m = digits(src, s + 5, 2);
-  const d = digits(src, s + 8, 2);
-  return civilSeconds(y, m, d, digits(src, s + 11, 2), digits(src, s + 14, 2), digits(src, s + 17, 2), src, s + 19, true);
-}
-
-function civilSeconds(
-  y: number, m: number, d: number, hh: number, mi: number, ss: number, src: Uint8Array, off: number, colon: boolean,
-): number {
-  if (y < 0 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m) || hh < 0 || hh > 23 || mi < 0 || mi > 59) return NaN;
-  if (ss < 0 || ss > 59) return NaN;
-  const sign = src[off];
-  if (sign !== 43 && sign !== 45) return NaN;
-  const oh = digits(src, off + 1, 2);
-  if (colon && src[off + 3] !== 58) return NaN;
-  const om = digits(src, colon ? off + 4 : off + 3, 2);
-  if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN;
-  const offset = (oh * 3600 + om * 60) * (sign === 45 ? -1 : 1);
-  return daysFromCivil(y, m, d) * 86400 + hh * 3600 + mi * 60 + ss - offset;
+  const at = (j: number, n: number): number => digits(src, s + j, n);
+  const y = at(iso ? 0 : 7, 4);
+  const m = iso ? at(5, 2) : monthOf(src, s + 3);
+  const d = at(iso ? 8 : 0, 2);
+  const h = iso ? 11 : 12;
+  const [hh, mi, ss] = [at(h, 2), at(h + 3, 2), at(h + 6, 2)];
+  const z = iso ? 19 : 21;
+  const [oh, om] = [at(z + 1, 2), at(e - s - 2, 2)];
+  if (y < 1000 || m < 1 || d > daysInMonth(y, m) || d < 1 || hh > 23 || mi > 59 || ss > 59 || oh > 23 || om > 59) {
+    return NaN;
+  }
+  const offset = (oh * 3600 + om * 60) * (src[s + z] === 45 ? -1 : 1);
+  return Date.UTC(y, m - 1, d, hh, mi, ss) / 1000 - offset;
 }
 
 /** `$msec` (`1608640356.123`) as whole seconds since the epoch, or NaN. */
@@ -769,6 +636,16 @@ function msecSeconds(src: Uint8Array, s: number, e: number): number {
   if (src[i] !== 46 || i + 1 === e) return NaN;
   for (let j = i + 1; j < e; j++) if (!isDigit(src[j])) return NaN;
   return v;
+}
+
+/** Parses one line given as a string (tests, tools): the JSON text without its newline, or why the line does not fit. */
+export function parseLine(parser: LineParser, line: string): ParseResult {
+  const bytes = encoder.encode(line);
+  const mark = parser.length;
+  if (!parser.appendLine(bytes, 0, bytes.length)) return { ok: false, reason: parser.error };
+  const json = new TextDecoder().decode(parser.buf.subarray(mark, parser.length - 1));
+  parser.length = mark;
+  return { ok: true, json };
 }
 
 /**
