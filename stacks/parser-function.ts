@@ -3,17 +3,23 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { AssetType, Fn, TerraformAsset, Token } from 'cdktf';
+import { AssetType, TerraformAsset, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileLogFormat, NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
 import { FIREHOSE_LIMITS, FUNCTION_DEFAULTS, LOG_DEFAULTS, NAMES } from './defaults';
+import { zipDirectory } from './bundle-archive';
 import { assumeRolePolicy } from './iam';
 import { checkRange } from './validate';
 
 export interface ParserFunctionProps {
-  /** Directory holding the esbuild bundle `index.js` (`npm run bundle` writes dist/nginx-parser); zipped as is. */
+  /**
+   * Directory holding the esbuild bundle `index.js` (`npm run bundle` writes dist/nginx-parser); its files are
+   * zipped reproducibly and deployed as a TerraformAsset.
+   */
   readonly bundleDir: string;
   /**
    * The function's name; its log group is /aws/lambda/<name>.
@@ -108,7 +114,15 @@ export class ParserFunction extends Construct {
       policy: writeOwnLogs.json,
     });
 
-    const bundle = new TerraformAsset(this, 'bundle', { path: props.bundleDir, type: AssetType.ARCHIVE });
+    // A reproducible zip: the same bundle gives the same source_code_hash, so unchanged code never redeploys.
+    const zip = zipDirectory(props.bundleDir);
+    const sha256 = createHash('sha256').update(zip).digest();
+    const zipFile = join(tmpdir(), 'nginx-parser-bundles', `${sha256.toString('hex')}.zip`);
+    if (!existsSync(zipFile)) {
+      mkdirSync(join(tmpdir(), 'nginx-parser-bundles'), { recursive: true });
+      writeFileSync(zipFile, zip);
+    }
+    const bundle = new TerraformAsset(this, 'bundle', { path: zipFile, type: AssetType.FILE });
     this.function = new LambdaFunction(this, 'function', {
       functionName,
       description: 'Parses nginx access-log lines from Firehose into JSON',
@@ -119,7 +133,7 @@ export class ParserFunction extends Construct {
       memorySize: memorySizeMB,
       timeout: timeoutSeconds,
       filename: bundle.path,
-      sourceCodeHash: Fn.filebase64sha256(bundle.path),
+      sourceCodeHash: sha256.toString('base64'),
       environment: { variables: { LOG_FORMAT: logFormat } },
       // The log group (with its retention) and the role's permission must exist before the first invocation.
       dependsOn: [this.logGroup, rolePolicy],

@@ -6,7 +6,9 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
-import { AWS, blockAt, LOCALSTACK, ref, statements, synthesized, synthPipeline } from './helpers';
+import { createHash } from 'node:crypto';
+import { zipDirectory } from '../../stacks/bundle-archive';
+import { AWS, blockAt, FIXTURE_BUNDLE, LOCALSTACK, ref, statements, synthesized, synthPipeline } from './helpers';
 
 const local = () => synthesized(LOCALSTACK);
 const processorParameters = (synth: ReturnType<typeof synthesized>) => {
@@ -78,10 +80,13 @@ describe('parser function', () => {
     });
   });
 
-  it('deploys a zip of the bundle directory and redeploys when its hash changes', () => {
+  it('deploys a reproducible zip of the bundle directory, hashed for Lambda', () => {
     const { body } = blockAt(local(), 'parser-function/function');
-    expect(body.filename).toMatch(/^assets\/parser-function_bundle_[0-9A-F]+\/[0-9A-F]{32}\/archive\.zip$/);
-    expect(body.source_code_hash).toBe(`\${filebase64sha256("${String(body.filename)}")}`);
+    const zip = zipDirectory(FIXTURE_BUNDLE);
+    const sha256 = createHash('sha256').update(zip).digest();
+    const md5 = createHash('md5').update(zip).digest('hex').toUpperCase();
+    expect(body.filename).toMatch(new RegExp(`^assets/parser-function_bundle_[0-9A-F]+/${md5}/${sha256.toString('hex')}\\.zip$`));
+    expect(body.source_code_hash).toBe(sha256.toString('base64'));
   });
 
   it('has a log group with retention, created before the function', () => {
