@@ -170,6 +170,14 @@ describe('custom formats', () => {
     expect(json('{"ua":"a\\\\","s":200}', parser).useragent).toBe('a\\');
   });
 
+  it('keeps raw bytes that are not UTF-8 (nginx passes them through with escape=json) as \\xHH text', () => {
+    const parser = createParser('escape=json {"ua":"$http_user_agent","s":$status}');
+    const bytes = Buffer.concat([Buffer.from('{"ua":"\\u0016'), Buffer.from([0xfc]), Buffer.from('\\"","s":400}')]);
+    expect(parser.appendLine(bytes, 0, bytes.length)).toBe(true);
+    const doc = JSON.parse(Buffer.from(parser.buf.subarray(0, parser.length)).toString()) as Record<string, unknown>;
+    expect(doc.useragent).toBe('\u0016\\xFC"');
+  });
+
   it('escapes raw quotes and backslashes with escape=none', () => {
     const parser = createParser('escape=none $remote_addr [$time_local] $status "$http_user_agent"');
     expect(json(`1.2.3.4 ${T} 200 "say "hi" \\x22"`, parser).useragent).toBe('say "hi" \\x22');

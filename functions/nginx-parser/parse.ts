@@ -50,7 +50,6 @@ const E_TIME = 4;
 const E_NUMBER = 5;
 const E_QUOTE = 6;
 const E_ESCAPE = 7;
-const E_UTF8 = 8;
 
 const FAIL = -1;
 
@@ -294,7 +293,6 @@ export class LineParser {
       `${name} is not a number`,
       `unescaped quote in ${name}`,
       `invalid JSON escape in ${name}`,
-      `invalid UTF-8 in ${name}`,
     ][this.#errCode - 1];
     const closest = this.#plans.length > 1 ? ` (closest format: ${plan.label})` : '';
     return `${what} at column ${this.#errPos - this.#errLineStart + 1}${closest}`;
@@ -462,8 +460,9 @@ export class LineParser {
         c = hexValue(src[i + 2]) * 16 + hexValue(src[i + 3]);
         i += 4;
       } else if (c === 92 && mode === ESC_JSON) {
-        const len = need === 0 ? jsonEscapeLength(src, i, e) : 0;
-        if (len === 0) return this.#fail(need === 0 ? E_ESCAPE : E_UTF8, i, v);
+        if (need !== 0) return this.#writeEscapedText(p, v, src, s, e, o0);
+        const len = jsonEscapeLength(src, i, e);
+        if (len === 0) return this.#fail(E_ESCAPE, i, v);
         for (let j = 0; j < len; j++) out[o++] = src[i + j] as number;
         i += len;
         continue;
@@ -486,17 +485,12 @@ export class LineParser {
         lo = 0x80;
         hi = 0xbf;
       }
-      if (!valid) return this.#notUtf8(p, v, src, s, e, o0, i);
+      if (!valid) return this.#writeEscapedText(p, v, src, s, e, o0);
       o = c < 0x80 ? writeAscii(out, o, c) : ((out[o] = c), o + 1);
     }
-    if (need !== 0) return this.#notUtf8(p, v, src, s, e, o0, e);
+    if (need !== 0) return this.#writeEscapedText(p, v, src, s, e, o0);
     out[o++] = 34;
     return o;
-  }
-
-  /** A field that is not valid UTF-8: fails for escape=json (nginx would have logged the bytes raw), else escaped text. */
-  #notUtf8(p: Plan, v: number, src: Uint8Array, s: number, e: number, o0: number, at: number): number {
-    return p.escape === ESC_JSON ? this.#fail(E_UTF8, at, v) : this.#writeEscapedText(p, v, src, s, e, o0);
   }
 
   /** Writes a field whose bytes are not valid UTF-8 as nginx's escaped text: `\xHH` stays, raw bytes become `\xHH`. */
@@ -507,7 +501,12 @@ export class LineParser {
     for (let i = s; i < e; i++) {
       const c = src[i] as number;
       if (c === 34 && p.escape !== ESC_NONE) return this.#fail(E_QUOTE, i, v);
-      if (c >= 0x80) {
+      // escape=json: the value's own escapes (already checked) stay as they are.
+      const len = c === 92 && p.escape === ESC_JSON ? jsonEscapeLength(src, i, e) : 0;
+      if (len > 0) {
+        for (let j = 0; j < len; j++) out[o++] = src[i + j] as number;
+        i += len - 1;
+      } else if (c >= 0x80) {
         out[o++] = 92;
         out[o++] = 92;
         out[o++] = 120;
