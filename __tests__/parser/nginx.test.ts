@@ -4,7 +4,7 @@
  * its logs. Needs the nginx binary (`apt-get install -y nginx`); without it the tests pass with a warning, except
  * under CI=true, where they fail.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';

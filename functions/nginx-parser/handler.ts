@@ -77,8 +77,9 @@ function recordIdBytes(id: unknown): number {
  *
  * Response cap: the size of the serialized response is tracked exactly. Before a record is returned `Ok`, the handler
  * checks that the response so far, this record's JSON, and every later record returned unchanged would still fit the
- * budget; if not, this record is returned `ProcessingFailed` with its original bytes. Returning a record unchanged
- * never makes the response larger than the request's own data, so the budget holds for any request Lambda accepts.
+ * budget; if not, this record and all later ones are returned `ProcessingFailed` with their original bytes (Firehose
+ * delivers them under the error prefix). A record returned unchanged takes less room in the response than it took in
+ * the request, so the budget holds for any request Lambda accepts.
  */
 export function createHandler(
   parser: LineParser,
@@ -164,7 +165,8 @@ export function createTransform(
       reserve -= unchanged;
       let converted: FirehoseRecordResult | undefined;
       try {
-        converted = typeof r?.data === 'string' ? convert(data) : undefined;
+        // Once one record did not fit, the rest are returned unchanged without parsing them for nothing.
+        converted = typeof r?.data === 'string' && overBudget === 0 ? convert(data) : undefined;
       } catch (err) {
         // Defensive: the parser does not throw on data, but a bug must cost one record, not the batch.
         failedLine ||= `internal error: ${(err as Error).message}`;
@@ -177,8 +179,8 @@ export function createTransform(
           out[i] = id === undefined ? { result: converted, data: okData } : { recordId: id, result: converted, data: okData };
           continue;
         }
-        overBudget++;
       }
+      if (converted !== undefined || (overBudget > 0 && typeof r?.data === 'string')) overBudget++;
       failed++;
       used += unchanged;
       out[i] = id === undefined ? { result: 'ProcessingFailed', data } : { recordId: id, result: 'ProcessingFailed', data };
