@@ -182,7 +182,7 @@ function show(literal: string): string {
  */
 export function compileLogFormat(input: string): CompiledLogFormat {
   if (typeof input !== 'string' || input.trim() === '') {
-    throw new LogFormatError('log format is empty: give an nginx log_format string such as "$remote_addr [$time_local] \\"$request\\" $status"');
+    throw new LogFormatError('log format is empty: give an nginx log_format string');
   }
   const { format, escape } = unwrap(input);
   const literals: string[] = [];
@@ -203,8 +203,8 @@ export function compileLogFormat(input: string): CompiledLogFormat {
     i = variable.lastIndex;
     if (names.length > 0 && literal === '') {
       throw new LogFormatError(
-        `log format: $${names[names.length - 1]} and $${name} have no text between them, so the end of one value ` +
-          `cannot be found; put a separator such as a space or quotes between them`,
+        `log format: $${names[names.length - 1]} and $${name} have no text between them, so where one ends is unknown; ` +
+          'put a separator (a space, quotes) between them',
       );
     }
     if (names.includes(name)) throw new LogFormatError(`log format: $${name} appears twice; log each variable once`);
@@ -233,8 +233,8 @@ export function compileLogFormat(input: string): CompiledLogFormat {
     if (isLast || v.kind === 'time_local' || v.kind === 'time_iso8601') return;
     if ([...next].every((ch) => mayContain(v.kind, ch))) {
       throw new LogFormatError(
-        `log format: $${name} can contain ${show(next)}, the only text after it, so its end cannot be found; ` +
-          `quote it as nginx's combined format does ("$${name}") or use a separator it cannot contain`,
+        `log format: $${name} can contain ${show(next)}, the only text after it, so where it ends is unknown; ` +
+          `quote it ("$${name}") as nginx's combined format does`,
       );
     }
   });
