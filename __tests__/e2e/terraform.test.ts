@@ -3,13 +3,14 @@ import { GetInstanceProfileCommand, GetPolicyCommand, GetPolicyVersionCommand, I
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 import { kinesisClient, s3Client } from '../../pipeline/clients';
-import { startMoto, type MotoServer } from '../support/moto';
-import { prepareLocalStack, type LocalStackWorkspace } from '../support/stack';
+import { freePort, startMoto, type MotoServer } from '../support/moto';
+import { prepareLocalStack, PROJECT_ROOT, synthesizeApp, type LocalStackWorkspace } from '../support/stack';
 import { missingTools, MOTO_SERVER, TERRAFORM } from '../support/tools';
 
 /**
@@ -164,6 +165,50 @@ suite('the localstack stack against moto_server', () => {
       expect(c.type).toBe('aws_kinesis_firehose_delivery_stream');
       expect(withoutProcessorParameters(c.change.after)).toEqual(withoutProcessorParameters(c.change.before));
     }
+  });
+});
+
+describe('the stack CLIs', () => {
+  let workDir: string;
+  const run = (script: string, args: string[], env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, [join(PROJECT_ROOT, 'dist', 'app', 'bin', script), ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CDKTF_OUTDIR: join(workDir, 'cdktf.out'), ...env },
+      encoding: 'utf8',
+    });
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'nginx-stack-cli-'));
+    await synthesizeApp(join(workDir, 'cdktf.out'));
+  });
+
+  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+  it('agent-config writes the agent.json of a target from its synthesized output', () => {
+    const file = join(workDir, 'agent.json');
+    const result = run('agent-config.js', ['aws', '--out', file], {});
+    expect(result.status).toBe(0);
+    const stack = JSON.parse(readFileSync(join(workDir, 'cdktf.out', 'stacks', 'aws', 'cdk.tf.json'), 'utf8')) as {
+      output: { agent_json: { value: string } };
+    };
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(stack.output.agent_json.value));
+  });
+
+  it('agent-config names the targets when given another', () => {
+    const result = run('agent-config.js', ['staging'], {});
+    expect([result.status, result.stderr]).toEqual([1, expect.stringContaining('unknown target "staging": choose aws or localstack')]);
+  });
+
+  it('deploy-local fails clearly when LocalStack does not answer', async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const result = run('deploy-local.js', [], { LOCALSTACK_ENDPOINT: endpoint });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`LocalStack does not answer at ${endpoint}/_localstack/health`);
+  });
+
+  it('deploy-local fails clearly when terraform is missing', () => {
+    const result = run('deploy-local.js', [], { PATH: '/nonexistent' });
+    expect([result.status, result.stderr]).toEqual([1, expect.stringContaining('terraform is not on PATH: install terraform')]);
   });
 });
 
