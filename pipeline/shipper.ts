@@ -264,7 +264,9 @@ export class Shipper extends EventEmitter<ShipperEvents> {
     this.buffer = [];
     this.bufferBytes = 0;
     this.launching = this.launching.then(async () => {
-      while (this.inFlight.length >= this.maxInFlight) await Promise.race(this.inFlight.map((j) => j.settled));
+      // Wait for the oldest batch: later ones that finished first stay counted until the checkpoint passes them,
+      // which bounds memory when the oldest one is retrying.
+      while (this.inFlight.length >= this.maxInFlight && !this.fatal) await this.inFlight[0]!.settled;
       if (this.fatal) return;
       this.launch(batch);
     });

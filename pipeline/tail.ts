@@ -225,7 +225,7 @@ class FileReader {
 
   private constructor(
     private readonly fd: FileHandle,
-    readonly file: TrackedFile,
+    public file: TrackedFile,
     offset: number,
     private readonly opts: TailOptions,
   ) {
@@ -318,7 +318,8 @@ class FileReader {
     this.pending = [];
     this.pendingBytes = 0;
     this.pendingRawBytes = 0;
-    this.file.head = Buffer.alloc(0);
+    // A new identity object: lines already yielded keep the old head, so their checkpoints stay correct.
+    this.file = { ...this.file, head: Buffer.alloc(0) };
   }
 
   close(): Promise<void> {
