@@ -114,6 +114,8 @@ export interface TruncationEvent {
 /** Typed events of {@link Shipper}. */
 export interface ShipperEvents {
   progress: [ShipperStats];
+  /** The checkpoint moved: every line up to `offset` of `path` is acknowledged (written to disk first, if kept). */
+  checkpoint: [{ readonly path: string; readonly offset: number }];
   retry: [RetryEvent];
   truncated: [TruncationEvent];
   tail: [TailEvent];
@@ -309,6 +311,7 @@ export class Shipper extends EventEmitter<ShipperEvents> {
         fingerprintBytes: file.head.length,
       });
     }
+    this.emit('checkpoint', { path: advanced.file.path, offset: advanced.endOffset });
     this.emit('progress', { ...this.stats });
   }
 

@@ -139,6 +139,30 @@ describe('Shipper, faults through a proxy (real SDK, real wire protocol)', () =>
     }
   });
 
+  it('with batches in flight together, a retried first batch holds the checkpoint back until it succeeds', async () => {
+    const proxy = await startFaultProxy(fx.kinesis.endpoint);
+    const client = kinesisClient({ endpoint: proxy.endpoint, region: 'us-east-1', maxAttempts: 1 });
+    try {
+      const file = join(fx.dir, 'access.log');
+      const text = logText(3000);
+      writeFileSync(file, text);
+      proxy.failNext(2, { status: 500, code: 'InternalFailure' });
+      const shipper = new Shipper({ client, streamName: 'logs', file, maxInFlightBatches: 3, retryBaseMillis: 40 });
+      const offsets: number[] = [];
+      shipper.on('checkpoint', (c) => offsets.push(c.offset));
+      const summary = await shipper.run();
+
+      expect(summary).toMatchObject({ recordsShipped: 3000, failedCalls: 2 });
+      expect(offsets.at(-1)).toBe(Buffer.byteLength(text));
+      expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+      const { data } = await readStream(fx.client, 'logs');
+      expect(sorted(data.map(String))).toEqual(sorted(linesOf(text)));
+    } finally {
+      client.destroy();
+      await proxy.stop();
+    }
+  });
+
   it('retries throttled, 5xx and reset calls with backoff and loses nothing', async () => {
     const proxy = await startFaultProxy(fx.kinesis.endpoint);
     const client = kinesisClient({ endpoint: proxy.endpoint, region: 'us-east-1', maxAttempts: 1 });
