@@ -244,17 +244,20 @@ export class LocalFirehose {
   }
 
   private async listShards(): Promise<string[]> {
-    const ids: string[] = [];
+    const ids = new Set<string>();
     let token: string | undefined;
     do {
       const out = await this.opts.kinesis.send(
         new ListShardsCommand(token ? { NextToken: token } : { StreamName: this.cfg.stream.name }),
       );
-      for (const s of out.Shards ?? []) if (s.ShardId) ids.push(s.ShardId);
-      token = out.NextToken;
+      const page = (out.Shards ?? []).flatMap((s) => (s.ShardId ? [s.ShardId] : []));
+      const fresh = page.filter((id) => !ids.has(id));
+      for (const id of fresh) ids.add(id);
+      // moto returns a NextToken even on the last page: stop when a page brings nothing new.
+      token = fresh.length > 0 ? out.NextToken : undefined;
     } while (token);
-    if (ids.length === 0) throw new Error(`stream ${this.cfg.stream.name} has no shards`);
-    return ids;
+    if (ids.size === 0) throw new Error(`stream ${this.cfg.stream.name} has no shards`);
+    return [...ids];
   }
 
   private async shardIterator(shardId: string): Promise<string> {

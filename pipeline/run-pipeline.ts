@@ -11,6 +11,7 @@ import {
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { kinesisClient, s3Client } from './clients';
 import { startKinesis, startS3, type Emulator } from './emulators';
+import { speedUpKinesalite } from './kinesalite-speedup';
 import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
 import { Shipper, type ShipperStats } from './shipper';
 import type { PipelineConfig } from './stack-config';
@@ -40,6 +41,12 @@ export interface RunPipelineOptions {
   readonly onWarning?: (message: string) => void;
   /** The parser Lambda's console output (CloudWatch Logs on AWS). @default - this process's console */
   readonly onLambdaLog?: (line: string) => void;
+  /**
+   * Start the Firehose only once shipping is done (ship → deliver), instead of alongside the shipper. For endpoints
+   * whose GetRecords can skip records that concurrent PutRecords calls are still inserting (moto_server).
+   * @default false
+   */
+  readonly deliverAfterShipping?: boolean;
   /** Shipper's buffer age: a live tail sends lines within this time. @default - 1000 ms with follow, 60 s otherwise */
   readonly shipperBufferAgeMillis?: number;
 }
@@ -99,6 +106,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
   let firehose: LocalFirehose | undefined;
   let ticker: NodeJS.Timeout | undefined;
   try {
+    if (!opts.kinesisEndpoint) speedUpKinesalite();
     const kinesisEndpoint = opts.kinesisEndpoint ?? (await started(emulators, startKinesis())).endpoint;
     const s3Endpoint = opts.s3Endpoint ?? (await started(emulators, startS3())).endpoint;
     kinesis = kinesisClient({ endpoint: kinesisEndpoint, region: config.region, maxAttempts: 1 });
@@ -108,7 +116,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
 
     const handler = config.delivery.processor ? loadHandler(opts.bundlePath, config.lambda?.environment ?? {}) : undefined;
     firehose = new LocalFirehose({ config, kinesis, s3, handler, onWarning: opts.onWarning, onLambdaLog: opts.onLambdaLog });
-    await firehose.start();
+    if (!opts.deliverAfterShipping) await firehose.start();
 
     const shipper = new Shipper({
       client: kinesis,
@@ -127,6 +135,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
       ticker = setInterval(report, opts.progressIntervalMs ?? 250);
     }
     const shipped = await shipper.run();
+    if (opts.deliverAfterShipping) await firehose.start();
     await firehose.drain();
     const elapsedMs = Date.now() - startedAt;
     const s = firehose.stats;

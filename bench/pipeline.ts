@@ -1,0 +1,179 @@
+/**
+ * `npm run bench:pipeline`: end-to-end lines/s of `npm start`'s machinery, time to the first object and peak RSS,
+ * side by side with the embedded Kinesis's bare PutRecords rate measured in the same run with nothing else running.
+ *
+ *   npm run bench:pipeline -- [--lines 200000] [--runs 3]
+ *
+ * Targets (issue 5): end to end ≥ 0.8× the bare Kinesis rate; first object within the S3 buffer interval + 2 s;
+ * peak RSS ≤ 400 MB. Each run measures both, bare first then the pipeline, alternating to even out machine noise;
+ * the report gives medians.
+ */
+import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { kinesisClient } from '../pipeline/clients';
+import { writeDemoLog } from '../pipeline/demo-log';
+import { startKinesis } from '../pipeline/emulators';
+import { speedUpKinesalite } from '../pipeline/kinesalite-speedup';
+import { runPipeline } from '../pipeline/run-pipeline';
+import { MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../pipeline/shipper';
+import { projectRoot, readStackConfig, type PipelineConfig } from '../pipeline/stack-config';
+
+/** The shipper's default number of PutRecords calls in flight, so the bare rate is measured on equal terms. */
+const IN_FLIGHT = 2;
+
+interface RunFigures {
+  bareRecordsPerSec: number;
+  e2eLinesPerSec: number;
+  firstObjectMs: number;
+  peakRssMb: number;
+  objects: number;
+  recordsOk: number;
+  recordsFailed: number;
+}
+
+/**
+ * The embedded Kinesis's own PutRecords rate: the same lines in batches of 500 (within 5 MiB), two calls in flight
+ * like the shipper, random partition keys, into a fresh kinesalite with the stack's shard count.
+ */
+async function bareKinesisRate(lines: Buffer[], config: PipelineConfig): Promise<number> {
+  const kinesis = await startKinesis();
+  const client = kinesisClient({ endpoint: kinesis.endpoint, region: config.region });
+  try {
+    const stream = `bare-${randomBytes(4).toString('hex')}`;
+    await client.send(new CreateStreamCommand({ StreamName: stream, ShardCount: config.stream.shardCount ?? 4 }));
+    const batches: Buffer[][] = [];
+    let batch: Buffer[] = [];
+    let bytes = 0;
+    for (const l of lines) {
+      if (batch.length === MAX_RECORDS_PER_CALL || bytes + l.length + 16 > MAX_BYTES_PER_CALL) {
+        batches.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(l);
+      bytes += l.length + 16;
+    }
+    if (batch.length) batches.push(batch);
+    const started = process.hrtime.bigint();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batches.length) {
+        const b = batches[next++]!;
+        const out = await client.send(
+          new PutRecordsCommand({
+            StreamName: stream,
+            Records: b.map((d) => ({ Data: d, PartitionKey: randomBytes(8).toString('hex') })),
+          }),
+        );
+        if (out.FailedRecordCount) throw new Error(`bare PutRecords: ${out.FailedRecordCount} records failed`);
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return lines.length / seconds;
+  } finally {
+    client.destroy();
+    await kinesis.stop();
+  }
+}
+
+async function pipelineRun(input: string, config: PipelineConfig, bundlePath: string, lines: number): Promise<Omit<RunFigures, 'bareRecordsPerSec'>> {
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  try {
+    const { summary } = await runPipeline({ config, input, bundlePath, onLambdaLog: () => undefined });
+    if (summary.recordsShipped !== lines) throw new Error(`shipped ${summary.recordsShipped} of ${lines} lines`);
+    return {
+      e2eLinesPerSec: lines / (summary.elapsedMs / 1000),
+      firstObjectMs: summary.firstObjectMs ?? Number.NaN,
+      peakRssMb: Math.max(peak, process.memoryUsage().rss) / 1e6,
+      objects: summary.objects + summary.errorObjects,
+      recordsOk: summary.recordsOk,
+      recordsFailed: summary.recordsFailed,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { lines: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' } },
+  });
+  // The embedded Kinesis as npm start runs it (BigInt sequence numbers), for the bare rate and the pipeline alike.
+  speedUpKinesalite();
+  const lines = Number(values.lines);
+  const runs = Number(values.runs);
+  const root = projectRoot(__dirname);
+  const config = readStackConfig({ projectDir: root });
+  const bundlePath = join(root, 'dist', 'nginx-parser', 'index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));
+  try {
+    const input = join(dir, 'access.log');
+    await writeDemoLog(root, input, lines, 5);
+    const text = readFileSync(input);
+    const records: Buffer[] = [];
+    for (let start = 0; start < text.length; ) {
+      const end = text.indexOf(10, start);
+      records.push(text.subarray(start, end + 1));
+      start = end + 1;
+    }
+    const figures: RunFigures[] = [];
+    for (let i = 0; i < runs; i++) {
+      // Alternate the order so neither measurement always runs on a warmer (or more fragmented) process.
+      let bare = 0;
+      let e2e: Omit<RunFigures, 'bareRecordsPerSec'>;
+      if (i % 2 === 0) {
+        bare = await bareKinesisRate(records, config);
+        e2e = await pipelineRun(input, config, bundlePath, lines);
+      } else {
+        e2e = await pipelineRun(input, config, bundlePath, lines);
+        bare = await bareKinesisRate(records, config);
+      }
+      figures.push({ bareRecordsPerSec: bare, ...e2e });
+      process.stderr.write(
+        `run ${i + 1}/${runs}: bare Kinesis ${bare.toFixed(0)} records/s, end to end ${e2e.e2eLinesPerSec.toFixed(0)} lines/s ` +
+          `(${(e2e.e2eLinesPerSec / bare).toFixed(2)}×), first object ${(e2e.firstObjectMs / 1000).toFixed(2)} s, peak RSS ${e2e.peakRssMb.toFixed(0)} MB\n`,
+      );
+    }
+    const bare = median(figures.map((f) => f.bareRecordsPerSec));
+    const e2e = median(figures.map((f) => f.e2eLinesPerSec));
+    const first = median(figures.map((f) => f.firstObjectMs));
+    const rss = Math.max(...figures.map((f) => f.peakRssMb));
+    const maxRss = process.resourceUsage().maxRSS / 1024;
+    const firstTarget = (config.delivery.bufferingIntervalSeconds + 2) * 1000;
+    const ratio = e2e / bare;
+    const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
+    process.stderr.write(
+      [
+        '',
+        `pipeline benchmark: ${lines} lines (5% hostile), ${runs} runs, medians; stack ${config.source}`,
+        `  bare Kinesis PutRecords (kinesalite, ${IN_FLIGHT} calls in flight)  ${bare.toFixed(0)} records/s`,
+        `  end to end (ship → Kinesis → Firehose → Lambda → S3)             ${e2e.toFixed(0)} lines/s  = ${ratio.toFixed(2)}× bare  [target ≥ 0.80: ${verdict(ratio >= 0.8)}]`,
+        `  time to first object                                              ${(first / 1000).toFixed(2)} s  [target ≤ ${firstTarget / 1000} s: ${verdict(first <= firstTarget)}]`,
+        `  peak RSS during the pipeline runs                                 ${rss.toFixed(0)} MB (process max ${maxRss.toFixed(0)} MB)  [target ≤ 400 MB: ${verdict(rss <= 400)}]`,
+        '',
+      ].join('\n'),
+    );
+    process.stdout.write(
+      `${JSON.stringify({ lines, runs, bareRecordsPerSec: Math.round(bare), e2eLinesPerSec: Math.round(e2e), ratio: Number(ratio.toFixed(3)), firstObjectMs: Math.round(first), firstObjectTargetMs: firstTarget, peakRssMb: Math.round(rss), processMaxRssMb: Math.round(maxRss), runsDetail: figures })}\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:pipeline failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
