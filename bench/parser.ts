@@ -160,29 +160,32 @@ function throughput(corpora: Corpus[]): void {
 function perLine(c: Corpus): void {
   const parser = createParser();
   const bufs = c.lines.map((l) => Buffer.from(l));
-  const times: number[] = [];
-  for (let pass = 0; pass < 2; pass++) {
-    times.length = 0;
-    for (const b of bufs) {
+  // Best of 3 passes per line: the line's own cost, without the scheduler and GC pauses of a shared machine.
+  const times = bufs.map(() => Infinity);
+  for (let pass = 0; pass < 3; pass++) {
+    bufs.forEach((b, i) => {
       parser.reset();
       const t0 = process.hrtime.bigint();
       parser.appendLine(b, 0, b.length);
-      times.push(Number(process.hrtime.bigint() - t0) / 1000);
-    }
+      times[i] = Math.min(times[i] as number, Number(process.hrtime.bigint() - t0) / 1000);
+    });
   }
   const sorted = [...times].sort((a, b) => a - b);
   const p = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-  console.log(`\nper-line time on ${c.name} (${times.length} lines, parser core, hrtime incl.): ` +
-    `median ${fmt(p(0.5), 2)} µs, p99 ${fmt(p(0.99), 2)} µs, max ${fmt(sorted[sorted.length - 1] as number, 2)} µs`);
+  const worst = times.indexOf(sorted[sorted.length - 1] as number);
+  console.log(`\nper-line time on ${c.name} (${times.length} lines, parser core, best of 3 passes, hrtime included): ` +
+    `median ${fmt(p(0.5), 2)} µs, p99 ${fmt(p(0.99), 2)} µs, max ${fmt(sorted[sorted.length - 1] as number, 2)} µs ` +
+    `(the max is a ${bufs[worst]?.length ?? 0}-byte line)`);
 }
 
 /** Adversarial lines of growing length: time per KB must stay flat (no backtracking). */
 function linearity(): void {
   const parser = createParser();
+  const head = '1.2.3.4 - - [22/Dec/2020:12:32:36 +0000]';
   const shapes: [string, (n: number) => string][] = [
-    ['quotes and spaces in the request', (n) => `1.2.3.4 - - [22/Dec/2020:12:32:36 +0000] "${'" '.repeat(n / 2)}" 200 1 "-" "-" "-"`],
-    ['escapes in the user agent', (n) => `1.2.3.4 - - [22/Dec/2020:12:32:36 +0000] "GET / HTTP/1.1" 200 1 "-" "${'\\xEC\\x95'.repeat(n / 8)}" "-"`],
-    ['separator prefixes, no match', (n) => `1.2.3.4 - - [22/Dec/2020:12:32:36 +0000] "GET / HTTP/1.1" 200 1 "-${'" '.repeat(n / 2)}`],
+    ['request of spaces and \\x22 escapes (parses)', (n) => `${head} "GET /${'a\\x22 '.repeat(n / 6)} HTTP/1.1" 200 1 "-" "-" "-"`],
+    ['user agent of bytes that are not UTF-8 (escaped-text path)', (n) => `${head} "GET / HTTP/1.1" 200 1 "-" "${'\\xEC\\x95'.repeat(n / 8)}" "-"`],
+    ['unterminated request (both formats scan to the end, fail)', (n) => `${head} "GET /${'a" '.repeat(n / 3)}`],
   ];
   console.log('\nadversarial lines (µs per KB; flat = linear):');
   console.log('| shape | 1 KB | 16 KB | 256 KB |');
