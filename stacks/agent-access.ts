@@ -9,6 +9,7 @@ import { assumeRolePolicy } from './iam';
 import type { LogStream } from './log-stream';
 import { allowWildcardResource } from './policy/wildcard-reason';
 
+/** The stream the agent may write and the names of its IAM objects. */
 export interface AgentAccessProps {
   /** The stream the agent writes to; the only stream the policy names. */
   readonly stream: LogStream;

@@ -19,6 +19,7 @@ export interface KinesisAgentConfig {
   }>;
 }
 
+/** What the agent.json of a target is made from. */
 export interface AgentConfigProps {
   readonly target: DeploymentTarget;
   readonly region: string;

@@ -17,7 +17,7 @@ export interface AppConfig {
   readonly bufferingIntervalSeconds: number;
 }
 
-/** The environment variables main.ts reads, with their meaning; the README table is generated from the same words. */
+/** The environment variables main.ts reads, with their meaning and default (the README table says the same). */
 export const ENV_VARS = Object.freeze({
   AWS_REGION: `region of both stacks (default ${NAMES.region})`,
   LOCALSTACK_ENDPOINT: `LocalStack (or moto) URL for the localstack stack (default ${NAMES.localstackEndpoint})`,

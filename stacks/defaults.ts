@@ -24,6 +24,7 @@ export const STREAM_LIMITS = Object.freeze({
   maxShards: 200,
 });
 
+/** Stream sizing when nothing is configured: the seed's single shard and the free 24 h retention. */
 export const STREAM_DEFAULTS = Object.freeze({
   shardCount: 1,
   retentionHours: 24,
@@ -41,6 +42,7 @@ export const FIREHOSE_LIMITS = Object.freeze({
   lambdaTimeoutMaxSeconds: 300,
 });
 
+/** Firehose delivery settings when nothing is configured. */
 export const DELIVERY_DEFAULTS = Object.freeze({
   /**
    * A static prefix ending in "/": Firehose appends YYYY/MM/dd/HH/ on AWS and LocalStack alike, so keys are
@@ -59,6 +61,7 @@ export const DELIVERY_DEFAULTS = Object.freeze({
   errorLogStreamName: 'DestinationDelivery',
 });
 
+/** The parser Lambda's runtime settings when nothing is configured. */
 export const FUNCTION_DEFAULTS = Object.freeze({
   runtime: 'nodejs22.x',
   handler: 'index.handler',
@@ -70,11 +73,13 @@ export const FUNCTION_DEFAULTS = Object.freeze({
   timeoutMinSeconds: 60,
 });
 
+/** CloudWatch Logs settings shared by the function's and the delivery stream's log groups. */
 export const LOG_DEFAULTS = Object.freeze({
   /** Every log group gets a retention: CloudWatch keeps logs forever (and bills for them) otherwise. */
   retentionDays: 14,
 });
 
+/** The Kinesis Agent's configuration defaults (agent.json and its IAM policy). */
 export const AGENT_DEFAULTS = Object.freeze({
   filePattern: '/var/log/nginx/access.log*',
   /** The agent's own default (60 s) on AWS; LocalStack demos want data within seconds. */

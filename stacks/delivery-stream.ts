@@ -14,6 +14,7 @@ import type { LogStream } from './log-stream';
 import type { ParserFunction } from './parser-function';
 import { checkRange, checkStaticPrefix } from './validate';
 
+/** What the delivery stream connects, and its prefixes, buffering and processor parameters. */
 export interface DeliveryStreamProps {
   /** The Kinesis Data Stream Firehose reads from (from its LATEST position). */
   readonly source: LogStream;
@@ -33,7 +34,8 @@ export interface DeliveryStreamProps {
   readonly prefix?: string;
   /**
    * Static prefix for records the parser rejects or batches Firehose cannot transform.
-   * @default - "errors/", so failures never mix with parsed data (Firehose adds processing-failed/YYYY/MM/dd/HH/)
+   * @default - "errors/", so failures never mix with parsed data under the data prefix (Firehose appends its own
+   *   error-type and date path)
    */
   readonly errorOutputPrefix?: string;
   /**

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { NAMES } from './defaults';
 import { checkBucketName } from './validate';
 
+/** Name and lifecycle of the log bucket (issue 6 adds encryption, public-access block and lifecycle rules). */
 export interface LogBucketProps {
   /**
    * The bucket's globally unique name.

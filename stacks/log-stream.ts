@@ -6,6 +6,7 @@ import { checkRange } from './validate';
 /** How the stream is sized: a fixed shard count, or on-demand (pay per GB, AWS scales the shards). */
 export type StreamCapacityMode = 'provisioned' | 'on-demand';
 
+/** Name, capacity and retention of the log stream. */
 export interface LogStreamProps {
   /**
    * The stream's name, which the Kinesis Agent's `kinesisStream` setting names.

@@ -15,6 +15,7 @@ import { zipDirectory } from './bundle-archive';
 import { assumeRolePolicy } from './iam';
 import { checkRange } from './validate';
 
+/** Where the parser bundle is and how the function runs. */
 export interface ParserFunctionProps {
   /**
    * Directory holding the esbuild bundle `index.js` (`npm run bundle` writes dist/nginx-parser); its files are

@@ -11,12 +11,14 @@ import { LogStream, type StreamCapacityMode } from './log-stream';
 import { ParserFunction } from './parser-function';
 import { providerSettings, type DeploymentTarget } from './target';
 
+/** One pipeline for one target; every optional prop has the seed's value as its default. */
 export interface PipelineStackProps {
   /** AWS, or LocalStack at an endpoint. */
   readonly target: DeploymentTarget;
   /** Directory of the parser Lambda bundle (`npm run bundle` writes dist/nginx-parser). */
   readonly bundleDir: string;
   /**
+   * Region of every resource.
    * @default - "ap-northeast-2", the seed's region
    */
   readonly region?: string;
@@ -27,6 +29,7 @@ export interface PipelineStackProps {
    */
   readonly namePrefix?: string;
   /**
+   * Name of the log bucket.
    * @default - "<prefix>-s3" on LocalStack (the seed's name); "<prefix>-s3-<account id>-<region>" on AWS, because
    * bucket names are global and the seed's name is surely taken
    */
@@ -36,19 +39,19 @@ export interface PipelineStackProps {
    * @default - nginx's stock `main` format
    */
   readonly logFormat?: string;
-  /** @default - "provisioned" */
+  /** Stream capacity (see LogStreamProps). @default - "provisioned" */
   readonly capacityMode?: StreamCapacityMode;
-  /** @default - 1 shard when provisioned */
+  /** Provisioned shards. @default - 1 shard when provisioned */
   readonly shardCount?: number;
-  /** @default - 24 hours */
+  /** Stream retention. @default - 24 hours */
   readonly retentionHours?: number;
-  /** @default - 1 MB */
+  /** Batch size Firehose hands the parser (see DeliveryStreamProps). @default - 1 MB */
   readonly processorBufferSizeMBs?: number;
-  /** @default - 60 seconds */
+  /** Firehose flush interval to S3. @default - 60 seconds */
   readonly bufferingIntervalSeconds?: number;
-  /** @default - 5 MB */
+  /** Firehose flush size to S3. @default - 5 MB */
   readonly bufferingSizeMBs?: number;
-  /** @default - "nginx/" */
+  /** Static S3 key prefix of the parsed logs. @default - "nginx/" */
   readonly prefix?: string;
 }
 

@@ -53,7 +53,7 @@ export function checkStaticPrefix(what: string, prefix: string): void {
   if (!prefix.endsWith('/')) problems.push('end with "/" (Firehose appends YYYY/MM/dd/HH/ without a separator)');
   if (prefix.includes('!{')) problems.push('be static, without !{...} expressions (LocalStack does not evaluate them)');
   if (prefix.startsWith('/')) problems.push('not start with "/"');
-  if (prefix.length > 412) problems.push('be at most 412 characters (Firehose allows 512 after the date is appended)');
+  if (prefix.length > 498) problems.push('be at most 498 characters (Firehose allows 512 once YYYY/MM/dd/HH/ is appended)');
   if (problems.length > 0) {
     throw new Error(`${what} must ${problems.join(' and ')}, got "${prefix}"`);
   }
