@@ -102,7 +102,8 @@ export class WebHost extends Construct {
       // A changed agent.json must reach the host: replace it rather than keep a stale configuration.
       userDataReplaceOnChange: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled' },
-      rootBlockDevice: { encrypted: true, volumeType: 'gp3' },
+      // An explicit size (the AL2023 AMI's 8 GiB): emulators cannot read it from the AMI's snapshot.
+      rootBlockDevice: { encrypted: true, volumeType: 'gp3', volumeSize: 8 },
       tags: { Name: props.name ?? `${NAMES.prefix}-web` },
     });
   }
