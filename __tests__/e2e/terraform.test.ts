@@ -54,7 +54,7 @@ suite('the localstack stack against moto_server', () => {
     expect(new Set(Object.values(endpoints))).toEqual(new Set([moto.endpoint]));
   });
 
-  it('inits from the offline mirror and validates', async () => {
+  it('inits (from the offline provider mirror where there is one) and validates', async () => {
     const init = await ws.terraform(['init', '-no-color', '-input=false']);
     expect(init.stdout).toMatch(/Installing hashicorp\/aws v5\.100\.0/);
     const validate = await ws.terraform(['validate', '-no-color', '-json']);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_PLUGIN_MIRROR, terraform, terraformOutputs, writeMirrorCliConfig } from '../../bin/lib/terraform';
+import { pluginMirror, terraform, terraformOutputs, writeMirrorCliConfig } from '../../bin/lib/terraform';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const APP = join(PROJECT_ROOT, 'dist', 'app', 'main.js');
@@ -30,7 +30,8 @@ export function synthesizeApp(outdir: string, env: NodeJS.ProcessEnv = {}): Prom
 export interface LocalStackWorkspace {
   /** cdktf.out/stacks/localstack inside the work folder: the plain Terraform JSON and its assets. */
   readonly dir: string;
-  readonly cliConfigFile: string;
+  /** The mirror CLI config (TF_CLI_CONFIG_FILE), or undefined where no mirror exists and the registry is used. */
+  readonly cliConfigFile: string | undefined;
   /** The synthesized Terraform JSON. */
   readonly json: Record<string, unknown>;
   /** Runs terraform in `dir` with the mirror CLI config, capturing output. */
@@ -39,8 +40,8 @@ export interface LocalStackWorkspace {
 }
 
 /**
- * Synthesizes the localstack stack pointed at `endpoint` into `workDir` and writes a project-local Terraform CLI
- * config that installs the AWS provider from the offline mirror. State lands in `workDir` too (the stack's backend
+ * Synthesizes the localstack stack pointed at `endpoint` into `workDir` and writes a Terraform CLI config there that
+ * installs the AWS provider from the offline mirror (TF_PLUGIN_MIRROR, or /opt/tf-plugins when present). State lands in `workDir` too (the stack's backend
  * path is relative to its output folder), so the repository's cdktf.out and state are never touched.
  */
 export async function prepareLocalStack(
@@ -51,7 +52,8 @@ export async function prepareLocalStack(
   const outdir = join(workDir, 'cdktf.out');
   await synthesizeApp(outdir, { ...env, LOCALSTACK_ENDPOINT: endpoint });
   const dir = join(outdir, 'stacks', 'localstack');
-  const cliConfigFile = writeMirrorCliConfig(join(workDir, 'terraform.rc'), process.env.TF_PLUGIN_MIRROR ?? DEFAULT_PLUGIN_MIRROR);
+  const mirror = pluginMirror();
+  const cliConfigFile = mirror === undefined ? undefined : writeMirrorCliConfig(join(workDir, 'terraform.rc'), mirror);
   const options = { cwd: dir, cliConfigFile };
   return {
     dir,
