@@ -29,6 +29,7 @@ function main(): void {
     target: { kind: 'localstack', endpoint: config.localstackEndpoint },
   });
   app.synth();
+  console.log(`synthesized stacks aws and localstack into ${app.outdir}/stacks/`);
 }
 
 try {
