@@ -13,7 +13,7 @@ import { kinesisClient } from '../pipeline/clients';
 import { Shipper, type ShipperStats } from '../pipeline/shipper';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
 
-const USAGE = `usage: npm run ship -- FILE [--follow] [--endpoint URL] [--region R] [--stream NAME]
+const USAGE = `usage: npm run ship -- FILE [--follow [--from-end]] [--endpoint URL] [--region R] [--stream NAME]
                           [--checkpoint PATH | --no-checkpoint] [--max-buffer-age-ms N] [--quiet]
 
   FILE                   the nginx access log; one record per line, "\\n" included, random partition keys
@@ -25,6 +25,8 @@ const USAGE = `usage: npm run ship -- FILE [--follow] [--endpoint URL] [--region
   --checkpoint PATH      where the position is kept (default: .tmp/checkpoints/ship-<file>-<hash>.json, one per
                          file + stream + endpoint); a restart resumes after the last acknowledged line
   --no-checkpoint        ship the whole file every time
+  --from-end             with --follow and no checkpoint yet: only lines written from now on (the agent's
+                         initialPosition END_OF_FILE; the default here is START_OF_FILE)
   --max-buffer-age-ms N  send a partial batch once its oldest line is N ms old (default 60000, the agent's;
                          1000 with --endpoint)
   --quiet                no progress lines`;
@@ -41,6 +43,7 @@ async function main(): Promise<number> {
       stream: { type: 'string' },
       checkpoint: { type: 'string' },
       'no-checkpoint': { type: 'boolean', default: false },
+      'from-end': { type: 'boolean', default: false },
       'max-buffer-age-ms': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -65,6 +68,7 @@ async function main(): Promise<number> {
   if (!Number.isInteger(maxBufferAgeMillis) || maxBufferAgeMillis < 0) {
     throw new Error(`--max-buffer-age-ms must be a whole number of milliseconds, got ${ageText}`);
   }
+  if (values['from-end'] && !values.follow) throw new Error('--from-end only makes sense with --follow');
   const checkpointFile = values['no-checkpoint']
     ? undefined
     : (values.checkpoint ?? defaultCheckpoint(root, file, stream, values.endpoint));
@@ -76,7 +80,15 @@ async function main(): Promise<number> {
   if (checkpointFile) log(`checkpoint: ${checkpointFile}`);
 
   const client = kinesisClient({ endpoint: values.endpoint, region, maxAttempts: 1 });
-  const shipper = new Shipper({ client, streamName: stream, file, follow: values.follow, checkpointFile, maxBufferAgeMillis });
+  const shipper = new Shipper({
+    client,
+    streamName: stream,
+    file,
+    follow: values.follow,
+    checkpointFile,
+    maxBufferAgeMillis,
+    initialPosition: values['from-end'] ? 'END_OF_FILE' : 'START_OF_FILE',
+  });
   shipper.on('tail', (e) => {
     if (e.kind === 'resume') log(`resuming ${e.path} at byte ${e.offset}`);
     if (e.kind === 'rotation') log(`rotation (${e.rotation}): ${e.from} → ${e.to}`);

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint';
-import { tailLines, type Line, type TailEvent, type TrackedFile } from './tail';
+import { tailLines, type InitialPosition, type Line, type TailEvent, type TrackedFile } from './tail';
 
 /** Kinesis PutRecords limits (service-sizes-and-limits): records per call. */
 export const MAX_RECORDS_PER_CALL = 500;
@@ -36,7 +36,9 @@ export interface ShipperOptions {
   readonly file: string;
   /** Tail the live file through rotation until stopped. @default false: ship the whole file, then end */
   readonly follow?: boolean;
-  /** Checkpoint file; without one every run starts at byte 0. @default - none */
+  /** Where to start when there is no checkpoint. @default 'START_OF_FILE' */
+  readonly initialPosition?: InitialPosition;
+  /** Checkpoint file; without one every run starts at `initialPosition`. @default - none */
   readonly checkpointFile?: string;
   /** Send a batch once its oldest line is this old. @default 60000 (the agent's `maxBufferAgeMillis`) */
   readonly maxBufferAgeMillis?: number;
@@ -201,6 +203,7 @@ export class Shipper extends EventEmitter<ShipperEvents> {
       path: this.opts.file,
       follow: this.opts.follow,
       checkpoint,
+      initialPosition: this.opts.initialPosition,
       maxLineBytes: MAX_RECORD_BYTES - PARTITION_KEY_LENGTH,
       pollMillis: this.opts.pollMillis,
       rotationQuietMillis: this.opts.rotationQuietMillis,

@@ -32,6 +32,9 @@ export interface Line {
   readonly truncatedBytes: number;
 }
 
+/** The agent's `initialPosition` setting. */
+export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
+
 /** What the tailer noticed, for logs and counters. */
 export type TailEvent =
   | { readonly kind: 'resume'; readonly path: string; readonly offset: number; readonly via: 'same-file' | 'rotated-file' }
@@ -45,6 +48,13 @@ export interface TailOptions {
   readonly follow?: boolean;
   /** Where to resume. @default - the start of the file */
   readonly checkpoint?: Checkpoint;
+  /**
+   * Where to start without a checkpoint: the agent's `initialPosition`. `END_OF_FILE` ships only lines written
+   * from now on.
+   *
+   * @default 'START_OF_FILE' (the agent defaults to END_OF_FILE; a shipper given a file means to ship it)
+   */
+  readonly initialPosition?: InitialPosition;
   /** Longest line kept, "\n" included; longer lines are truncated to this. */
   readonly maxLineBytes: number;
   /** How often to look for new data at EOF (the agent: `minTimeBetweenFilePollsMillis`, 100 ms). @default 100 */
@@ -78,7 +88,9 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
   const emit = opts.onEvent ?? (() => undefined);
   const aborted = (): boolean => opts.signal?.aborted ?? false;
 
-  const plan = await planStart(opts.path, opts.checkpoint, emit);
+  const plan = opts.checkpoint || opts.initialPosition !== 'END_OF_FILE'
+    ? await planStart(opts.path, opts.checkpoint, emit)
+    : { drain: [], offset: await endOfLastLine(opts.path) };
   for (const segment of plan.drain) {
     const reader = await FileReader.open(segment.path, segment.offset, opts);
     if (!reader) continue;
@@ -361,6 +373,31 @@ export function utf8Boundary(buf: Buffer): number {
     return i + need <= n ? n : i;
   }
   return n;
+}
+
+/** Offset just after the last complete line of a file (0 if it does not exist): where END_OF_FILE starts. */
+async function endOfLastLine(path: string): Promise<number> {
+  let fd: FileHandle;
+  try {
+    fd = await open(path, constants.O_RDONLY);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  try {
+    const { size } = await fd.stat();
+    const window = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - window.length);
+      const { bytesRead } = await fd.read(window, 0, end - start, start);
+      const nl = window.subarray(0, bytesRead).lastIndexOf(10);
+      if (nl !== -1) return start + nl + 1;
+      end = start;
+    }
+    return 0;
+  } finally {
+    await fd.close();
+  }
 }
 
 async function findCopy(path: string, file: TrackedFile, offset: number): Promise<string | undefined> {

@@ -119,6 +119,24 @@ describe('tailLines, follow', () => {
     expect(t.events).toContainEqual({ kind: 'rotation', rotation: 'copytruncate', from: path, to: `${path}.1` });
   });
 
+  it('starts after the last complete line with initialPosition END_OF_FILE', async () => {
+    const path = join(dir, 'access.log');
+    writeFileSync(path, lines('old', 50) + 'half');
+    const ac = new AbortController();
+    const got: Line[] = [];
+    const done = (async () => {
+      for await (const chunk of tailLines({ path, follow: true, initialPosition: 'END_OF_FILE', maxLineBytes: 100, pollMillis: 5, signal: ac.signal })) {
+        got.push(...chunk);
+      }
+    })();
+    await sleep(20);
+    appendFileSync(path, '-line\n' + lines('new', 2));
+    for (let i = 0; i < 200 && got.length < 3; i++) await sleep(5);
+    ac.abort();
+    await done;
+    expect(text(got)).toBe('half-line\n' + lines('new', 2));
+  });
+
   it('leaves a partial last line for later while following', async () => {
     const path = join(dir, 'access.log');
     writeFileSync(path, 'whole\npart');
