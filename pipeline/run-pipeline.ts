@@ -14,7 +14,10 @@ import { startKinesis, startS3, type Emulator } from './emulators';
 import { speedUpKinesalite } from './kinesalite-speedup';
 import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
 import { Shipper, type ShipperStats } from './shipper';
-import type { PipelineConfig } from './stack-config';
+import { projectRoot, type PipelineConfig } from './stack-config';
+import { kinesisEmulatorScript, startKinesisProcess, type KinesisProcess } from './kinesis-process';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Options of {@link runPipeline}. */
 export interface RunPipelineOptions {
@@ -47,6 +50,10 @@ export interface RunPipelineOptions {
    * @default false
    */
   readonly deliverAfterShipping?: boolean;
+  /** Run kinesalite in this process instead of its own (`dist/app/bin/kinesis-emulator.js`). @default false */
+  readonly kinesisInProcess?: boolean;
+  /** Called with the Kinesis emulator process when one is started (for its PID and peak RSS). */
+  readonly onEmulatorProcess?: (p: KinesisProcess) => void;
   /** Shipper's buffer age: a live tail sends lines within this time. @default - 1000 ms with follow, 60 s otherwise */
   readonly shipperBufferAgeMillis?: number;
 }
@@ -106,8 +113,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
   let firehose: LocalFirehose | undefined;
   let ticker: NodeJS.Timeout | undefined;
   try {
-    if (!opts.kinesisEndpoint) speedUpKinesalite();
-    const kinesisEndpoint = opts.kinesisEndpoint ?? (await started(emulators, startKinesis())).endpoint;
+    const kinesisEndpoint = opts.kinesisEndpoint ?? (await started(emulators, embeddedKinesis(opts))).endpoint;
     const s3Endpoint = opts.s3Endpoint ?? (await started(emulators, startS3())).endpoint;
     kinesis = kinesisClient({ endpoint: kinesisEndpoint, region: config.region, maxAttempts: 1 });
     s3 = s3Client({ endpoint: s3Endpoint, region: config.region, maxAttempts: 1 });
@@ -173,6 +179,18 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
     s3?.destroy();
     if (!opts.keepEmulators) await stopEmulators();
   }
+}
+
+/** kinesalite in its own process when the build has the entry point (a second core), else in this process. */
+async function embeddedKinesis(opts: RunPipelineOptions): Promise<Emulator> {
+  const root = projectRoot(dirname(opts.bundlePath));
+  if (opts.kinesisInProcess !== true && existsSync(kinesisEmulatorScript(root))) {
+    const child = await startKinesisProcess(root);
+    opts.onEmulatorProcess?.(child);
+    return child;
+  }
+  speedUpKinesalite();
+  return startKinesis();
 }
 
 async function started<T extends Emulator>(list: Emulator[], emulator: Promise<T>): Promise<T> {
