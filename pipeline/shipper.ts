@@ -286,15 +286,23 @@ export class Shipper extends EventEmitter<ShipperEvents> {
       settled: this.send(batch).then(
         () => {
           job.done = true;
-          this.acknowledge();
+          try {
+            this.acknowledge();
+          } catch (err) {
+            // The checkpoint could not be written (disk full, permissions) or a listener threw: stop rather than
+            // run on without a durable position.
+            this.fail(err);
+          }
         },
-        (err: unknown) => {
-          this.fatal ??= err instanceof Error ? err : new Error(String(err));
-          this.stopper.abort();
-        },
+        (err: unknown) => this.fail(err),
       ),
     };
     this.inFlight.push(job);
+  }
+
+  private fail(err: unknown): void {
+    this.fatal ??= err instanceof Error ? err : new Error(String(err));
+    this.stopper.abort();
   }
 
   /** Moves the checkpoint over every acknowledged batch at the front: never past one still in flight. */

@@ -217,6 +217,26 @@ describe('Shipper, checkpoint', () => {
     expect(sorted(data.map(String))).toEqual(sorted(linesOf(logText(5000) + logText(10, 'appended'))));
   });
 
+  it('stops with the error when acknowledging fails (checkpoint write or a listener), not running on without a position', async () => {
+    const file = join(fx.dir, 'access.log');
+    writeFileSync(file, logText(2000));
+    const checkpointFile = join(fx.dir, 'checkpoint.json');
+    const shipper = new Shipper({ client: fx.client, streamName: 'logs', file, checkpointFile, maxBufferSizeRecords: 100 });
+    shipper.on('checkpoint', () => {
+      throw new Error('disk full');
+    });
+    await expect(shipper.run()).rejects.toThrow('disk full');
+    expect(shipper.stats.recordsShipped).toBeLessThan(2000);
+    expect(readCheckpoint(checkpointFile)?.offset).toBeGreaterThan(0);
+  });
+
+  it('refuses a checkpoint path it cannot read', async () => {
+    const file = join(fx.dir, 'access.log');
+    writeFileSync(file, logText(1));
+    const shipper = new Shipper({ client: fx.client, streamName: 'logs', file, checkpointFile: join(file, 'checkpoint.json') });
+    await expect(shipper.run()).rejects.toThrow(/ENOTDIR/);
+  });
+
   it('starts over when the checkpoint belongs to another file', async () => {
     const file = join(fx.dir, 'access.log');
     const checkpointFile = join(fx.dir, 'checkpoint.json');
