@@ -38,6 +38,11 @@ export interface BucketProtectionProps {
   readonly expirationDays?: number;
   /** @default - 30 days */
   readonly infrequentAccessAfterDays?: number;
+  /**
+   * Whether to add the lifecycle rules (storage class, expiry, incomplete uploads).
+   * @default - true
+   */
+  readonly lifecycle?: boolean;
 }
 
 /**
@@ -47,10 +52,13 @@ export interface BucketProtectionProps {
  */
 export class BucketProtection extends Construct {
   public readonly policy: S3BucketPolicy;
+  /** The default-encryption key when SSE-KMS is used; writers need kms:GenerateDataKey on it. */
+  public readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, props: BucketProtectionProps) {
     super(scope, id);
     const bucket = props.bucket.id;
+    this.kmsKeyArn = props.kmsKeyArn;
     const iaDays = props.infrequentAccessAfterDays ?? BUCKET_PROTECTION_DEFAULTS.infrequentAccessAfterDays;
     checkRange('bucket infrequentAccessAfterDays', iaDays, {
       min: 30,
@@ -108,6 +116,7 @@ export class BucketProtection extends Construct {
     // After the public access block: S3 rejects a policy it would consider public while the block is being set.
     this.policy = new S3BucketPolicy(this, 'policy', { bucket, policy: tlsOnly.json, dependsOn: [publicAccess] });
 
+    if (props.lifecycle === false) return;
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket,
       rule: [
