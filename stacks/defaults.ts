@@ -28,6 +28,8 @@ export const STREAM_LIMITS = Object.freeze({
 export const STREAM_DEFAULTS = Object.freeze({
   shardCount: 1,
   retentionHours: 24,
+  /** AWS-managed key: encryption at rest with no key policy to write and no extra IAM for producers or Firehose. */
+  kmsKeyId: 'alias/aws/kinesis',
 });
 
 /** Firehose limits (firehose/latest/dev/data-transformation.html, APIReference/API_BufferingHints.html, s3-prefixes.html). */

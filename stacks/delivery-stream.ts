@@ -152,6 +152,16 @@ export class DeliveryStream extends Construct {
           actions: ['logs:PutLogEvents'],
           resources: [errorLogStream.arn],
         },
+        // Only when the bucket encrypts with a KMS key: S3 asks for a data key on Firehose's behalf.
+        ...(props.destination.protection.kmsKeyArn === undefined
+          ? []
+          : [
+              {
+                sid: 'EncryptWithBucketKey',
+                actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+                resources: [props.destination.protection.kmsKeyArn],
+              },
+            ]),
       ],
     });
     const rolePolicy = new IamRolePolicy(this, 'role-policy', {

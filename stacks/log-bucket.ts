@@ -1,10 +1,12 @@
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { Construct } from 'constructs';
+import { BucketProtection, type BucketProtectionProps } from './bucket-protection';
 import { NAMES } from './defaults';
 import { checkBucketName } from './validate';
 
-/** Name and lifecycle of the log bucket (issue 6 adds encryption, public-access block and lifecycle rules). */
-export interface LogBucketProps {
+/** Name, protection and lifecycle of the log bucket. */
+export interface LogBucketProps
+  extends Pick<BucketProtectionProps, 'kmsKeyArn' | 'versioned' | 'expirationDays' | 'infrequentAccessAfterDays' | 'lifecycle'> {
   /**
    * The bucket's globally unique name.
    * @default - "nginx-access-logs-s3", the seed's bucket (the stack suffixes it with account and region on AWS)
@@ -22,6 +24,8 @@ export class LogBucket extends Construct {
   public readonly bucket: S3Bucket;
   public readonly bucketArn: string;
   public readonly bucketName: string;
+  /** Public access block, BucketOwnerEnforced, default encryption, TLS-only policy and lifecycle. */
+  public readonly protection: BucketProtection;
 
   constructor(scope: Construct, id: string, props: LogBucketProps = {}) {
     super(scope, id);
@@ -31,6 +35,14 @@ export class LogBucket extends Construct {
     this.bucket = new S3Bucket(this, 'bucket', {
       bucket: bucketName,
       forceDestroy: props.forceDestroy ?? false,
+    });
+    this.protection = new BucketProtection(this, 'protection', {
+      bucket: this.bucket,
+      kmsKeyArn: props.kmsKeyArn,
+      versioned: props.versioned,
+      expirationDays: props.expirationDays,
+      infrequentAccessAfterDays: props.infrequentAccessAfterDays,
+      lifecycle: props.lifecycle,
     });
     this.bucketArn = this.bucket.arn;
     this.bucketName = this.bucket.bucket;

@@ -28,6 +28,14 @@ export interface LogStreamProps {
    * @default - 24 hours, the free retention
    */
   readonly retentionHours?: number;
+  /**
+   * Server-side encryption with KMS; a customer-managed key also needs kms:GenerateDataKey for the agent and
+   * kms:Decrypt for Firehose.
+   * @default - true, with the AWS-managed key alias/aws/kinesis (the stack turns it off for LocalStack)
+   */
+  readonly encrypted?: boolean;
+  /** @default - "alias/aws/kinesis" */
+  readonly kmsKeyId?: string;
 }
 
 /** The Kinesis Data Stream the agent writes nginx access-log lines to. */
@@ -68,6 +76,9 @@ export class LogStream extends Construct {
       retentionPeriod: retentionHours,
       shardCount,
       streamModeDetails: { streamMode: mode === 'on-demand' ? 'ON_DEMAND' : 'PROVISIONED' },
+      ...(props.encrypted === false
+        ? {}
+        : { encryptionType: 'KMS', kmsKeyId: props.kmsKeyId ?? STREAM_DEFAULTS.kmsKeyId }),
     });
     this.streamArn = this.stream.arn;
     this.streamName = this.stream.name;

@@ -1,15 +1,20 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Aspects, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AgentAccess } from './agent-access';
 import { AgentConfig } from './agent-config';
 import { NAMES } from './defaults';
 import { DeliveryStream } from './delivery-stream';
 import { LogBucket } from './log-bucket';
+import { LogCatalog } from './log-catalog';
+import { LogQueries } from './log-queries';
 import { LogStream, type StreamCapacityMode } from './log-stream';
 import { ParserFunction } from './parser-function';
+import { PipelineAlarms } from './pipeline-alarms';
+import { PolicyAspect } from './policy/policy-aspect';
 import { providerSettings, type DeploymentTarget } from './target';
+import { WebHost } from './web-host';
 
 /** One pipeline for one target; every optional prop has the seed's value as its default. */
 export interface PipelineStackProps {
@@ -53,6 +58,17 @@ export interface PipelineStackProps {
   readonly bufferingSizeMBs?: number;
   /** Static S3 key prefix of the parsed logs. @default - "nginx/" */
   readonly prefix?: string;
+  /** Days after which log objects expire. @default - never */
+  readonly logExpirationDays?: number;
+  /**
+   * Glue table (partition projection) and Athena workgroup with named queries over the logs.
+   * @default - true on AWS; false on LocalStack, whose Community edition has no Glue or Athena
+   */
+  readonly catalog?: boolean;
+  /** Address subscribed to an SNS topic the alarms notify. @default - alarms without notifications */
+  readonly alarmEmail?: string;
+  /** The seed's EC2 web host running nginx and the Kinesis Agent. @default - false */
+  readonly webHost?: boolean;
 }
 
 /**
@@ -65,6 +81,10 @@ export class PipelineStack extends TerraformStack {
   public readonly delivery: DeliveryStream;
   public readonly agentAccess: AgentAccess;
   public readonly agentConfig: AgentConfig;
+  public readonly alarms: PipelineAlarms;
+  public readonly catalog?: LogCatalog;
+  public readonly queries?: LogQueries;
+  public readonly webHost?: WebHost;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id);
@@ -72,7 +92,14 @@ export class PipelineStack extends TerraformStack {
     const prefix = props.namePrefix ?? NAMES.prefix;
     checkNamePrefix(prefix);
 
-    new AwsProvider(this, 'aws', providerSettings(props.target, region));
+    const aws = props.target.kind === 'aws';
+    // Every resource carries the project tag: cost allocation by project (and moto errors listing no tags).
+    new AwsProvider(this, 'aws', {
+      ...providerSettings(props.target, region),
+      defaultTags: [{ tags: { project: prefix } }],
+    });
+    // Synth fails on a public or unencrypted bucket or stream, a "*" IAM resource without reason, or endless logs.
+    Aspects.of(this).add(new PolicyAspect({ target: props.target.kind }));
     // State next to the output folder (the project root by default), not inside it: a fresh synth never loses it,
     // and the path in the JSON is the same on every machine.
     new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
@@ -82,11 +109,16 @@ export class PipelineStack extends TerraformStack {
       capacityMode: props.capacityMode,
       shardCount: props.shardCount,
       retentionHours: props.retentionHours,
+      // KMS on AWS; LocalStack stores records unencrypted whatever the setting.
+      encrypted: aws,
     });
     this.logBucket = new LogBucket(this, 'log-bucket', {
       bucketName: props.bucketName ?? this.defaultBucketName(props.target, prefix, region),
       // A local emulator's bucket is scratch data; on AWS the logs outlive the stack.
       forceDestroy: props.target.kind === 'localstack',
+      expirationDays: props.logExpirationDays,
+      // Storage classes and expiry mean nothing on an emulator, and the rule costs every apply a ~55 s consistency wait.
+      lifecycle: aws,
     });
     this.parser = new ParserFunction(this, 'parser-function', {
       bundleDir: props.bundleDir,
@@ -102,9 +134,41 @@ export class PipelineStack extends TerraformStack {
       processorBufferSizeMBs: props.processorBufferSizeMBs,
       bufferingIntervalSeconds: props.bufferingIntervalSeconds,
       bufferingSizeMBs: props.bufferingSizeMBs,
+      // GZIP on AWS: Athena reads .gz natively, and storage and scans shrink several-fold. LocalStack ignores it.
+      compressionFormat: aws ? 'GZIP' : 'UNCOMPRESSED',
     });
     this.agentAccess = new AgentAccess(this, 'agent-access', { stream: this.logStream, name: `${prefix}-agent` });
     this.agentConfig = new AgentConfig(this, 'agent-config', { target: props.target, region, streamName: prefix });
+    this.alarms = new PipelineAlarms(this, 'pipeline-alarms', {
+      stream: this.logStream,
+      delivery: this.delivery,
+      parser: this.parser,
+      namePrefix: prefix,
+      createTopic: props.alarmEmail !== undefined,
+      notificationEmail: props.alarmEmail,
+    });
+    if (props.catalog ?? aws) {
+      const databaseName = prefix.replace(/-/g, '_');
+      this.catalog = new LogCatalog(this, 'log-catalog', {
+        bucket: this.logBucket,
+        prefix: props.prefix,
+        databaseName,
+        logFormat: props.logFormat,
+      });
+      this.queries = new LogQueries(this, 'log-queries', {
+        catalog: this.catalog,
+        resultsBucket: this.logBucket,
+        workgroupName: prefix,
+        forceDestroy: !aws,
+      });
+    }
+    if (props.webHost) {
+      this.webHost = new WebHost(this, 'web-host', {
+        agentAccess: this.agentAccess,
+        agentConfig: this.agentConfig.config,
+        name: `${prefix}-web`,
+      });
+    }
 
     const outputs: Record<string, string> = {
       stream_name: this.logStream.streamName,
@@ -113,6 +177,14 @@ export class PipelineStack extends TerraformStack {
       parser_function_name: this.parser.functionName,
       agent_policy_arn: this.agentAccess.policy.arn,
       agent_instance_profile_name: this.agentAccess.instanceProfile.name,
+      ...(this.catalog && this.queries
+        ? {
+            glue_table: `${this.catalog.databaseName}.${this.catalog.tableName}`,
+            athena_workgroup: this.queries.workgroupName,
+          }
+        : {}),
+      ...(this.alarms.topic ? { alarm_topic_arn: this.alarms.topic.arn } : {}),
+      ...(this.webHost ? { web_host_instance_id: this.webHost.instance.id } : {}),
     };
     for (const [name, value] of Object.entries(outputs)) {
       new TerraformOutput(this, name, { value }).overrideLogicalId(name);

@@ -12,12 +12,18 @@ export type DeploymentTarget =
  * types, so a construct that adds a service without adding it here fails the suite instead of reaching real AWS.
  */
 export const LOCALSTACK_SERVICES = Object.freeze([
+  'athena',
+  'cloudwatch',
+  'ec2',
   'firehose',
+  'glue',
   'iam',
   'kinesis',
   'lambda',
   'logs',
   's3',
+  'sns',
+  'ssm',
   'sts',
 ] as const);
 
@@ -29,7 +35,9 @@ export const LOCALSTACK_CREDENTIALS = Object.freeze({ accessKey: 'test', secretK
  *
  * AWS gets only the region (credentials come from the usual chain). LocalStack gets an endpoint for every service,
  * path-style S3 (no DNS for bucket subdomains), dummy credentials and the skip flags for calls an emulator
- * does not answer like AWS (credential validation, EC2 metadata, account id lookup).
+ * does not answer like AWS (credential validation, EC2 metadata). The account id is still looked up (STS
+ * GetCallerIdentity, which LocalStack and moto answer): without it the provider builds ARNs with an empty account,
+ * e.g. for the Athena workgroup's tags, and the emulator finds no such resource.
  */
 export function providerSettings(target: DeploymentTarget, region: string): AwsProviderConfig {
   if (target.kind === 'aws') return { region };
@@ -41,7 +49,6 @@ export function providerSettings(target: DeploymentTarget, region: string): AwsP
     s3UsePathStyle: true,
     skipCredentialsValidation: true,
     skipMetadataApiCheck: 'true',
-    skipRequestingAccountId: true,
     endpoints: [endpoints],
   };
 }

@@ -21,6 +21,7 @@ const SERVICE_OF_TYPE_PREFIX: ReadonlyArray<readonly [string, string | null]> = 
   ['aws_kms_', 'kms'],
   ['aws_instance', 'ec2'],
   ['aws_ami', 'ec2'],
+  ['aws_ssm_', 'ssm'],
 ];
 
 function serviceOf(type: string): string | null {

@@ -286,6 +286,8 @@ describe('provider and state', () => {
       s3_use_path_style: true,
       endpoints: [expect.objectContaining({ kinesis: 'http://localhost:4566' })],
     });
-    expect(synthesized(AWS).doc.provider.aws).toEqual([{ region: 'ap-northeast-2' }]);
+    expect(synthesized(AWS).doc.provider.aws).toEqual([
+      { region: 'ap-northeast-2', default_tags: [{ tags: { project: 'nginx-access-logs' } }] },
+    ]);
   });
 });

@@ -24,7 +24,6 @@ describe('providerSettings', () => {
       s3UsePathStyle: true,
       skipCredentialsValidation: true,
       skipMetadataApiCheck: 'true',
-      skipRequestingAccountId: true,
     });
   });
 
