@@ -151,7 +151,8 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
           const last = reader.finish();
           if (last.length > 0) yield last;
           await reader.close();
-          emit({ kind: 'rotation', rotation: 'rename', from: reader.file.path, to: opts.path });
+          const renamed = (await rotatedSiblings(opts.path)).find((s) => sameFile(s.st, reader!.file));
+          emit({ kind: 'rotation', rotation: 'rename', from: renamed?.path ?? `${opts.path} (deleted)`, to: opts.path });
           reader = next;
           lastDataAt = Date.now();
           continue;

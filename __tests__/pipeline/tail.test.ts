@@ -100,7 +100,7 @@ describe('tailLines, follow', () => {
     await t.until(10);
     await t.stop();
     expect(text(t.got)).toBe(lines('a', 3) + lines('b', 2) + lines('c', 2) + lines('d', 2) + lines('e', 1));
-    expect(t.events).toContainEqual({ kind: 'rotation', rotation: 'rename', from: path, to: path });
+    expect(t.events).toContainEqual({ kind: 'rotation', rotation: 'rename', from: `${path}.1`, to: path });
   });
 
   it('follows copytruncate rotation, reading lines it had not read yet from the copy', async () => {
