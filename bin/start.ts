@@ -142,14 +142,18 @@ function humanSummary(s: RunSummary, source: string): string {
     `  Kinesis ${s.endpoints.kinesis}  stream ${s.stream}`,
     `  S3      ${s.endpoints.s3}  bucket ${s.bucket}`,
     `  ${s.linesIn} lines in, ${s.recordsShipped} records shipped in ${secs.toFixed(1)} s (${Math.round(s.recordsShipped / Math.max(secs, 0.001))} lines/s end to end)`,
-    `  ${s.recordsOk} parsed → s3://${s.bucket}/${s.prefix}  (${s.objects} objects, ${s.compression})`,
-    `  ${s.recordsFailed} failed → s3://${s.bucket}/${s.errorPrefix}  (${s.errorObjects} objects of Firehose error records)`,
+    `  ${s.recordsOk} parsed → s3://${s.bucket}/${s.prefix}  (${plural(s.objects, 'object')}, ${s.compression})`,
+    `  ${s.recordsFailed} failed → s3://${s.bucket}/${s.errorPrefix}  (${plural(s.errorObjects, 'object')} of Firehose error records)`,
     `  ${s.recordsDropped} dropped (empty lines)` + (s.s3Retries || s.kinesisRetries ? `; retries: S3 ${s.s3Retries}, Kinesis ${s.kinesisRetries}` : ''),
     s.firstObjectMs === undefined ? '' : `  first object after ${(s.firstObjectMs / 1000).toFixed(2)} s`,
-    '  Check it: npm run verify -- --endpoint <S3 endpoint> (with --serve), or see the JSON line below.',
+    '  Read it back: npm start -- --serve keeps the endpoints up for npm run verify and the AWS CLI.',
   ]
     .filter((l) => l !== '')
     .join('\n');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function serveHelp(s: RunSummary): string {
