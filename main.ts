@@ -22,6 +22,10 @@ function main(): void {
     shardCount: config.shardCount,
     processorBufferSizeMBs: config.processorBufferSizeMBs,
     bufferingIntervalSeconds: config.bufferingIntervalSeconds,
+    catalog: config.catalog,
+    webHost: config.webHost,
+    alarmEmail: config.alarmEmail,
+    logExpirationDays: config.logExpirationDays,
   };
   new PipelineStack(app, 'aws', { ...common, target: { kind: 'aws' } });
   new PipelineStack(app, 'localstack', {

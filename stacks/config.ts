@@ -15,6 +15,11 @@ export interface AppConfig {
   readonly shardCount?: number;
   readonly processorBufferSizeMBs: number;
   readonly bufferingIntervalSeconds: number;
+  /** Unset: each stack picks its default (a catalog on AWS, none on LocalStack). */
+  readonly catalog?: boolean;
+  readonly webHost: boolean;
+  readonly alarmEmail?: string;
+  readonly logExpirationDays?: number;
 }
 
 /** The environment variables main.ts reads, with their meaning and default (the README table says the same). */
@@ -27,6 +32,10 @@ export const ENV_VARS = Object.freeze({
   STREAM_SHARDS: `shard count, or "on-demand" (default ${STREAM_DEFAULTS.shardCount})`,
   PROCESSOR_BUFFER_MB: `Firehose batch size for the parser Lambda, 0.2–3 (default ${DELIVERY_DEFAULTS.processorBufferSizeMBs})`,
   BUFFER_INTERVAL_SECONDS: `Firehose flush interval to S3, 0–900 (default ${DELIVERY_DEFAULTS.bufferingIntervalSeconds})`,
+  CATALOG: 'on or off: Glue table and Athena workgroup (default on for aws, off for localstack: Community has no Glue)',
+  WEB_HOST: 'on or off: the EC2 web host running nginx and the Kinesis Agent (default off)',
+  ALARM_EMAIL: 'address subscribed to an SNS topic the alarms notify (default none: alarms without notifications)',
+  LOG_EXPIRATION_DAYS: 'days after which log objects expire (default never)',
 });
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -62,8 +71,30 @@ export function configFromEnv(env: Env): AppConfig {
       value('BUFFER_INTERVAL_SECONDS') ?? String(DELIVERY_DEFAULTS.bufferingIntervalSeconds),
       'seconds',
     ),
+    catalog: onOff('CATALOG', value('CATALOG')),
+    webHost: onOff('WEB_HOST', value('WEB_HOST')) ?? false,
+    alarmEmail: email(value('ALARM_EMAIL')),
+    logExpirationDays:
+      value('LOG_EXPIRATION_DAYS') === undefined
+        ? undefined
+        : number('LOG_EXPIRATION_DAYS', value('LOG_EXPIRATION_DAYS') as string, 'a whole number of days'),
   };
   return Object.freeze(config);
+}
+
+function onOff(name: string, raw: string | undefined): boolean | undefined {
+  if (raw === undefined) return undefined;
+  const normalized = raw.toLowerCase();
+  if (normalized === 'on') return true;
+  if (normalized === 'off') return false;
+  throw new Error(`${name} must be "on" or "off", got "${raw}"`);
+}
+
+function email(raw: string | undefined): string | undefined {
+  if (raw !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(raw)) {
+    throw new Error(`ALARM_EMAIL must be an email address like ops@example.com, got "${raw}"`);
+  }
+  return raw;
 }
 
 function number(name: string, raw: string, expected: string): number {

@@ -13,6 +13,10 @@ describe('configFromEnv', () => {
       shardCount: 1,
       processorBufferSizeMBs: 1,
       bufferingIntervalSeconds: 60,
+      catalog: undefined,
+      webHost: false,
+      alarmEmail: undefined,
+      logExpirationDays: undefined,
     });
   });
 
@@ -30,6 +34,10 @@ describe('configFromEnv', () => {
       STREAM_SHARDS: '4',
       PROCESSOR_BUFFER_MB: '0.5',
       BUFFER_INTERVAL_SECONDS: '300',
+      CATALOG: 'on',
+      WEB_HOST: 'ON',
+      ALARM_EMAIL: 'ops@example.com',
+      LOG_EXPIRATION_DAYS: '365',
     });
     expect(config).toEqual({
       region: 'eu-central-1',
@@ -41,14 +49,22 @@ describe('configFromEnv', () => {
       shardCount: 4,
       processorBufferSizeMBs: 0.5,
       bufferingIntervalSeconds: 300,
+      catalog: true,
+      webHost: true,
+      alarmEmail: 'ops@example.com',
+      logExpirationDays: 365,
     });
   });
 
   it('documents exactly the variables it reads', () => {
     expect(Object.keys(ENV_VARS).sort()).toEqual(
       [
+        'ALARM_EMAIL',
         'AWS_REGION',
         'BUCKET_NAME',
+        'CATALOG',
+        'LOG_EXPIRATION_DAYS',
+        'WEB_HOST',
         'BUFFER_INTERVAL_SECONDS',
         'LOCALSTACK_ENDPOINT',
         'LOG_FORMAT',
@@ -76,6 +92,16 @@ describe('configFromEnv', () => {
 
   it('fails for a processor buffer that is not a number', () => {
     expect(() => configFromEnv({ PROCESSOR_BUFFER_MB: '1MB' })).toThrow('PROCESSOR_BUFFER_MB must be megabytes, e.g. 1 or 0.5, got "1MB"');
+  });
+
+  it('fails for an on/off switch that is neither', () => {
+    expect(() => configFromEnv({ CATALOG: 'yes' })).toThrow('CATALOG must be "on" or "off", got "yes"');
+  });
+
+  it('fails for an alarm address that is not an email address', () => {
+    expect(() => configFromEnv({ ALARM_EMAIL: 'ops' })).toThrow(
+      'ALARM_EMAIL must be an email address like ops@example.com, got "ops"',
+    );
   });
 
   it('fails for a LocalStack endpoint that is not an http URL', () => {
