@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startS3, type S3Emulator } from '../../pipeline/emulators';
+import { startKinesis, startS3, type S3Emulator } from '../../pipeline/emulators';
+import { startFaultProxy } from '../../pipeline/fault-proxy';
 import { keyPattern } from '../../pipeline/firehose-format';
 import { readStackConfig, type PipelineConfig } from '../../pipeline/stack-config';
 import { expectExactlyOnce, root, runAndCheck as run } from './pipeline-helpers';
@@ -69,5 +70,39 @@ test('an S3 endpoint that goes away and comes back mid-run: writes are retried, 
   } finally {
     await outage?.catch(() => undefined);
     await s3.stop();
+  }
+});
+
+test('a Kinesis endpoint that fails calls, fails entries and restarts mid-run: retried, nothing lost', async () => {
+  const kinesis = await startKinesis();
+  const proxy = await startFaultProxy(kinesis.endpoint);
+  // Every 5th PutRecords call has a tenth of its entries rejected, as a throttled shard does.
+  proxy.failEntries((entry, call) => call % 5 === 0 && entry.index % 10 === 0);
+  let outage: Promise<void> | undefined;
+  try {
+    const r = await runAndCheck('kinesis-faults', 20_000, config, {
+      kinesisEndpoint: proxy.endpoint,
+      progressIntervalMs: 20,
+      onProgress: (p) => {
+        if (outage || p.shipper.recordsShipped < 5_000) return;
+        outage = (async () => {
+          proxy.failNext(3);
+          await new Promise((res) => setTimeout(res, 200));
+          await proxy.down();
+          await new Promise((res) => setTimeout(res, 1_500));
+          await proxy.up();
+        })();
+      },
+      onWarning: () => undefined,
+    });
+    await outage;
+    expect(outage).toBeDefined();
+    expect(proxy.counters.failedEntries).toBeGreaterThan(0);
+    expect(r.summary.kinesisRetries).toBeGreaterThan(0);
+    expectExactlyOnce(r);
+  } finally {
+    await outage?.catch(() => undefined);
+    await proxy.stop();
+    await kinesis.stop();
   }
 });
