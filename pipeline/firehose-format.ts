@@ -244,11 +244,15 @@ export function defaultExtension(compression: string): string {
   }
 }
 
-/** A key the local Firehose could have written under `prefix` for `deliveryStreamName` (used by tests and verify). */
-export function keyPattern(prefix: string, deliveryStreamName: string): RegExp {
+/**
+ * A key Firehose could have written under `prefix` for `deliveryStreamName` (used by tests and verify). With
+ * `versionOptional`, LocalStack's keys match too: its Firehose leaves the version out of object names.
+ */
+export function keyPattern(prefix: string, deliveryStreamName: string, opts: { versionOptional?: boolean } = {}): RegExp {
   const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const version = opts.versionOptional ? '(?:-\\d+)?' : '-\\d+';
   return new RegExp(
-    `^${esc(prefix)}(\\d{4})/(\\d{2})/(\\d{2})/(\\d{2})/${esc(deliveryStreamName)}-\\d+-\\1-\\2-\\3-\\4-\\d{2}-\\d{2}-` +
+    `^${esc(prefix)}(\\d{4})/(\\d{2})/(\\d{2})/(\\d{2})/${esc(deliveryStreamName)}${version}-\\1-\\2-\\3-\\4-\\d{2}-\\d{2}-` +
       '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\\.[A-Za-z0-9]+)?$',
   );
 }

@@ -127,8 +127,11 @@ export async function verifyBucket(
     if (report.problems.length < MAX_PROBLEMS_KEPT) report.problems.push(m);
   };
   const anyName = '[A-Za-z0-9._-]+';
+  // The version is optional so that LocalStack's object names (no version) pass too.
   const layout = (prefix: string): RegExp =>
-    opts.deliveryStreamName ? keyPattern(prefix, opts.deliveryStreamName) : new RegExp(keyPattern(prefix, 'NAME').source.replace('NAME', anyName));
+    opts.deliveryStreamName
+      ? keyPattern(prefix, opts.deliveryStreamName, { versionOptional: true })
+      : new RegExp(keyPattern(prefix, 'NAME', { versionOptional: true }).source.replace('NAME', anyName));
   // Both prefixes are listed separately; with nested prefixes (errors under the main one) each key is checked once.
   const mainKeys = await listKeys(s3, opts.bucket, opts.prefix);
   const errorKeys = await listKeys(s3, opts.bucket, opts.errorPrefix);

@@ -165,3 +165,11 @@ describe('HintBuffer', () => {
     expect(b.isDue(1e9)).toBe(false);
   });
 });
+
+describe('keyPattern for LocalStack', () => {
+  test("accepts LocalStack's unversioned object names only when asked to", () => {
+    const key = 'nginx/2026/11/25/05/d-2026-11-25-05-07-09-7578adbc-da7c-4c3c-86a7-89c99057ee7d';
+    expect(keyPattern('nginx/', 'd').test(key)).toBe(false);
+    expect(keyPattern('nginx/', 'd', { versionOptional: true }).test(key)).toBe(true);
+  });
+});
