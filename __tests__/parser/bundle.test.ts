@@ -22,7 +22,7 @@ describe('Lambda bundle', () => {
   const code = bundle();
 
   it('is at most 15 KB minified', () => {
-    expect(Buffer.byteLength(code)).toBeLessThanOrEqual(15 * 1024);
+    expect(Buffer.byteLength(code)).toBeLessThanOrEqual(15_000);
   });
 
   it('has no runtime dependencies: it requires nothing, or only Node built-ins', () => {

@@ -58,14 +58,13 @@ interface FastBuffer extends Buffer {
   base64Slice(start: number, end: number): string;
 }
 
+// Record ids JSON writes as they are (Firehose's are digits): their size is their length plus quotes.
+const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** Serialized size of `recordId` (with its key), exact for the runtime's JSON.stringify. */
 function recordIdBytes(id: unknown): number {
   if (typeof id !== 'string') return 0;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 34 || c === 92) return RECORD_ID_BYTES + Buffer.byteLength(JSON.stringify(id));
-  }
-  return RECORD_ID_BYTES + id.length + 2;
+  return RECORD_ID_BYTES + (PLAIN_ID.test(id) ? id.length + 2 : Buffer.byteLength(JSON.stringify(id)));
 }
 
 /**

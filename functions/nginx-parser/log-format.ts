@@ -14,11 +14,10 @@ export type LogEscape = 'default' | 'json' | 'none';
  * - `time_local`, `time_iso8601`: fixed width, converted to the UTC `timestamp`.
  * - `msec`: seconds with milliseconds (`1608640356.123`), converted to `timestamp` and kept as a number.
  * - `number`: nginx documents the value as a number (`$status`, `$request_time`, …).
- * - `address`: an IP address or `unix:` socket, never a space or a quote.
- * - `token`: printable text without spaces (`$host`, `$scheme`, `$request_id`).
+ * - `token`: printable text without spaces: addresses (`$remote_addr`, `unix:` sockets), `$host`, `$request_id`.
  * - `text`: anything nginx may log, including spaces (headers, `$request`, `$upstream_*` lists).
  */
-export type ValueKind = 'time_local' | 'time_iso8601' | 'msec' | 'number' | 'address' | 'token' | 'text';
+export type ValueKind = 'time_local' | 'time_iso8601' | 'msec' | 'number' | 'token' | 'text';
 
 /** One `$variable` of a compiled format. */
 export interface FormatVariable {
@@ -88,23 +87,16 @@ const words = (list: string): Set<string> => new Set(list.split(' '));
 // Variables nginx documents as numbers. A value that is not one clean number (a list such as "0.1, 0.2") stays a string.
 const NUMBERS = words(
   'status body_bytes_sent bytes_sent request_length request_time connection connection_requests pid remote_port ' +
-    'server_port proxy_protocol_port proxy_protocol_server_port realip_remote_port content_length gzip_ratio ' +
-    'upstream_connect_time upstream_header_time upstream_response_time upstream_response_length ' +
-    'upstream_bytes_received upstream_bytes_sent upstream_status upstream_queue_time upstream_first_byte_time ' +
-    'upstream_session_time session_time connections_active connections_reading connections_writing connections_waiting',
+    'server_port content_length gzip_ratio upstream_connect_time upstream_header_time upstream_response_time ' +
+    'upstream_response_length upstream_bytes_received upstream_bytes_sent upstream_status upstream_queue_time',
 );
 
 // $upstream_* values become lists ("0.012, 0.034", "502 : 200") when several upstreams were tried: they are text.
 const LISTS = /^upstream_/;
 
-const ADDRESSES = words(
-  'remote_addr server_addr realip_remote_addr proxy_protocol_addr proxy_protocol_server_addr binary_remote_addr',
-);
-
 const TOKENS = words(
-  'host scheme https request_id server_name server_protocol request_method hostname ssl_protocol ssl_cipher ' +
-    'ssl_session_id ssl_session_reused ssl_server_name nginx_version request_completion pipe connection_upgrade ' +
-    'http2 http3 proxy_host proxy_port',
+  'remote_addr server_addr realip_remote_addr binary_remote_addr host scheme https request_id server_name ' +
+    'server_protocol request_method hostname ssl_protocol ssl_cipher ssl_session_reused nginx_version pipe',
 );
 
 /** Characters a value of each kind may contain; a literal made only of these could not end it unambiguously. */
@@ -113,8 +105,6 @@ function mayContain(kind: ValueKind, ch: string): boolean {
     case 'number':
     case 'msec':
       return (ch >= '0' && ch <= '9') || ch === '.' || ch === '-';
-    case 'address':
-      return /[0-9A-Za-z.:%/_\-[\]]/.test(ch);
     case 'token':
       return ch > ' ' && ch !== '"' && ch !== '\x7f';
     case 'text':
@@ -130,7 +120,6 @@ function kindOf(name: string): ValueKind {
   const time = TIME_KINDS[name];
   if (time) return time;
   if (NUMBERS.has(name)) return LISTS.test(name) ? 'text' : 'number';
-  if (ADDRESSES.has(name)) return 'address';
   if (TOKENS.has(name)) return 'token';
   return 'text';
 }
