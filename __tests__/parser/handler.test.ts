@@ -156,9 +156,9 @@ describe('6 MB response cap', () => {
     }
   });
 
-  it('converts every record of a default-size (1 MB) buffer of typical lines', () => {
+  it.each([PROCESSOR_BUFFER_DEFAULT_MB, PROCESSOR_BUFFER_SAFE_MAX_MB])('converts every record of a %s MB buffer of typical lines', (mb) => {
     const line = `1.229.242.14 - - [22/Dec/2020:21:32:36 +0900] "GET /api/v1/orders?page=2 HTTP/1.1" 200 5120 "https://example.com/" "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0" "-"\n`;
-    const n = Math.ceil((PROCESSOR_BUFFER_DEFAULT_MB * 1024 * 1024) / line.length);
+    const n = Math.floor((mb * 1024 * 1024) / line.length);
     const res = transform(ids(n).map((recordId) => ({ recordId, data: b64(line) })));
     expect(res.records.every((r) => r.result === 'Ok')).toBe(true);
     expect(Buffer.byteLength(JSON.stringify(res))).toBeLessThan(RESPONSE_BUDGET_BYTES);
