@@ -6,7 +6,11 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
 import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { PROCESSOR_BUFFER_SAFE_MAX_MB, processorBufferError } from '../functions/nginx-parser/limits';
+import {
+  PROCESSOR_BUFFER_SAFE_MAX_MB,
+  processorBufferError,
+  TYPICAL_RESPONSE_EXPANSION,
+} from '../functions/nginx-parser/limits';
 import { DELIVERY_DEFAULTS, FIREHOSE_LIMITS, LOG_DEFAULTS, NAMES } from './defaults';
 import { assumeRolePolicy } from './iam';
 import type { LogBucket } from './log-bucket';
@@ -49,8 +53,9 @@ export interface DeliveryStreamProps {
    */
   readonly bufferingIntervalSeconds?: number;
   /**
-   * Batch size handed to the Lambda, 0.2–3 MB; its JSON output (about 2.5x the input) must fit Lambda's 6 MB
-   * response, so above 2 MB some records of a full batch go to the error prefix unconverted (synth warns).
+   * Batch size handed to the Lambda, 0.2–3 MB; its response (typically ~3x the input, measured by the parser's
+   * benchmark) must fit Lambda's 6 MB, so above the parser's safe size some records of a full batch go to the error
+   * prefix unconverted (synth warns).
    * @default - 1 MB, Firehose's default
    */
   readonly processorBufferSizeMBs?: number;
@@ -105,8 +110,8 @@ export class DeliveryStream extends Construct {
     if (settings.processorBufferSizeMBs > PROCESSOR_BUFFER_SAFE_MAX_MB) {
       Annotations.of(this).addWarning(
         `processor buffer ${settings.processorBufferSizeMBs} MB is above ${PROCESSOR_BUFFER_SAFE_MAX_MB} MB: typical ` +
-          'nginx traffic grows about 2.5x through the parser, so records past the 6 MB Lambda response land under the ' +
-          'error prefix instead of being converted',
+          `nginx traffic grows about ${TYPICAL_RESPONSE_EXPANSION}x through the parser, so records past the 6 MB ` +
+          'Lambda response land under the error prefix instead of being converted',
       );
     }
 

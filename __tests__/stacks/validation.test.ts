@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PROCESSOR_BUFFER_SAFE_MAX_MB } from '../../functions/nginx-parser/limits';
 import { bucketNameProblems } from '../../stacks/validate';
 import { AWS, buildPipeline, LOCALSTACK } from './helpers';
 
@@ -15,10 +16,10 @@ describe('stack validation', () => {
     expect(() => buildPipeline(LOCALSTACK, { processorBufferSizeMBs: 0.1 })).toThrow(/got 0\.1/);
   });
 
-  it('warns, without failing, for a processor buffer above the safe 2 MB', () => {
+  it('warns, without failing, for a processor buffer above the parser’s safe size', () => {
     const stack = buildPipeline(LOCALSTACK, { processorBufferSizeMBs: 3 });
     const warnings = stack.delivery.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
-    expect(warnings).toEqual([expect.stringMatching(/processor buffer 3 MB is above 2 MB/)]);
+    expect(warnings).toEqual([expect.stringContaining(`processor buffer 3 MB is above ${PROCESSOR_BUFFER_SAFE_MAX_MB} MB`)]);
   });
 
   it('fails for zero shards', () => {
