@@ -79,7 +79,7 @@ describe('Firehose handler', () => {
     const log = jest.fn();
     createTransform(createParser(), { log })({ records: [{ recordId: '1', data: b64(BAD) }, { recordId: '2', data: b64(LINE) }] });
     expect(log).toHaveBeenCalledTimes(1);
-    expect(log.mock.calls[0]?.[0]).toMatch(/1\/2 records ProcessingFailed.*no " \\"" after \$body_bytes_sent/);
+    expect(log.mock.calls[0]?.[0]).toMatch(/1\/2 records ProcessingFailed \(0 over the response budget\) no " \\"" after \$body_bytes_sent/);
   });
 });
 

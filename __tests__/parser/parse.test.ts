@@ -1,5 +1,5 @@
 import { createParser, LineParser, parseLine, type ParseResult } from '../../functions/nginx-parser/parse';
-import { compileLogFormat } from '../../functions/nginx-parser/log-format';
+import { compileLogFormat, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 
 const defaultParser = createParser();
 
@@ -34,6 +34,12 @@ describe('default formats (main and combined)', () => {
     const doc = json(`10.0.0.1 - alice ${T} "POST /login HTTP/1.0" 302 15 "https://example.com/" "curl/7.68.0"`);
     expect(Object.keys(doc)).toEqual(Object.keys(json(`10.0.0.1 - - ${T} "GET / HTTP/1.1" 200 1 "-" "-" "-"`)));
     expect(doc).toMatchObject({ remote_user: 'alice', refferer: 'https://example.com/', useragent: 'curl/7.68.0', http_x_forwarded_for: null });
+  });
+
+  it('also accepts combined lines when LOG_FORMAT is the main format itself (the stack default)', () => {
+    const parser = createParser(`log_format main '${NGINX_MAIN_FORMAT}';`);
+    expect(json(`10.0.0.1 - - ${T} "GET / HTTP/1.1" 200 1 "-" "curl/7.68.0"`, parser)).toMatchObject({ http_x_forwarded_for: null });
+    expect(failure('x', createParser('$remote_addr [$time_local]'))).not.toMatch(/closest format/);
   });
 
   it('keeps a forwarded-for list as one string', () => {

@@ -185,7 +185,7 @@ export function createTransform(
       out[i] = id === undefined ? { result: 'ProcessingFailed', data } : { recordId: id, result: 'ProcessingFailed', data };
     }
     if (failed > 0) {
-      log(`nginx-parser: ${failed}/${n} records ProcessingFailed, ${overBudget} of them over the response budget; ${failedLine}`);
+      log(`nginx-parser: ${failed}/${n} records ProcessingFailed (${overBudget} over the response budget) ${failedLine}`);
     }
     return { records: out };
   };

@@ -234,10 +234,10 @@ export class LineParser {
   constructor(formats: readonly CompiledLogFormat[], labels: readonly string[] = []) {
     const keys: string[] = [];
     for (const f of formats) for (const k of f.keys) if (!keys.includes(k)) keys.push(k);
-    this.keys = Object.freeze(keys);
+    this.keys = keys;
     this.#keyBytes = keys.map((k, i) => encoder.encode(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`));
     this.#keyWords = this.#keyBytes.map((b) => new Int32Array(b.slice(0, b.length & ~3).buffer));
-    this.#plans = formats.map((f, i) => makePlan(f, keys, labels[i] ?? `format ${i + 1}`));
+    this.#plans = formats.map((f, i) => makePlan(f, keys, labels[i] ?? ''));
     this.#maxOverhead = this.#keyBytes.reduce((sum, b) => sum + b.length + 24, 4);
   }
 
@@ -294,7 +294,7 @@ export class LineParser {
       `unescaped quote in ${name}`,
       `invalid JSON escape in ${name}`,
     ][this.#errCode - 1];
-    const closest = this.#plans.length > 1 ? ` (closest format: ${plan.label})` : '';
+    const closest = plan.label && ` (closest format: ${plan.label})`;
     return `${what} at column ${this.#errPos - this.#errLineStart + 1}${closest}`;
   }
 
@@ -687,12 +687,13 @@ export function parseLine(parser: LineParser, line: string): ParseResult {
 }
 
 /**
- * The parser for a `LOG_FORMAT` value: the given nginx `log_format` string, or, when it is undefined or blank,
- * nginx's `main` and `combined` formats (each line tried in that order).
+ * The parser for a `LOG_FORMAT` value: the given nginx `log_format` string, or, when it is undefined, blank or
+ * nginx's `main` format itself, nginx's `main` and `combined` formats (each line tried in that order: servers still on
+ * the built-in `combined` keep working).
  */
 export function createParser(logFormat?: string): LineParser {
-  if (logFormat === undefined || logFormat.trim() === '') {
-    return new LineParser([compileLogFormat(NGINX_MAIN_FORMAT), compileLogFormat(NGINX_COMBINED_FORMAT)], ['main', 'combined']);
-  }
-  return new LineParser([compileLogFormat(logFormat)]);
+  const main = compileLogFormat(NGINX_MAIN_FORMAT);
+  const given = logFormat?.trim() ? compileLogFormat(logFormat) : main;
+  if (given.format !== main.format || given.escape !== main.escape) return new LineParser([given]);
+  return new LineParser([main, compileLogFormat(NGINX_COMBINED_FORMAT)], ['main', 'combined']);
 }
