@@ -3,8 +3,9 @@
  *
  * No AWS types and no I/O. A hand-written scanner follows the plan {@link compileLogFormat} made: every byte of a line
  * is looked at a bounded number of times (no regular expression, no backtracking), values are copied straight into
- * one reusable output buffer, and JSON, UTF-8 and the UTC timestamp are produced by hand, without `JSON.stringify`,
- * `TextDecoder` or `new Date` per line.
+ * one reusable output buffer, and JSON and UTF-8 are produced by hand, without `JSON.stringify` or `TextDecoder`.
+ * Timestamps are never parsed from strings: their digits go through `Date.UTC`, and the result is formatted once per
+ * distinct timestamp (consecutive lines mostly share it).
  */
 import {
   type CompiledLogFormat,
@@ -32,7 +33,6 @@ const M_VERB = 6;
 const M_URI = 7;
 const M_PROTOCOL = 8;
 
-// Why a line did not fit; turned into words only when someone asks (hostile input must stay cheap).
 /** Keys whose value is not simply the variable's text. */
 const FIXED_MODES: Readonly<Record<string, number>> = {
   timestamp: M_TIME,
@@ -43,6 +43,7 @@ const FIXED_MODES: Readonly<Record<string, number>> = {
   protocol: M_PROTOCOL,
 };
 
+// Why a line did not fit; turned into words only when someone asks (hostile input must stay cheap).
 const E_PREFIX = 1;
 const E_SEPARATOR = 2;
 const E_TIME = 3;
@@ -178,7 +179,7 @@ function makePlan(f: CompiledLogFormat, keys: readonly string[], label: string):
     lits: f.literals.map((l) => encoder.encode(l)),
     litText: f.literals,
     width,
-    quoted: Uint8Array.from(vars, (v, i) => (f.escape !== 'none' && f.literals[i + 1]?.[0] === '"' && v.kind !== 'time_local' && v.kind !== 'time_iso8601' ? 1 : 0)),
+    quoted: Uint8Array.from(vars, (_, i) => (f.escape !== 'none' && width[i] === 0 && f.literals[i + 1]?.[0] === '"' ? 1 : 0)),
     timeKind,
     srcVar,
     srcMode,
@@ -188,7 +189,7 @@ function makePlan(f: CompiledLogFormat, keys: readonly string[], label: string):
   };
 }
 
-/** The outcome of {@link LineParser.parse}: the JSON text of one line, or why the line does not fit. */
+/** The outcome of {@link parseLine}: the JSON text of one line, or why the line does not fit. */
 export type ParseResult = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly reason: string };
 
 /**
