@@ -69,6 +69,11 @@ export interface LogQueriesProps {
    */
   readonly resultsKmsKeyArn?: string;
   /**
+   * Tags of the workgroup: Athena bills per query, and a workgroup tag is how that cost is allocated.
+   * @default - { project: "nginx-access-logs" }
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
    * Whether destroy deletes the workgroup together with its query history.
    * @default - false
    */
@@ -98,6 +103,7 @@ export class LogQueries extends Construct {
       name: props.workgroupName ?? NAMES.prefix,
       description: 'Queries over the nginx access logs; results encrypted, scans capped',
       forceDestroy: props.forceDestroy ?? false,
+      tags: { ...(props.tags ?? { project: NAMES.prefix }) },
       configuration: {
         // Enforced: a client cannot write unencrypted results elsewhere or lift the cap.
         enforceWorkgroupConfiguration: true,
