@@ -99,7 +99,6 @@ export function createTransform(
   let outBytes = parser.buf;
   let output = Buffer.from(outBytes.buffer, outBytes.byteOffset, outBytes.byteLength);
   let failedLine = '';
-
   let okData = '';
 
   /** Converts one record: Ok (its NDJSON in `okData`), Dropped, or undefined when it must be returned unchanged. */
@@ -109,18 +108,17 @@ export function createTransform(
     const n = (input as FastBuffer).base64Write(data, 0, max);
     // A newline sentinel after the data ends the last line and keeps indexOf from scanning stale bytes.
     input[n] = 10;
-    const record = input;
     parser.reset();
     let lines = 0;
     let s = 0;
     while (s < n) {
-      const nl = record.indexOf(10, s);
+      const nl = input.indexOf(10, s);
       let e = nl;
-      if (e > s && record[e - 1] === 13) e--;
+      if (e > s && input[e - 1] === 13) e--;
       let b = s;
-      while (b < e && (record[b] === 32 || record[b] === 9)) b++;
+      while (b < e && (input[b] === 32 || input[b] === 9)) b++;
       if (b < e) {
-        if (!parser.appendLine(record, s, e)) {
+        if (!parser.appendLine(input, s, e)) {
           if (failedLine === '') failedLine = parser.error;
           return undefined;
         }
