@@ -153,10 +153,47 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** Reads a log file into one record per line ("\n" kept), as the shipper sends them. */
+function fileRecords(file: string): Buffer[] {
+  const text = readFileSync(file);
+  const records: Buffer[] = [];
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf(10, start);
+    records.push(text.subarray(start, end + 1));
+    start = end + 1;
+  }
+  return records;
+}
+
+/**
+ * The bare rate measured in a fresh process, like each `npm start` run: a client warmed up by earlier runs in this
+ * process would otherwise flatter the bare figure.
+ */
+async function bareInChild(input: string, root: string, inProcess: boolean): Promise<number> {
+  const args = [join(root, 'dist', 'app', 'bench', 'pipeline.js'), '--bare', input, ...(inProcess ? ['--in-process'] : [])];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0) throw new Error(`bare measurement exited with ${code}`);
+  return (JSON.parse(out) as { recordsPerSec: number }).recordsPerSec;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { lines: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' } },
+    options: {
+      lines: { type: 'string', default: '200000' },
+      runs: { type: 'string', default: '3' },
+      bare: { type: 'string' },
+      'in-process': { type: 'boolean', default: false },
+    },
   });
+  if (values.bare !== undefined) {
+    const root = projectRoot(__dirname);
+    const rate = await bareKinesisRate(fileRecords(values.bare), readStackConfig({ projectDir: root }), root, values['in-process']);
+    process.stdout.write(`${JSON.stringify({ recordsPerSec: rate })}\n`);
+    return;
+  }
   const lines = Number(values.lines);
   const runs = Number(values.runs);
   const root = projectRoot(__dirname);
@@ -165,27 +202,20 @@ async function main(): Promise<void> {
   try {
     const input = join(dir, 'access.log');
     await writeDemoLog(root, input, lines, 5);
-    const text = readFileSync(input);
-    const records: Buffer[] = [];
-    for (let start = 0; start < text.length; ) {
-      const end = text.indexOf(10, start);
-      records.push(text.subarray(start, end + 1));
-      start = end + 1;
-    }
     const figures: RunFigures[] = [];
     for (let i = 0; i < runs; i++) {
       // Alternate the order so neither measurement always runs on a warmer (or more fragmented) process.
       let bare = 0;
       let e2e: Omit<RunFigures, 'bareRecordsPerSec' | 'bareInProcessRecordsPerSec'>;
       if (i % 2 === 0) {
-        bare = await bareKinesisRate(records, config, root);
+        bare = await bareInChild(input, root, false);
         e2e = await pipelineRun(input, root, lines);
       } else {
         e2e = await pipelineRun(input, root, lines);
-        bare = await bareKinesisRate(records, config, root);
+        bare = await bareInChild(input, root, false);
       }
       // For reference: the same bare measurement with kinesalite inside this process (how the issue measured it).
-      const bareInProcess = await bareKinesisRate(records, config, root, true);
+      const bareInProcess = await bareInChild(input, root, true);
       figures.push({ bareRecordsPerSec: bare, bareInProcessRecordsPerSec: bareInProcess, ...e2e });
       process.stderr.write(
         `run ${i + 1}/${runs}: bare Kinesis ${bare.toFixed(0)} records/s, end to end ${e2e.e2eLinesPerSec.toFixed(0)} lines/s ` +
