@@ -39,6 +39,11 @@ export interface BucketProtectionProps {
   /** @default - 30 days */
   readonly infrequentAccessAfterDays?: number;
   /**
+   * Deny every request not made over TLS (a bucket policy).
+   * @default - true; emulators serving plain http://localhost need false, or every request is denied
+   */
+  readonly tlsOnly?: boolean;
+  /**
    * Whether to add the lifecycle rules (storage class, expiry, incomplete uploads).
    * @default - true
    */
@@ -51,7 +56,8 @@ export interface BucketProtectionProps {
  * Separate resources, as the AWS provider v4+ models them, so each is visible in a plan and checked by the policy rules.
  */
 export class BucketProtection extends Construct {
-  public readonly policy: S3BucketPolicy;
+  /** The TLS-only bucket policy, unless `tlsOnly` is false. */
+  public readonly policy?: S3BucketPolicy;
   /** The default-encryption key when SSE-KMS is used; writers need kms:GenerateDataKey on it. */
   public readonly kmsKeyArn?: string;
 
@@ -101,6 +107,11 @@ export class BucketProtection extends Construct {
       ? new S3BucketVersioningA(this, 'versioning', { bucket, versioningConfiguration: { status: 'Enabled' } })
       : undefined;
 
+    if (props.tlsOnly !== false) this.policy = this.denyInsecureTransport(props.bucket, publicAccess);
+    if (props.lifecycle !== false) this.addLifecycle(props, iaDays, versioning);
+  }
+
+  private denyInsecureTransport(bucket: S3Bucket, publicAccess: S3BucketPublicAccessBlock): S3BucketPolicy {
     const tlsOnly = new DataAwsIamPolicyDocument(this, 'tls-only', {
       statement: [
         {
@@ -108,17 +119,18 @@ export class BucketProtection extends Construct {
           effect: 'Deny',
           principals: [{ type: '*', identifiers: ['*'] }],
           actions: ['s3:*'],
-          resources: [props.bucket.arn, `${props.bucket.arn}/*`],
+          resources: [bucket.arn, `${bucket.arn}/*`],
           condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
         },
       ],
     });
     // After the public access block: S3 rejects a policy it would consider public while the block is being set.
-    this.policy = new S3BucketPolicy(this, 'policy', { bucket, policy: tlsOnly.json, dependsOn: [publicAccess] });
+    return new S3BucketPolicy(this, 'policy', { bucket: bucket.id, policy: tlsOnly.json, dependsOn: [publicAccess] });
+  }
 
-    if (props.lifecycle === false) return;
+  private addLifecycle(props: BucketProtectionProps, iaDays: number, versioning: S3BucketVersioningA | undefined): void {
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
-      bucket,
+      bucket: props.bucket.id,
       rule: [
         {
           id: 'logs-to-infrequent-access',

@@ -64,6 +64,12 @@ describe('BucketProtection', () => {
     expect(onlyResource(json, 'aws_s3_bucket_policy').policy).toMatch(/^\$\{data\.aws_iam_policy_document\.[\w-]+\.json\}$/);
   });
 
+  it('leaves the TLS-only policy out for emulators on plain http', () => {
+    const { json, aspect } = protectedBucket({ tlsOnly: false });
+    expect(resourcesOf(json, 'aws_s3_bucket_policy')).toEqual([]);
+    expect(aspect.violations).toEqual([]);
+  });
+
   it('moves objects to Standard-IA after 30 days and aborts stale multipart uploads after 7, expiring nothing by default', () => {
     const rules = (onlyResource(protectedBucket().json, 'aws_s3_bucket_lifecycle_configuration') as any).rule;
     expect(rules).toEqual([

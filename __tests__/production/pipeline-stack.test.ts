@@ -36,14 +36,15 @@ describe('the pipeline stacks with the production defaults', () => {
     expect([compression(AWS), compression(LOCALSTACK)]).toEqual(['GZIP', 'UNCOMPRESSED']);
   });
 
-  it('protects the bucket on both targets, with lifecycle rules on AWS only', () => {
+  it('protects the bucket on both targets, with lifecycle rules and the TLS-only policy on AWS only', () => {
     for (const target of [AWS, LOCALSTACK]) {
       const doc = synthesized(target).doc;
       expect(resources(doc, 'aws_s3_bucket_public_access_block')).toHaveLength(1);
       expect(resources(doc, 'aws_s3_bucket_server_side_encryption_configuration')).toHaveLength(1);
       expect(resources(doc, 'aws_s3_bucket_ownership_controls')).toHaveLength(1);
-      expect(resources(doc, 'aws_s3_bucket_policy')).toHaveLength(1);
     }
+    expect(resources(synthesized(AWS).doc, 'aws_s3_bucket_policy')).toHaveLength(1);
+    expect(resources(synthesized(LOCALSTACK).doc, 'aws_s3_bucket_policy')).toHaveLength(0);
     expect(resources(synthesized(AWS).doc, 'aws_s3_bucket_lifecycle_configuration')).toHaveLength(1);
     expect(resources(synthesized(LOCALSTACK).doc, 'aws_s3_bucket_lifecycle_configuration')).toHaveLength(0);
   });
