@@ -6,7 +6,7 @@ import { checkBucketName } from './validate';
 
 /** Name, protection and lifecycle of the log bucket. */
 export interface LogBucketProps
-  extends Pick<BucketProtectionProps, 'kmsKeyArn' | 'versioned' | 'expirationDays' | 'infrequentAccessAfterDays' | 'lifecycle'> {
+  extends Pick<BucketProtectionProps, 'kmsKeyArn' | 'versioned' | 'expirationDays' | 'infrequentAccessAfterDays' | 'lifecycle' | 'tlsOnly'> {
   /**
    * The bucket's globally unique name.
    * @default - "nginx-access-logs-s3", the seed's bucket (the stack suffixes it with account and region on AWS)
@@ -43,6 +43,7 @@ export class LogBucket extends Construct {
       expirationDays: props.expirationDays,
       infrequentAccessAfterDays: props.infrequentAccessAfterDays,
       lifecycle: props.lifecycle,
+      tlsOnly: props.tlsOnly,
     });
     this.bucketArn = this.bucket.arn;
     this.bucketName = this.bucket.bucket;

@@ -120,6 +120,8 @@ export class PipelineStack extends TerraformStack {
       expirationDays: props.logExpirationDays,
       // Storage classes and expiry mean nothing on an emulator, and the rule costs every apply a ~55 s consistency wait.
       lifecycle: aws,
+      // Emulators answer on plain http://localhost: a TLS-only policy (which moto enforces) would deny every request.
+      tlsOnly: aws,
     });
     this.parser = new ParserFunction(this, 'parser-function', {
       bundleDir: props.bundleDir,
