@@ -44,7 +44,11 @@ export interface CostInput {
   readonly jsonExpansion?: number;
   /** JSON bytes per GZIP byte. @default 11.4 - measured with gzip -6 on that NDJSON */
   readonly gzipRatio?: number;
-  /** Parser throughput on one full vCPU (1,769 MB), raw MB/s. @default 40 - see README for the measurement */
+  /**
+   * Parser throughput on one full vCPU (1,769 MB), raw MB/s.
+   * @default 40 - conservative: `npm run bench:parser` measured the handler at ~107 MB/s, without the Lambda runtime's
+   * own event parsing and response serialization
+   */
   readonly parserMBps?: number;
   /** @default 256 */
   readonly lambdaMemoryMB?: number;
