@@ -9,6 +9,7 @@
  */
 import {
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   ListShardsCommand,
   type KinesisClient,
@@ -139,6 +140,8 @@ interface OutputEntry {
 }
 
 type Kind = 'main' | 'error';
+
+type Fetched = { readonly out: GetRecordsCommandOutput; readonly startedAt: number } | { readonly error: unknown };
 
 /** The local Firehose. Create, `start()`, and later `drain()` (end of input) or `stop()`. */
 export class LocalFirehose {
@@ -279,17 +282,25 @@ export class LocalFirehose {
     this.caughtUpAt.set(shardId, 0);
     let iterator: string | undefined;
     let failures = 0;
+    // The next GetRecords is sent before the current records are processed, so the emulator (or Kinesis) serves one
+    // call while this process transforms the previous one; a prefetch left over when stopping is never accepted.
+    let prefetch: Promise<Fetched> | undefined;
     while (!this.stopping) {
-      const startedAt = this.now();
       try {
         iterator ??= await this.shardIterator(shardId);
-        const out = await this.opts.kinesis.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: this.opts.getRecordsLimit ?? 10_000 }),
-        );
+        const fetched = await (prefetch ?? this.getRecords(iterator));
+        prefetch = undefined;
+        if ('error' in fetched) throw fetched.error;
+        const { out, startedAt } = fetched;
         failures = 0;
         const records = out.Records ?? [];
-        for (const r of records) await this.accept(shardId, r);
         iterator = out.NextShardIterator;
+        if (records.length > 0 && iterator !== undefined) prefetch = this.getRecords(iterator);
+        for (let i = 0; i < records.length; i++) {
+          // Let the event loop run now and then: the prefetch's request goes out, S3 writes and timers progress.
+          if (i % 500 === 0) await new Promise<void>((done) => setImmediate(done));
+          await this.accept(shardId, records[i]!);
+        }
         if (records.length === 0 && (out.MillisBehindLatest ?? 0) === 0) this.caughtUpAt.set(shardId, startedAt);
         if (iterator === undefined) {
           // A closed shard (after resharding) has been read to its end.
@@ -298,6 +309,7 @@ export class LocalFirehose {
         }
         if (records.length === 0) await this.sleep(this.opts.pollIntervalMs ?? 200);
       } catch (err) {
+        prefetch = undefined;
         if (this.stopping) return;
         failures += 1;
         iterator = undefined; // expired or lost with a restarted endpoint: get a new one after the last record read
@@ -306,6 +318,17 @@ export class LocalFirehose {
         await this.sleep(this.backoff(failures));
       }
     }
+  }
+
+  /** One GetRecords call that never rejects (a prefetch may be abandoned), with the time it was sent. */
+  private getRecords(iterator: string): Promise<Fetched> {
+    const startedAt = this.now();
+    return this.opts.kinesis
+      .send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.opts.getRecordsLimit ?? 10_000 }))
+      .then(
+        (out) => ({ out, startedAt }),
+        (error: unknown) => ({ error }),
+      );
   }
 
   private async accept(shardId: string, r: _Record): Promise<void> {
