@@ -368,6 +368,8 @@ export class Shipper extends EventEmitter<ShipperEvents> {
         this.stats.failedCalls++;
         reason = errorReason(err);
       }
+      // Another batch failed for good: this one can no longer move the checkpoint, so stop retrying it.
+      if (this.fatal) throw this.fatal;
       if (attempt >= maxAttempts) {
         throw new Error(`PutRecords still failing after ${attempt} attempts (${reason}); the checkpoint was not advanced`);
       }
