@@ -69,6 +69,9 @@ export interface S3Emulator extends Emulator {
 /**
  * Starts kinesalite in memory on 127.0.0.1.
  *
+ * A new stream is CREATING until kinesalite's timer fires (even at 0 ms) and PutRecords on it fails with
+ * ResourceNotFoundException until then: wait for ACTIVE (`waitUntilStreamExists`) as on AWS.
+ *
  * Stopping it drops every stream: kinesalite's store is in memory (its LevelDB backend is a native module that is
  * not built here). To simulate an endpoint that goes away and comes back with its data, put a
  * {@link startFaultProxy} in front of it.
