@@ -132,7 +132,7 @@ export function planStreamCapacity(input: StreamCapacityInput): StreamCapacityPl
     `${shards} shard(s) for ${input.peakLinesPerSecond} lines/s × ${recordBytes} B at peak with ${Math.round(headroom * 100)} % headroom ` +
     `(limited by ${limitedBy === 'bytes' ? '1 MiB/s' : '1,000 records/s'} per shard). Monthly at ${Math.round(average)} lines/s average: ` +
     `provisioned ${usd(provisionedMonthlyUsd)}, on-demand ${usd(onDemandMonthlyUsd)} — ${cheaper} is cheaper` +
-    `${cheaper === 'on-demand' ? ' (use streamMode ON_DEMAND)' : ''}. Prices: ${prices.source}.`;
+    `${cheaper === 'on-demand' ? ' (set STREAM_SHARDS=on-demand)' : ''}. Prices: ${prices.source}.`;
   return {
     shards,
     limitedBy,

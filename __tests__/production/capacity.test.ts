@@ -38,7 +38,7 @@ describe('planStreamCapacity', () => {
     const plan = planStreamCapacity({ peakLinesPerSecond: 20000, averageLineBytes: 250, averageLinesPerSecond: 50 });
     expect(plan.cheaper).toBe('on-demand');
     expect(plan.onDemandMonthlyUsd).toBeLessThan(plan.provisionedMonthlyUsd);
-    expect(plan.summary).toMatch(/on-demand is cheaper \(use streamMode ON_DEMAND\)/);
+    expect(plan.summary).toMatch(/on-demand is cheaper \(set STREAM_SHARDS=on-demand\)/);
     expect(plan.summary).toContain(KINESIS_PRICES_US_EAST_1.source);
   });
 
