@@ -79,8 +79,9 @@ export interface WebHostProps {
 /**
  * The seed's web host: an Amazon Linux 2023 instance running nginx and the Kinesis Agent with the agent's role.
  *
- * Off by default in the stack. Hardened beyond the seed: IMDSv2 only, encrypted root volume, no key pair (use SSM
- * Session Manager), no public ingress unless a security group is given. LocalStack synthesizes it but boots nothing.
+ * Off by default in the stack. Hardened beyond the seed: IMDSv2 only, encrypted root volume, no key pair and no
+ * public ingress unless a security group is given (add a key pair or SSM access to log in). LocalStack synthesizes it
+ * but boots nothing.
  */
 export class WebHost extends Construct {
   public readonly instance: Instance;
