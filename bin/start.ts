@@ -18,7 +18,7 @@ import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pip
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoint URL] [--stack NAME]
-                   [--lines N] [--checkpoint FILE] [--quiet]
+                   [--lines N] [--checkpoint FILE] [--in-flight N] [--quiet]
 
   --input FILE       nginx access log to ship (default: a generated demo log in .tmp/demo/)
   --lines N          size of the demo log (default 20000; 5% hostile lines)
@@ -27,6 +27,7 @@ const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoi
   --endpoint URL     use this Kinesis + S3 endpoint (LocalStack, moto) instead of the embedded ones
   --stack NAME       synthesized stack to read (default localstack: cdktf.out/stacks/NAME/cdk.tf.json)
   --checkpoint FILE  shipper checkpoint, so a restart neither loses nor duplicates lines
+  --in-flight N      PutRecords calls in flight (default 2; use 1 with moto_server, which loses records otherwise)
   --quiet            no progress display`;
 
 async function main(): Promise<number> {
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
       endpoint: { type: 'string' },
       stack: { type: 'string', default: 'localstack' },
       checkpoint: { type: 'string' },
+      'in-flight': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -85,6 +87,7 @@ async function main(): Promise<number> {
     kinesisEndpoint: values.endpoint,
     s3Endpoint: values.endpoint,
     checkpointFile: values.checkpoint,
+    shipperMaxInFlight: values['in-flight'] === undefined ? undefined : Number(values['in-flight']),
     signal: controller.signal,
     keepEmulators: values.serve,
     onProgress: progress?.update,

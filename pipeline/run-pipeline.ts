@@ -45,8 +45,8 @@ export interface RunPipelineOptions {
   /** The parser Lambda's console output (CloudWatch Logs on AWS). @default - this process's console */
   readonly onLambdaLog?: (line: string) => void;
   /**
-   * Start the Firehose only once shipping is done (ship → deliver), instead of alongside the shipper. For endpoints
-   * whose GetRecords can skip records that concurrent PutRecords calls are still inserting (moto_server).
+   * Start the Firehose only once shipping is done (ship → deliver), instead of alongside the shipper: for endpoints
+   * that are not safe under concurrent reads and writes (moto_server).
    * @default false
    */
   readonly deliverAfterShipping?: boolean;
@@ -54,6 +54,12 @@ export interface RunPipelineOptions {
   readonly kinesisInProcess?: boolean;
   /** Called with the Kinesis emulator process when one is started (for its PID and peak RSS). */
   readonly onEmulatorProcess?: (p: KinesisProcess) => void;
+  /**
+   * PutRecords calls the shipper keeps in flight. moto_server needs 1: with concurrent PutRecords it acknowledges
+   * records it never stores (observed: 11 of 5,000).
+   * @default - the shipper's default (2)
+   */
+  readonly shipperMaxInFlight?: number;
   /** Shipper's buffer age: a live tail sends lines within this time. @default - 1000 ms with follow, 60 s otherwise */
   readonly shipperBufferAgeMillis?: number;
 }
@@ -130,6 +136,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
       file: opts.input,
       follow: opts.follow,
       checkpointFile: opts.checkpointFile,
+      maxInFlightBatches: opts.shipperMaxInFlight,
       maxBufferAgeMillis: opts.shipperBufferAgeMillis ?? (opts.follow ? 1_000 : 60_000),
       signal: opts.signal,
     });
