@@ -63,6 +63,17 @@ export const DELIVERY_DEFAULTS = Object.freeze({
   errorLogStreamName: 'DestinationDelivery',
 });
 
+/**
+ * The values Firehose uses for a Lambda processor parameter that is not given. hashicorp/aws 5.x leaves a parameter
+ * at one of these values out of its state, so writing it explicitly shows as an addition on every plan; the
+ * delivery stream therefore writes only the parameters that differ from these (the provider's documented advice).
+ */
+export const FIREHOSE_PROCESSOR_API_DEFAULTS = Object.freeze({
+  NumberOfRetries: 3,
+  BufferSizeInMBs: 1,
+  BufferIntervalInSeconds: 60,
+});
+
 /** The parser Lambda's runtime settings when nothing is configured. */
 export const FUNCTION_DEFAULTS = Object.freeze({
   runtime: 'nodejs22.x',

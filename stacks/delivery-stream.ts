@@ -11,7 +11,7 @@ import {
   processorBufferError,
   TYPICAL_RESPONSE_EXPANSION,
 } from '../functions/nginx-parser/limits';
-import { DELIVERY_DEFAULTS, FIREHOSE_LIMITS, LOG_DEFAULTS, NAMES } from './defaults';
+import { DELIVERY_DEFAULTS, FIREHOSE_LIMITS, FIREHOSE_PROCESSOR_API_DEFAULTS, LOG_DEFAULTS, NAMES } from './defaults';
 import { assumeRolePolicy } from './iam';
 import type { LogBucket } from './log-bucket';
 import type { LogStream } from './log-stream';
@@ -198,16 +198,11 @@ export class DeliveryStream extends Construct {
           processors: [
             {
               type: 'Lambda',
-              // Every parameter explicit: left implicit, the provider and the API disagree and plans never settle.
-              parameters: [
-                { parameterName: 'LambdaArn', parameterValue: props.processor.functionArn },
-                { parameterName: 'NumberOfRetries', parameterValue: String(settings.processorRetries) },
-                { parameterName: 'BufferSizeInMBs', parameterValue: String(settings.processorBufferSizeMBs) },
-                {
-                  parameterName: 'BufferIntervalInSeconds',
-                  parameterValue: String(settings.processorBufferIntervalSeconds),
-                },
-              ],
+              parameters: processorParameters(props.processor.functionArn, {
+                NumberOfRetries: settings.processorRetries,
+                BufferSizeInMBs: settings.processorBufferSizeMBs,
+                BufferIntervalInSeconds: settings.processorBufferIntervalSeconds,
+              }),
             },
           ],
         },
@@ -217,6 +212,25 @@ export class DeliveryStream extends Construct {
     this.deliveryStreamArn = this.deliveryStream.arn;
     this.deliveryStreamName = this.deliveryStream.name;
   }
+}
+
+/**
+ * The Lambda processor's parameters: the function, then each setting that differs from Firehose's own default.
+ *
+ * A setting equal to the default is the value Firehose applies anyway; written out, the provider drops it from
+ * state and every later plan shows it as a change (see `FIREHOSE_PROCESSOR_API_DEFAULTS`).
+ */
+export function processorParameters(
+  lambdaArn: string,
+  settings: Record<keyof typeof FIREHOSE_PROCESSOR_API_DEFAULTS, number>,
+): Array<{ parameterName: string; parameterValue: string }> {
+  const names = Object.keys(FIREHOSE_PROCESSOR_API_DEFAULTS) as Array<keyof typeof FIREHOSE_PROCESSOR_API_DEFAULTS>;
+  return [
+    { parameterName: 'LambdaArn', parameterValue: lambdaArn },
+    ...names
+      .filter((name) => Token.isUnresolved(settings[name]) || settings[name] !== FIREHOSE_PROCESSOR_API_DEFAULTS[name])
+      .map((name) => ({ parameterName: name, parameterValue: String(settings[name]) })),
+  ];
 }
 
 function validate(settings: {

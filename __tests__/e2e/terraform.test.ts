@@ -184,6 +184,7 @@ suite('the localstack stack against moto_server', () => {
     const [processor] = s3?.ProcessingConfiguration?.Processors ?? [];
     const parameters = Object.fromEntries((processor?.Parameters ?? []).map((p) => [p.ParameterName, p.ParameterValue]));
     expect(processor?.Type).toBe('Lambda');
+    // The stack writes only the function (the rest are at Firehose's defaults); the API reports the effective values.
     expect(parameters).toMatchObject({
       LambdaArn: expect.stringMatching(/:function:nginx-access-logs-parser$/),
       NumberOfRetries: '3',
@@ -216,17 +217,12 @@ suite('the localstack stack against moto_server', () => {
     expect(InstanceProfile?.Roles?.map((r) => r.RoleName)).toEqual(['nginx-access-logs-agent']);
   });
 
-  it('plans no change afterwards except the processor parameters the provider drops from state', async () => {
-    // hashicorp/aws 5.x leaves processor parameters at their defaults (NumberOfRetries 3, BufferSizeInMBs 1,
-    // BufferIntervalInSeconds 60, RoleArn) out of state, so explicit defaults always show as additions.
+  it('plans no change afterwards: nothing drifts, not even the processor parameters', async () => {
     await ws.terraform(['plan', '-no-color', '-input=false', '-out=after.tfplan'], [0]);
     const { stdout } = await ws.terraform(['show', '-json', '-no-color', 'after.tfplan']);
     const changes = (JSON.parse(stdout) as { resource_changes?: PlannedChange[] }).resource_changes ?? [];
     const changed = changes.filter((c) => !c.change.actions.every((a) => a === 'no-op' || a === 'read'));
-    for (const c of changed) {
-      expect(c.type).toBe('aws_kinesis_firehose_delivery_stream');
-      expect(withoutProcessorParameters(c.change.after)).toEqual(withoutProcessorParameters(c.change.before));
-    }
+    expect(changed.map((c) => `${c.type}.${c.name}: ${c.change.actions.join('+')}`)).toEqual([]);
   });
 });
 
@@ -281,10 +277,6 @@ interface StateResource {
 
 interface PlannedChange {
   type: string;
-  change: { actions: string[]; before: unknown; after: unknown };
-}
-
-/** A delivery stream's planned state minus its processors' parameter lists. */
-function withoutProcessorParameters(state: unknown): unknown {
-  return JSON.parse(JSON.stringify(state), (key, value: unknown) => (key === 'parameters' ? undefined : value));
+  name: string;
+  change: { actions: string[] };
 }

@@ -8,6 +8,7 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 import { createHash } from 'node:crypto';
 import { zipDirectory } from '../../stacks/bundle-archive';
+import { processorParameters as buildProcessorParameters } from '../../stacks/delivery-stream';
 import { AWS, blockAt, FIXTURE_BUNDLE, LOCALSTACK, ref, statements, synthesized, synthPipeline } from './helpers';
 
 const local = () => synthesized(LOCALSTACK);
@@ -141,18 +142,25 @@ describe('delivery stream', () => {
     });
   });
 
-  it('calls the parser with every processor parameter explicit', () => {
+  it('calls the parser with its function ARN and leaves Firehose-default processor parameters out', () => {
     const fn = blockAt(local(), 'parser-function/function');
-    expect(processorParameters(synthesized(LOCALSTACK))).toEqual({
-      LambdaArn: ref(fn.address, 'arn'),
-      NumberOfRetries: '3',
-      BufferSizeInMBs: '1',
-      BufferIntervalInSeconds: '60',
+    expect(processorParameters(synthesized(LOCALSTACK))).toEqual({ LambdaArn: ref(fn.address, 'arn') });
+  });
+
+  it('writes a configured processor buffer that differs from the Firehose default', () => {
+    expect(processorParameters(synthesized(LOCALSTACK, { processorBufferSizeMBs: 0.5 }))).toMatchObject({
+      BufferSizeInMBs: '0.5',
     });
   });
 
-  it('passes a configured processor buffer through', () => {
-    expect(processorParameters(synthesized(LOCALSTACK, { processorBufferSizeMBs: 0.5 })).BufferSizeInMBs).toBe('0.5');
+  it('writes every processor setting that differs from its Firehose default, and only those', () => {
+    expect(
+      buildProcessorParameters('arn:fn', { NumberOfRetries: 5, BufferSizeInMBs: 1, BufferIntervalInSeconds: 30 }),
+    ).toEqual([
+      { parameterName: 'LambdaArn', parameterValue: 'arn:fn' },
+      { parameterName: 'NumberOfRetries', parameterValue: '5' },
+      { parameterName: 'BufferIntervalInSeconds', parameterValue: '30' },
+    ]);
   });
 
   it('logs delivery errors to its own log group with retention', () => {
