@@ -1,6 +1,7 @@
 /**
- * Unit, parser and synth tests run by `npm test`. End-to-end suites (`__tests__/e2e/`) need emulators or
- * terraform and run through `npm run test:e2e` / `npm run test:terraform` with their own, longer timeouts.
+ * `npm test`: unit, parser, pipeline and synth tests. ts-jest only transpiles (tsconfig sets isolatedModules);
+ * type-checking is `npm run typecheck`. The suites in `__tests__/e2e/` need emulators, nginx or terraform and take
+ * minutes: `npm run test:e2e` and `npm run test:terraform` run them.
  */
 /** @type {import('jest').Config} */
 module.exports = {
@@ -10,5 +11,5 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/__tests__/e2e/'],
   // "ts" first: jest must never pick up a stale compiled main.js next to main.ts.
   moduleFileExtensions: ['ts', 'js', 'json'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
 };
