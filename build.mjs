@@ -1,5 +1,6 @@
 // Builds everything that runs as JavaScript: the parser Lambda bundle (what the stack deploys) and the
-// app entry points (main.ts, bin/*.ts, bench/*.ts). `node build.mjs lambda` builds only the Lambda.
+// app entry points (main.ts, bin/*.ts, bench/*.ts). `node build.mjs lambda [OUTFILE]` builds only the Lambda
+// (to OUTFILE instead of dist/nginx-parser/index.js: the bundle test checks exactly what this script makes).
 import { build } from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
 
@@ -7,7 +8,7 @@ const lambdaOnly = process.argv[2] === 'lambda';
 
 await build({
   entryPoints: ['functions/nginx-parser/index.ts'],
-  outfile: 'dist/nginx-parser/index.js',
+  outfile: (lambdaOnly && process.argv[3]) || 'dist/nginx-parser/index.js',
   bundle: true,
   minify: true,
   platform: 'node',

@@ -5,31 +5,19 @@
  * CI=true, where it fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 import { Shipper, type ShipSummary } from '../../pipeline/shipper';
+import { NGINX, nginxConf, nginxMissing } from '../support/nginx';
+import { freePort } from '../support/ports';
 import { createStream, kinesisFixture, readStream, type KinesisFixture } from '../pipeline/kinesis-helpers';
 
 jest.setTimeout(120_000);
 
-const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find((p) => existsSync(p));
-const MISSING = 'nginx is not installed: install it with `apt-get install -y nginx` to run the real-nginx shipper test';
-const MAIN =
-  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for"';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+const MISSING = nginxMissing('the real-nginx shipper test');
 
 let fx: KinesisFixture;
 let nginx: ChildProcess | undefined;
@@ -56,25 +44,16 @@ it('ships a live nginx log through rename+reopen and copytruncate rotations and 
   const port = await freePort();
   writeFileSync(
     join(prefix, 'nginx.conf'),
-    `daemon off;
-master_process off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log warn;
-events { worker_connections 128; }
-http {
-  client_body_temp_path ${prefix}/tmp/body;
-  proxy_temp_path ${prefix}/tmp/proxy;
-  fastcgi_temp_path ${prefix}/tmp/fastcgi;
-  uwsgi_temp_path ${prefix}/tmp/uwsgi;
-  scgi_temp_path ${prefix}/tmp/scgi;
-  log_format main '${MAIN}';
+    nginxConf(
+      prefix,
+      `  log_format main '${NGINX_MAIN_FORMAT}';
   access_log ${log} main;
   server {
     listen 127.0.0.1:${port};
     location / { return 200 "ok\\n"; }
-  }
-}
-`,
+  }`,
+      128,
+    ),
   );
   nginx = spawn(NGINX, ['-c', join(prefix, 'nginx.conf'), '-p', prefix], { stdio: 'ignore' });
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });

@@ -1,21 +1,19 @@
-import { buildSync } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
-/** The Lambda bundle as build.mjs makes it (`npm run bundle`), built in memory. */
+/** The Lambda bundle exactly as `npm run bundle` makes it (build.mjs), written to a temporary file. */
 function bundle(): string {
-  const result = buildSync({
-    entryPoints: [resolve(__dirname, '..', '..', 'functions', 'nginx-parser', 'index.ts')],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    legalComments: 'none',
-    write: false,
-    logLevel: 'silent',
-  });
-  return (result.outputFiles[0] as { text: string }).text;
+  const dir = mkdtempSync(join(tmpdir(), 'nginx-parser-bundle-'));
+  try {
+    const outfile = join(dir, 'index.js');
+    execFileSync(process.execPath, ['build.mjs', 'lambda', outfile], { cwd: resolve(__dirname, '..', '..') });
+    return readFileSync(outfile, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('Lambda bundle', () => {

@@ -5,15 +5,16 @@
  * under CI=true, where they fail.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createParser } from '../../functions/nginx-parser/parse';
 import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
+import { NGINX, nginxConf, nginxMissing } from '../support/nginx';
+import { freePort } from '../support/ports';
 
-const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find((p) => existsSync(p));
-const MISSING = 'nginx is not installed: install it with `apt-get install -y nginx` to run the real-nginx parser tests';
+const MISSING = nginxMissing('the real-nginx parser tests');
 
 const CUSTOM_FORMAT =
   '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" ' +
@@ -21,17 +22,6 @@ const CUSTOM_FORMAT =
 const JSON_FORMAT =
   'escape=json \'{"time":"$time_iso8601","msec":$msec,"remote_addr":"$remote_addr","remote_user":"$remote_user",' +
   '"request":"$request","status":$status,"bytes":$body_bytes_sent,"ua":"$http_user_agent","rt":$request_time,"host":"$host"}\'';
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function ipv6Loopback(): Promise<boolean> {
   try {
@@ -103,18 +93,9 @@ describe('real nginx access logs', () => {
     const unquoted = JSON_FORMAT.replace(/^escape=json '|'$/g, '');
     writeFileSync(
       join(prefix, 'nginx.conf'),
-      `daemon off;
-master_process off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log warn;
-events { worker_connections 64; }
-http {
-  client_body_temp_path ${prefix}/tmp/body;
-  proxy_temp_path ${prefix}/tmp/proxy;
-  fastcgi_temp_path ${prefix}/tmp/fastcgi;
-  uwsgi_temp_path ${prefix}/tmp/uwsgi;
-  scgi_temp_path ${prefix}/tmp/scgi;
-  log_format main '${NGINX_MAIN_FORMAT}';
+      nginxConf(
+        prefix,
+        `  log_format main '${NGINX_MAIN_FORMAT}';
   log_format custom '${CUSTOM_FORMAT}';
   log_format json escape=json '${unquoted}';
   access_log ${prefix}/logs/main.log main;
@@ -126,9 +107,8 @@ http {
     listen 127.0.0.1:${port};
     ${hasIpv6 ? `listen [::1]:${port};` : ''}
     location / { return 200 "ok\\n"; }
-  }
-}
-`,
+  }`,
+      ),
     );
     nginx = spawn(NGINX, ['-p', prefix, '-e', `${prefix}/logs/error.log`, '-c', join(prefix, 'nginx.conf')], { stdio: 'ignore' });
     try {
