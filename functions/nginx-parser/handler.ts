@@ -67,6 +67,11 @@ function recordIdBytes(id: unknown): number {
   return RECORD_ID_BYTES + (PLAIN_ID.test(id) ? id.length + 2 : Buffer.byteLength(JSON.stringify(id)));
 }
 
+/** One output record; `recordId` (first, as the size accounting assumes) only when the input had one. */
+function result(id: string | undefined, outcome: FirehoseRecordResult, data: string): FirehoseOutputRecord {
+  return id === undefined ? { result: outcome, data } : { recordId: id, result: outcome, data };
+}
+
 /**
  * Builds the Firehose transformation handler around a parser.
  *
@@ -173,14 +178,14 @@ export function createTransform(
         const size = RECORD_BYTES + (idBytes[i] as number) + converted.length + okData.length;
         if (used + size + reserve <= budget) {
           used += size;
-          out[i] = id === undefined ? { result: converted, data: okData } : { recordId: id, result: converted, data: okData };
+          out[i] = result(id, converted, okData);
           continue;
         }
       }
       if (converted !== undefined || (overBudget > 0 && typeof r?.data === 'string')) overBudget++;
       failed++;
       used += unchanged;
-      out[i] = id === undefined ? { result: 'ProcessingFailed', data } : { recordId: id, result: 'ProcessingFailed', data };
+      out[i] = result(id, 'ProcessingFailed', data);
     }
     if (failed > 0) {
       log(`nginx-parser: ${failed}/${n} records ProcessingFailed (${overBudget} over the response budget) ${failedLine}`);
