@@ -61,10 +61,7 @@ export const NGINX_COMBINED_FORMAT = NGINX_MAIN_FORMAT.slice(0, NGINX_MAIN_FORMA
 
 /** A log format that cannot be compiled, with what was wrong and how to fix it. */
 export class LogFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LogFormatError';
-  }
+  override name = 'LogFormatError';
 }
 
 const ROLES: Readonly<Record<string, SeedKey>> = {

@@ -90,9 +90,8 @@ const HEX = encoder.encode('0123456789ABCDEF');
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const QUOTE = encoder.encode('"');
 
-function hexValue(b: number | undefined): number {
-  // Past the end of `src`, `b` is undefined and every comparison below is false.
-  const c = b as number;
+/** The value of hex digit `c`, or -1. Callers pass `src[…]` unchecked: past the end it is undefined, never a digit. */
+function hexValue(c: number): number {
   return c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
 }
 
@@ -242,8 +241,8 @@ export class LineParser {
   readonly #timeKey = new Uint8Array(32);
   #timeKeyLength = -1;
   #timeKeyKind = 0;
-  /** The cached timestamp's JSON (`"YYYY-MM-DDTHH:MM:SS"`, 21 bytes) as 8-byte words (see {@link words64}). */
-  #timeWords: Float64Array = new Float64Array(3);
+  /** The cached timestamp's JSON (`"YYYY-MM-DDTHH:MM:SS"`, 21 bytes, then padding), copied as 8-byte words. */
+  readonly #timeOut = new DataView(new ArrayBuffer(24));
 
   constructor(formats: readonly CompiledLogFormat[], labels: readonly string[] = []) {
     const keys: string[] = [];
@@ -505,8 +504,8 @@ export class LineParser {
         if (i >= e) break;
       }
       let c = src[i] as number;
-      if (c === 92 && mode === Esc.Default && src[i + 1] === 120 && i + 4 <= e && hexValue(src[i + 2]) >= 0 && hexValue(src[i + 3]) >= 0) {
-        c = hexValue(src[i + 2]) * 16 + hexValue(src[i + 3]);
+      if (c === 92 && mode === Esc.Default && src[i + 1] === 120 && i + 4 <= e && hexValue(src[i + 2] as number) >= 0 && hexValue(src[i + 3] as number) >= 0) {
+        c = hexValue(src[i + 2] as number) * 16 + hexValue(src[i + 3] as number);
         i += 4;
       } else if (c === 92 && mode === Esc.Json) {
         if (need !== 0) return this.#notUtf8(p, v, src, s, e, o0, open);
@@ -596,16 +595,16 @@ export class LineParser {
       // Formatting (not parsing) through Date, once per distinct timestamp thanks to the cache above.
       const iso = Number.isNaN(seconds) ? '' : new Date(seconds * 1000).toISOString();
       if (iso.length !== 24) return FAIL;
-      const t = encoder.encode(`"${iso.slice(0, 19)}"`);
-      this.#timeWords = words64(t);
+      encoder.encodeInto(`"${iso.slice(0, 19)}"`, new Uint8Array(this.#timeOut.buffer));
       if (n <= 32) {
         for (let j = 0; j < n; j++) this.#timeKey[j] = src[s + j] as number;
         this.#timeKeyLength = n;
         this.#timeKeyKind = kind;
       }
     }
-    // The 21 bytes as three words: the three bytes past them are free space, which what follows overwrites.
-    for (let j = 0; j < 3; j++) this.#view.setFloat64(o + 8 * j, this.#timeWords[j] as number, true);
+    // The 21 bytes as three words (ASCII: see {@link words64}); the three bytes past them are free space, which what
+    // follows overwrites.
+    for (let j = 0; j < 24; j += 8) this.#view.setFloat64(o + j, this.#timeOut.getFloat64(j, true), true);
     return o + 21;
   }
 }
@@ -653,7 +652,7 @@ function jsonEscapeLength(src: Uint8Array, i: number, e: number): number {
   const c = i + 1 < e ? src[i + 1] : undefined;
   if (c === 34 || c === 92 || c === 47 || c === 98 || c === 102 || c === 110 || c === 114 || c === 116) return 2;
   if (c === 117 && i + 6 <= e) {
-    for (let j = 2; j < 6; j++) if (hexValue(src[i + j]) < 0) return 0;
+    for (let j = 2; j < 6; j++) if (hexValue(src[i + j] as number) < 0) return 0;
     return 6;
   }
   return 0;
