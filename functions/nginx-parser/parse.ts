@@ -238,7 +238,7 @@ export class LineParser {
   #split = false;
   /** Where the last open-ended quoted value ended. */
   #stop = 0;
-  readonly #timeKey = new Uint8Array(32);
+  readonly #timeKey = new DataView(new ArrayBuffer(32));
   #timeKeyLength = -1;
   #timeKeyKind = 0;
   /** The cached timestamp's JSON (`"YYYY-MM-DDTHH:MM:SS"`, 21 bytes, then padding), copied as 8-byte words. */
@@ -589,15 +589,16 @@ export class LineParser {
   #writeTime(kind: number, src: Uint8Array, s: number, e: number, o: number): number {
     const n = e - s;
     let same = n === this.#timeKeyLength && kind === this.#timeKeyKind;
-    for (let j = 0; same && j < n; j++) same = src[s + j] === this.#timeKey[j];
+    // Four bytes per compare, the last word ending where the value ends (overlapping the one before; n >= 4).
+    for (let j = 0; same && j < n; j += 4) same = this.#srcView.getInt32(s + Math.min(j, n - 4)) === this.#timeKey.getInt32(Math.min(j, n - 4));
     if (!same) {
       const seconds = kind === Time.Msec ? msecSeconds(src, s, e) : layoutSeconds(src, s, e, kind === Time.Iso);
       // Formatting (not parsing) through Date, once per distinct timestamp thanks to the cache above.
       const iso = Number.isNaN(seconds) ? '' : new Date(seconds * 1000).toISOString();
       if (iso.length !== 24) return FAIL;
       encoder.encodeInto(`"${iso.slice(0, 19)}"`, new Uint8Array(this.#timeOut.buffer));
-      if (n <= 32) {
-        for (let j = 0; j < n; j++) this.#timeKey[j] = src[s + j] as number;
+      if (n >= 4 && n <= 32) {
+        for (let j = 0; j < n; j++) this.#timeKey.setUint8(j, src[s + j] as number);
         this.#timeKeyLength = n;
         this.#timeKeyKind = kind;
       }
