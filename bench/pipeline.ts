@@ -9,7 +9,7 @@
  * measures both, bare first then the pipeline, alternating to even out machine noise;
  * the report gives medians. The embedded Kinesis runs in its own process (as in `npm start`), for both measurements.
  */
-import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +54,7 @@ async function bareKinesisRate(lines: Buffer[], config: PipelineConfig, root: st
   try {
     const stream = `bare-${randomBytes(4).toString('hex')}`;
     await client.send(new CreateStreamCommand({ StreamName: stream, ShardCount: config.stream.shardCount ?? 4 }));
+    await waitUntilStreamExists({ client, maxWaitTime: 30, minDelay: 0.05 } as never, { StreamName: stream });
     const batches: Buffer[][] = [];
     let batch: Buffer[] = [];
     let bytes = 0;

@@ -1,4 +1,4 @@
-import { CreateStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { kinesisClient } from '../../pipeline/clients';
@@ -7,6 +7,7 @@ import { LocalFirehose, type TransformationHandler } from '../../pipeline/fireho
 import type { FirehoseTransformationEvent } from '../../pipeline/firehose-format';
 import { keyPattern } from '../../pipeline/firehose-format';
 import { parseStackConfig } from '../../pipeline/stack-config';
+import { createStream } from '../pipeline/kinesis-helpers';
 import { stackFixture, type FixtureOptions } from './stack-fixture';
 
 /** An in-memory S3 whose first `failures` PutObject calls fail, as an endpoint that is down for a while would. */
@@ -56,7 +57,8 @@ async function setup(lines: string[], fixture: FixtureOptions = {}, shards = 1) 
   const name = `stream-${++streamNo}`;
   json.resource.aws_kinesis_stream!.stream_stream_C0FFEE!.name = name;
   const config = parseStackConfig(json);
-  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  // kinesalite keeps a new stream CREATING (PutRecords fails) until its timer fires, even at 0 ms: wait for ACTIVE.
+  await createStream(client, name, shards);
   for (let i = 0; i < lines.length; i += 500) {
     const out = await client.send(
       new PutRecordsCommand({
