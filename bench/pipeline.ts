@@ -18,7 +18,6 @@ import { parseArgs } from 'node:util';
 import { kinesisClient } from '../pipeline/clients';
 import { writeDemoLog } from '../pipeline/demo-log';
 import { startKinesis } from '../pipeline/emulators';
-import { speedUpKinesalite } from '../pipeline/kinesalite-speedup';
 import { startKinesisProcess } from '../pipeline/kinesis-process';
 import type { RunSummary } from '../pipeline/run-pipeline';
 import { spawn } from 'node:child_process';
@@ -48,7 +47,6 @@ interface RunFigures {
  * like the shipper, random partition keys, into a fresh kinesalite with the stack's shard count.
  */
 async function bareKinesisRate(lines: Buffer[], config: PipelineConfig, root: string, inProcess = false): Promise<number> {
-  if (inProcess) speedUpKinesalite();
   const kinesis = inProcess ? await startKinesis() : await startKinesisProcess(root);
   const client = kinesisClient({ endpoint: kinesis.endpoint, region: config.region });
   try {

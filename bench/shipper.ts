@@ -1,7 +1,7 @@
 /**
  * `npm run bench:shipper`: the embedded Kinesis's bare PutRecords rate next to the shipper's lines/s into it.
  *
- *   npm run bench:shipper -- [FILE] [--runs N] [--shards N] [--in-flight N] [--speedup]
+ *   npm run bench:shipper -- [FILE] [--runs N] [--shards N] [--in-flight N]
  *
  * FILE defaults to 200,000 generated lines with 5% hostile ones (../shared/bench/gen-nginx-log.mjs). Each run uses
  * a fresh in-process kinesalite (one shard unless told), first for the bare rate (500 × 250-byte records per call,
@@ -25,17 +25,12 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '3' },
       shards: { type: 'string', default: '1' },
       'in-flight': { type: 'string' },
-      speedup: { type: 'boolean', default: false },
     },
   });
   const root = projectRoot(__dirname);
   const file = positionals[0] ? resolve(positionals[0]) : generated(root);
   const runs = Number(values.runs);
   const shards = Number(values.shards);
-  if (values.speedup) {
-    // The FIREHOSE engineer's BigInt sequence arithmetic for kinesalite, as `npm start` uses it.
-    (require('../pipeline/kinesalite-speedup') as { speedUpKinesalite(): unknown }).speedUpKinesalite();
-  }
   const bare: number[] = [];
   const shipped: number[] = [];
   let lines = 0;
@@ -69,7 +64,6 @@ async function main(): Promise<void> {
     bytes: statSync(file).size,
     lines,
     shards,
-    speedup: values.speedup,
     bareRecordsPerSecond: median(bare),
     shipperLinesPerSecond: median(shipped),
     ratio: Number((median(shipped) / median(bare)).toFixed(2)),

@@ -7,11 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 import { startKinesis } from '../pipeline/emulators';
-import { speedUpKinesalite } from '../pipeline/kinesalite-speedup';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
-  speedUpKinesalite();
   const kinesis = await startKinesis({ port: Number(values.port) });
   let stopping = false;
   const stop = (): void => {

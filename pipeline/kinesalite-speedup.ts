@@ -1,5 +1,6 @@
 /**
- * Faster sequence-number arithmetic for kinesalite, the embedded Kinesis.
+ * Faster sequence-number arithmetic for kinesalite, the embedded Kinesis, and the hook that gives it an append-only
+ * record store (`kinesis-record-store.ts`). `startKinesis` always applies both.
  *
  * kinesalite converts every record's 56-digit sequence number between decimal and hex with bignumber.js, on
  * PutRecords and again on GetRecords; profiling `npm start` showed that arithmetic as the largest single cost of the
@@ -8,6 +9,7 @@
  * the module object; the equivalence is checked by `__tests__/firehose/kinesalite-speedup.test.ts`.
  */
 import { createHash } from 'node:crypto';
+import { installRecordStore } from './kinesis-record-store';
 
 /** kinesalite's sequence helpers as its `db` module exports them. */
 export interface KinesaliteDb {
@@ -15,6 +17,7 @@ export interface KinesaliteDb {
   stringifySequence(obj: SequenceParts): string;
   partitionKeyToHashKey(partitionKey: string): { comparedTo(other: unknown): number };
   shardIxToHex(shardIx: number): string;
+  create(options: object): Parameters<typeof installRecordStore>[0];
 }
 
 /** The fields kinesalite reads and writes in a sequence number. */
@@ -153,7 +156,10 @@ export function partitionKeyToHashKey(partitionKey: string): HashKey {
 
 let applied = false;
 
-/** Installs the BigInt helpers into kinesalite's `db` module (once per process); returns the module. */
+/**
+ * Installs the BigInt helpers into kinesalite's `db` module, and the append-only record store
+ * (`kinesis-record-store.ts`) into every store it creates from then on (once per process); returns the module.
+ */
 export function speedUpKinesalite(): KinesaliteDb {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const db = require('kinesalite/db') as KinesaliteDb;
@@ -161,6 +167,14 @@ export function speedUpKinesalite(): KinesaliteDb {
     db.parseSequence = parseSequence;
     db.stringifySequence = stringifySequence;
     db.partitionKeyToHashKey = partitionKeyToHashKey;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lock = require(require.resolve('lock', { paths: [require.resolve('kinesalite/db')] })) as { Lock(): unknown };
+    const create = db.create;
+    db.create = (options) => {
+      const store = create(options);
+      installRecordStore(store, () => lock.Lock());
+      return store;
+    };
     applied = true;
   }
   return db;

@@ -11,7 +11,6 @@ import {
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { kinesisClient, s3Client } from './clients';
 import { startKinesis, startS3, type Emulator } from './emulators';
-import { speedUpKinesalite } from './kinesalite-speedup';
 import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
 import { Shipper, type ShipperStats } from './shipper';
 import { projectRoot, type PipelineConfig } from './stack-config';
@@ -196,7 +195,6 @@ async function embeddedKinesis(opts: RunPipelineOptions): Promise<Emulator> {
     opts.onEmulatorProcess?.(child);
     return child;
   }
-  speedUpKinesalite();
   return startKinesis();
 }
 
