@@ -332,7 +332,8 @@ export class LocalFirehose {
   }
 
   private async accept(shardId: string, r: _Record): Promise<void> {
-    const data = Buffer.from(r.Data ?? new Uint8Array());
+    // A view, not a copy: the SDK decoded the base64 into memory nothing else holds.
+    const data = r.Data ? Buffer.from(r.Data.buffer, r.Data.byteOffset, r.Data.byteLength) : Buffer.alloc(0);
     const record: SourceRecord = {
       data,
       arrivalMs: r.ApproximateArrivalTimestamp?.getTime() ?? this.now(),
@@ -410,22 +411,30 @@ export class LocalFirehose {
       const outcome = outcomes[i]!;
       if (outcome.result === 'Ok') {
         this.stats.recordsOk += 1;
-        await this.output('main', outcome.data, 1, record.arrivalMs);
+        const written = this.output('main', outcome.data, 1, record.arrivalMs);
+        if (written) await written;
       } else if (outcome.result === 'Dropped') {
         this.stats.recordsDropped += 1;
       } else {
         this.stats.recordsFailed += 1;
         const line = errorRecordLine(record, { ...outcome, attemptsMade: attempts, lambdaArn: p.lambdaArn, endedMs });
-        await this.output('error', Buffer.from(line), 1, record.arrivalMs);
+        const written = this.output('error', Buffer.from(line), 1, record.arrivalMs);
+        if (written) await written;
       }
     }
   }
 
-  private async output(kind: Kind, body: Buffer, records: number, arrivalMs: number): Promise<void> {
+  /**
+   * Adds a record to an S3 buffer. Returns a promise only when that wrote an object, so the caller awaits (yields to
+   * the event loop) once per object instead of once per record.
+   */
+  private output(kind: Kind, body: Buffer, records: number, arrivalMs: number): Promise<void> | undefined {
     const buffer = this.outputs[kind];
-    if (buffer.wouldOverflow(body.length)) await this.flushOutput(kind);
+    if (buffer.wouldOverflow(body.length)) {
+      return this.flushOutput(kind).then(() => this.output(kind, body, records, arrivalMs));
+    }
     buffer.add({ body, records }, body.length, arrivalMs, this.now());
-    if (buffer.isFull()) await this.flushOutput(kind);
+    return buffer.isFull() ? this.flushOutput(kind) : undefined;
   }
 
   private async flushOutput(kind: Kind): Promise<void> {
