@@ -8,11 +8,13 @@
  * peak RSS ≤ 400 MB. The pipeline runs are real `npm start` processes (`dist/app/bin/start.js --input FILE`). Each run
  * measures both, bare first then the pipeline, alternating to even out machine noise;
  * the report gives medians. The embedded Kinesis runs in its own process (as in `npm start`), for both measurements.
+ * It also reports the CPU time both measurements cost (from /proc): end to end can never go faster than the machine's
+ * cores divided by its CPU per line, which is what bounds the ratio on a small machine.
  */
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kinesisClient } from '../pipeline/clients';
@@ -28,9 +30,23 @@ import { projectRoot, readStackConfig, type PipelineConfig } from '../pipeline/s
 /** The shipper's default number of PutRecords calls in flight, so the bare rate is measured on equal terms. */
 const IN_FLIGHT = 2;
 
+/** A bare measurement: the rate, and the CPU the client and the emulator spent while it ran. */
+interface BareFigures {
+  recordsPerSec: number;
+  clientCpuSeconds: number;
+  /** NaN when kinesalite ran inside the client's process. */
+  emulatorCpuSeconds: number;
+}
+
 interface RunFigures {
   bareRecordsPerSec: number;
   bareInProcessRecordsPerSec: number;
+  bareClientCpuSeconds: number;
+  bareEmulatorCpuSeconds: number;
+  /** `npm start`'s own process, its whole life (start-up included). */
+  e2eMainCpuSeconds: number;
+  /** The Kinesis emulator process, its whole life. */
+  e2eEmulatorCpuSeconds: number;
   e2eLinesPerSec: number;
   firstObjectMs: number;
   /** This process: shipper, Firehose, parser, S3 emulator. */
@@ -46,8 +62,9 @@ interface RunFigures {
  * The embedded Kinesis's own PutRecords rate: the same lines in batches of 500 (within 5 MiB), two calls in flight
  * like the shipper, random partition keys, into a fresh kinesalite with the stack's shard count.
  */
-async function bareKinesisRate(lines: Buffer[], config: PipelineConfig, root: string, inProcess = false): Promise<number> {
+async function bareKinesisRate(lines: Buffer[], config: PipelineConfig, root: string, inProcess = false): Promise<BareFigures> {
   const kinesis = inProcess ? await startKinesis() : await startKinesisProcess(root);
+  const emulatorCpu = (): number => ('pid' in kinesis ? cpuSeconds(kinesis.pid as number) : Number.NaN);
   const client = kinesisClient({ endpoint: kinesis.endpoint, region: config.region });
   try {
     const stream = `bare-${randomBytes(4).toString('hex')}`;
@@ -67,6 +84,8 @@ async function bareKinesisRate(lines: Buffer[], config: PipelineConfig, root: st
     }
     if (batch.length) batches.push(batch);
     const started = process.hrtime.bigint();
+    const clientCpu0 = process.cpuUsage();
+    const emulatorCpu0 = emulatorCpu();
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < batches.length) {
@@ -82,7 +101,12 @@ async function bareKinesisRate(lines: Buffer[], config: PipelineConfig, root: st
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return lines.length / seconds;
+    const cpu = process.cpuUsage(clientCpu0);
+    return {
+      recordsPerSec: lines.length / seconds,
+      clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      emulatorCpuSeconds: emulatorCpu() - emulatorCpu0,
+    };
   } finally {
     client.destroy();
     await kinesis.stop();
@@ -99,6 +123,21 @@ function peakRss(pid: number): number {
   }
 }
 
+/**
+ * CPU time (user + system) a process has used so far, in seconds (Linux /proc, clock ticks of 1/100 s); NaN when
+ * unavailable.
+ */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces: utime and stime are 12th/13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Child processes of `pid` (Linux). */
 function childrenOf(pid: number): number[] {
   try {
@@ -112,7 +151,9 @@ function childrenOf(pid: number): number[] {
  * One `npm start` run, exactly as users run it (`node dist/app/bin/start.js --input FILE --quiet`, after synth), in
  * its own process: its JSON summary line gives the rates, /proc gives the peak RSS of it and of its emulator child.
  */
-async function pipelineRun(input: string, root: string, lines: number): Promise<Omit<RunFigures, 'bareRecordsPerSec' | 'bareInProcessRecordsPerSec'>> {
+type PipelineFigures = Omit<RunFigures, `bare${string}`>;
+
+async function pipelineRun(input: string, root: string, lines: number): Promise<PipelineFigures> {
   const child = spawn(process.execPath, [join(root, 'dist', 'app', 'bin', 'start.js'), '--input', input, '--quiet'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,12 +164,19 @@ async function pipelineRun(input: string, root: string, lines: number): Promise<
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   let main = 0;
   let emulator = 0;
+  let mainCpu = 0;
+  const emulatorCpu = new Map<number, number>();
   const emulators = new Set<number>();
+  // Sampled every 50 ms until the processes end, so the CPU figures may miss their last 50 ms.
   const sampler = setInterval(() => {
     if (child.pid === undefined) return;
     main = Math.max(main, peakRss(child.pid));
+    mainCpu = Math.max(mainCpu, cpuSeconds(child.pid) || 0);
     for (const pid of childrenOf(child.pid)) emulators.add(pid);
-    for (const pid of emulators) emulator = Math.max(emulator, peakRss(pid));
+    for (const pid of emulators) {
+      emulator = Math.max(emulator, peakRss(pid));
+      emulatorCpu.set(pid, Math.max(emulatorCpu.get(pid) ?? 0, cpuSeconds(pid) || 0));
+    }
   }, 50);
   const [code] = (await once(child, 'close')) as [number | null];
   clearInterval(sampler);
@@ -140,6 +188,8 @@ async function pipelineRun(input: string, root: string, lines: number): Promise<
     firstObjectMs: summary.firstObjectMs ?? Number.NaN,
     peakRssMb: main / 1e6,
     emulatorPeakRssMb: emulator / 1e6,
+    e2eMainCpuSeconds: mainCpu,
+    e2eEmulatorCpuSeconds: [...emulatorCpu.values()].reduce((a, b) => a + b, 0),
     objects: summary.objects + summary.errorObjects,
     recordsOk: summary.recordsOk,
     recordsFailed: summary.recordsFailed,
@@ -168,14 +218,14 @@ function fileRecords(file: string): Buffer[] {
  * The bare rate measured in a fresh process, like each `npm start` run: a client warmed up by earlier runs in this
  * process would otherwise flatter the bare figure.
  */
-async function bareInChild(input: string, root: string, inProcess: boolean): Promise<number> {
+async function bareInChild(input: string, root: string, inProcess: boolean): Promise<BareFigures> {
   const args = [join(root, 'dist', 'app', 'bench', 'pipeline.js'), '--bare', input, ...(inProcess ? ['--in-process'] : [])];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const [code] = (await once(child, 'close')) as [number | null];
   if (code !== 0) throw new Error(`bare measurement exited with ${code}`);
-  return (JSON.parse(out) as { recordsPerSec: number }).recordsPerSec;
+  return JSON.parse(out) as BareFigures;
 }
 
 async function main(): Promise<void> {
@@ -189,8 +239,8 @@ async function main(): Promise<void> {
   });
   if (values.bare !== undefined) {
     const root = projectRoot(__dirname);
-    const rate = await bareKinesisRate(fileRecords(values.bare), readStackConfig({ projectDir: root }), root, values['in-process']);
-    process.stdout.write(`${JSON.stringify({ recordsPerSec: rate })}\n`);
+    const figures = await bareKinesisRate(fileRecords(values.bare), readStackConfig({ projectDir: root }), root, values['in-process']);
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
     return;
   }
   const lines = Number(values.lines);
@@ -204,8 +254,8 @@ async function main(): Promise<void> {
     const figures: RunFigures[] = [];
     for (let i = 0; i < runs; i++) {
       // Alternate the order so neither measurement always runs on a warmer (or more fragmented) process.
-      let bare = 0;
-      let e2e: Omit<RunFigures, 'bareRecordsPerSec' | 'bareInProcessRecordsPerSec'>;
+      let bare: BareFigures;
+      let e2e: PipelineFigures;
       if (i % 2 === 0) {
         bare = await bareInChild(input, root, false);
         e2e = await pipelineRun(input, root, lines);
@@ -215,10 +265,17 @@ async function main(): Promise<void> {
       }
       // For reference: the same bare measurement with kinesalite inside this process (how the issue measured it).
       const bareInProcess = await bareInChild(input, root, true);
-      figures.push({ bareRecordsPerSec: bare, bareInProcessRecordsPerSec: bareInProcess, ...e2e });
+      figures.push({
+        bareRecordsPerSec: bare.recordsPerSec,
+        bareInProcessRecordsPerSec: bareInProcess.recordsPerSec,
+        bareClientCpuSeconds: bare.clientCpuSeconds,
+        bareEmulatorCpuSeconds: bare.emulatorCpuSeconds,
+        ...e2e,
+      });
       process.stderr.write(
-        `run ${i + 1}/${runs}: bare Kinesis ${bare.toFixed(0)} records/s, end to end ${e2e.e2eLinesPerSec.toFixed(0)} lines/s ` +
-          `(${(e2e.e2eLinesPerSec / bare).toFixed(2)}×), first object ${(e2e.firstObjectMs / 1000).toFixed(2)} s, peak RSS ${e2e.peakRssMb.toFixed(0)} MB + emulator ${e2e.emulatorPeakRssMb.toFixed(0)} MB\n`,
+        `run ${i + 1}/${runs}: bare Kinesis ${bare.recordsPerSec.toFixed(0)} records/s (CPU: client ${bare.clientCpuSeconds.toFixed(2)} s + emulator ${bare.emulatorCpuSeconds.toFixed(2)} s), ` +
+          `end to end ${e2e.e2eLinesPerSec.toFixed(0)} lines/s (${(e2e.e2eLinesPerSec / bare.recordsPerSec).toFixed(2)}×; CPU: npm start ${e2e.e2eMainCpuSeconds.toFixed(2)} s + emulator ${e2e.e2eEmulatorCpuSeconds.toFixed(2)} s), ` +
+          `first object ${(e2e.firstObjectMs / 1000).toFixed(2)} s, peak RSS ${e2e.peakRssMb.toFixed(0)} MB + emulator ${e2e.emulatorPeakRssMb.toFixed(0)} MB\n`,
       );
     }
     const bare = median(figures.map((f) => f.bareRecordsPerSec));
@@ -230,6 +287,11 @@ async function main(): Promise<void> {
     const firstTarget = (config.delivery.bufferingIntervalSeconds + 2) * 1000;
     const ratio = e2e / bare;
     const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
+    // CPU seconds per run, whole: what the bare run and the pipeline each cost the machine for the same lines.
+    const bareCpu = median(figures.map((f) => f.bareClientCpuSeconds + f.bareEmulatorCpuSeconds));
+    const e2eCpu = median(figures.map((f) => f.e2eMainCpuSeconds + f.e2eEmulatorCpuSeconds));
+    const perK = (seconds: number): string => ((seconds / lines) * 1e6).toFixed(1);
+    const cores = availableParallelism();
     process.stderr.write(
       [
         '',
@@ -238,13 +300,16 @@ async function main(): Promise<void> {
         `  bare Kinesis PutRecords, kinesalite inside the measuring process  ${bareIn.toFixed(0)} records/s (reference; e2e = ${(e2e / bareIn).toFixed(2)}× this)`,
         `  end to end (ship → Kinesis → Firehose → Lambda → S3)             ${e2e.toFixed(0)} lines/s  = ${ratio.toFixed(2)}× bare  [target ≥ 0.80: ${verdict(ratio >= 0.8)}]`,
         `  time to first object                                              ${(first / 1000).toFixed(2)} s  [target ≤ ${firstTarget / 1000} s: ${verdict(first <= firstTarget)}]`,
-        `  peak RSS, npm start's main process (shipper, Firehose, Lambda, S3)  ${rss.toFixed(0)} MB  [target ≤ 400 MB: ${verdict(rss <= 400)}]`,
-        `  peak RSS, Kinesis emulator process                                ${emuRss.toFixed(0)} MB (both together ${(rss + emuRss).toFixed(0)} MB)`,
+        `  peak RSS, npm start's main process (shipper, Firehose, Lambda, S3)  ${rss.toFixed(0)} MB`,
+        `  peak RSS, Kinesis emulator process                                ${emuRss.toFixed(0)} MB`,
+        `  peak RSS, both together                                           ${(rss + emuRss).toFixed(0)} MB  [target ≤ 400 MB: ${verdict(rss + emuRss <= 400)}]`,
+        `  CPU per 1,000 lines: bare ${perK(bareCpu)} ms (client + emulator); end to end ${perK(e2eCpu)} ms (npm start + emulator, start-up included)`,
+        `  so on this machine's ${cores} cores end to end can reach at most ${(cores / (e2eCpu / lines)).toFixed(0)} lines/s = ${(cores / (e2eCpu / lines) / bare).toFixed(2)}× bare`,
         '',
       ].join('\n'),
     );
     process.stdout.write(
-      `${JSON.stringify({ lines, runs, bareRecordsPerSec: Math.round(bare), bareInProcessRecordsPerSec: Math.round(bareIn), e2eLinesPerSec: Math.round(e2e), ratio: Number(ratio.toFixed(3)), firstObjectMs: Math.round(first), firstObjectTargetMs: firstTarget, peakRssMb: Math.round(rss), emulatorPeakRssMb: Math.round(emuRss), runsDetail: figures })}\n`,
+      `${JSON.stringify({ lines, runs, bareRecordsPerSec: Math.round(bare), bareInProcessRecordsPerSec: Math.round(bareIn), e2eLinesPerSec: Math.round(e2e), ratio: Number(ratio.toFixed(3)), firstObjectMs: Math.round(first), firstObjectTargetMs: firstTarget, peakRssMb: Math.round(rss), emulatorPeakRssMb: Math.round(emuRss), bareCpuSeconds: bareCpu, e2eCpuSeconds: e2eCpu, cores, runsDetail: figures })}\n`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
