@@ -10,9 +10,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import kinesalite = require('kinesalite');
 import S3rver = require('s3rver');
-import { speedUpKinesalite } from './kinesalite-speedup';
+import { fastKinesalite } from './kinesalite-speedup';
 
 /** The loopback address every emulator listens on: never all interfaces. */
 export const EMULATOR_HOST = '127.0.0.1';
@@ -68,8 +67,9 @@ export interface S3Emulator extends Emulator {
 }
 
 /**
- * Starts kinesalite in memory on 127.0.0.1, with native BigInt sequence numbers and an append-only record store
- * (`kinesalite-speedup.ts`, `kinesis-record-store.ts`): the same API, several times faster.
+ * Starts kinesalite in memory on 127.0.0.1, with native BigInt sequence numbers, an append-only record store and
+ * GetRecords served from it (`kinesalite-speedup.ts`, `kinesis-record-store.ts`, `kinesis-get-records.ts`): the
+ * same API, several times faster.
  *
  * A new stream is CREATING until kinesalite's timer fires (even at 0 ms) and PutRecords on it fails with
  * ResourceNotFoundException until then: wait for ACTIVE (`waitUntilStreamExists`) as on AWS.
@@ -79,8 +79,7 @@ export interface S3Emulator extends Emulator {
  * {@link startFaultProxy} in front of it.
  */
 export async function startKinesis(opts: KinesisEmulatorOptions = {}): Promise<Emulator> {
-  speedUpKinesalite();
-  const server = kinesalite({
+  const server = fastKinesalite({
     createStreamMs: opts.createStreamMs ?? 0,
     deleteStreamMs: opts.deleteStreamMs ?? 0,
     updateStreamMs: opts.updateStreamMs ?? 0,

@@ -141,11 +141,29 @@ export class StreamRecordStore {
    * captured here, and any other change replaces a shard's arrays instead of changing them (see `write`).
    */
   createReadStream(opts: ReadOptions = {}): EventEmitter {
-    const snapshot = this.order.map((shard) => {
+    const snapshot = this.snapshot();
+    return new RangeReader(() => entries(snapshot, opts, true));
+  }
+
+  private snapshot(): Snapshot {
+    return this.order.map((shard) => {
       const { keys, values } = this.shards.get(shard)!;
       return { keys, values, end: keys.length };
     });
-    return new RangeReader(() => entries(snapshot, opts));
+  }
+
+  /**
+   * Up to `limit` records of a range, read at once, for the fast GetRecords path. The values are the stored objects
+   * themselves: callers copy before changing anything.
+   */
+  slice(opts: ReadOptions, limit: number): { key: string; value: unknown }[] {
+    const out: { key: string; value: unknown }[] = [];
+    if (limit <= 0) return out;
+    for (const entry of entries(this.snapshot(), { ...opts, keys: true, values: true }, false)) {
+      out.push(entry as { key: string; value: unknown });
+      if (out.length === limit) break;
+    }
+    return out;
   }
 
   createKeyStream(opts: ReadOptions = {}): EventEmitter {
@@ -193,8 +211,12 @@ export class StreamRecordStore {
   }
 }
 
-/** The entries of a snapshot within a range, in key order. */
-function* entries(snapshot: readonly { keys: string[]; values: unknown[]; end: number }[], opts: ReadOptions): Generator<unknown> {
+/** The shard logs as they are at one instant: later appends lie beyond `end`. */
+type Snapshot = readonly { readonly keys: string[]; readonly values: unknown[]; readonly end: number }[];
+
+/** The entries of a snapshot within a range, in key order; values copied for readers that own them. */
+function* entries(snapshot: Snapshot, opts: ReadOptions, copyValues: boolean): Generator<unknown> {
+  const value = copyValues ? copy : (v: unknown): unknown => v;
   const withKeys = opts.keys !== false;
   const withValues = opts.values !== false;
   const low = opts.gte ?? opts.gt;
@@ -207,9 +229,9 @@ function* entries(snapshot: readonly { keys: string[]; values: unknown[]; end: n
     for (; i < end; i++) {
       const key = keys[i]!;
       if (high !== undefined && (key > high || (opts.lte === undefined && key === high))) return;
-      if (withKeys && withValues) yield { key, value: copy(values[i]) };
+      if (withKeys && withValues) yield { key, value: value(values[i]) };
       else if (withKeys) yield key;
-      else yield copy(values[i]);
+      else yield value(values[i]);
     }
   }
 }

@@ -35,6 +35,26 @@ describe('startKinesis + kinesisClient', () => {
     }
   });
 
+  it('answers GetRecords it does not serve itself as kinesalite does: bad iterators, bad limits, empty bodies', async () => {
+    const kinesis = await startKinesis();
+    const client = kinesisClient({ endpoint: kinesis.endpoint, region: 'us-east-1' });
+    try {
+      await expect(client.send(new GetRecordsCommand({ ShardIterator: 'AAAA' }))).rejects.toMatchObject({
+        name: 'InvalidArgumentException',
+        message: 'Invalid ShardIterator.',
+      });
+      await expect(client.send(new GetRecordsCommand({ ShardIterator: 'AAAA', Limit: 10_001 }))).rejects.toMatchObject({
+        name: 'ValidationException',
+      });
+      // A request with no body reaches kinesalite intact after the fast path read it.
+      const res = await rawPost(kinesis.endpoint, 'Kinesis_20131202.GetRecords', '');
+      expect(res).toEqual({ status: 400, body: '{"__type":"SerializationException"}' });
+    } finally {
+      client.destroy();
+      await kinesis.stop();
+    }
+  });
+
   it('listens on loopback only and stops idempotently', async () => {
     const kinesis = await startKinesis();
     await kinesis.stop();
@@ -108,5 +128,30 @@ describe('client configuration', () => {
 function httpStatus(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     request(url, (res) => resolve(res.statusCode ?? 0)).on('error', reject).end();
+  });
+}
+
+/** A signed-looking AWS JSON 1.1 POST, as the SDK sends it, with a body of our choosing. */
+function rawPost(endpoint: string, target: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      endpoint,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': target,
+          'x-amz-date': '20261125T000000Z',
+          authorization: 'AWS4-HMAC-SHA256 Credential=test/20261125/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
 }
