@@ -59,6 +59,7 @@ async function checkLocalStack(endpoint: string): Promise<void> {
     throw new Error(
       `LocalStack does not answer at ${url} (${(error as Error).message}): start it with \`localstack/run.sh up\`, ` +
         'or set LOCALSTACK_ENDPOINT to where it runs',
+      { cause: error },
     );
   }
   const unavailable = LOCALSTACK_SERVICES.filter((service) => {

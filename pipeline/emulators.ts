@@ -133,6 +133,7 @@ export async function startS3(opts: S3EmulatorOptions = {}): Promise<S3Emulator>
  * whatever is in the environment) works against every emulator.
  */
 function acceptAnyS3AccessKey(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const accounts = require('s3rver/lib/models/account') as {
     registry: Map<string, unknown>;
     DUMMY_ACCOUNT: unknown;

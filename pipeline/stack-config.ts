@@ -101,7 +101,7 @@ export function readStackConfig(opts: ReadStackConfigOptions = {}): PipelineConf
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`${path} is not valid JSON (${(err as Error).message}): run \`npm run synth\` again`);
+    throw new Error(`${path} is not valid JSON (${(err as Error).message}): run \`npm run synth\` again`, { cause: err });
   }
   return parseStackConfig(json, path);
 }

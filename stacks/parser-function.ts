@@ -82,7 +82,7 @@ export class ParserFunction extends Construct {
       try {
         compileLogFormat(logFormat);
       } catch (error) {
-        throw new Error(`parser logFormat is not usable: ${(error as Error).message} (set LOG_FORMAT)`);
+        throw new Error(`parser logFormat is not usable: ${(error as Error).message} (set LOG_FORMAT)`, { cause: error });
       }
     }
     if (!existsSync(join(props.bundleDir, 'index.js'))) {

@@ -10,6 +10,8 @@ function load(logFormat: string | undefined): Handler {
   try {
     let handler: Handler | undefined;
     jest.isolateModules(() => {
+      // A fresh module per environment: the handler reads LOG_FORMAT once, at load.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       handler = (require('../../functions/nginx-parser/index') as { handler: Handler }).handler;
     });
     return handler as Handler;

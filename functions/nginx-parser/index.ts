@@ -12,7 +12,7 @@ function parserFromEnvironment(): LineParser {
   try {
     return createParser(logFormat);
   } catch (err) {
-    throw new Error(`LOG_FORMAT is not a usable nginx log_format (${JSON.stringify(logFormat)}): ${(err as Error).message}`);
+    throw new Error(`LOG_FORMAT is not a usable nginx log_format (${JSON.stringify(logFormat)}): ${(err as Error).message}`, { cause: err });
   }
 }
 

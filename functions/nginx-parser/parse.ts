@@ -523,7 +523,7 @@ export class LineParser {
         }
         i++;
       }
-      let valid = true;
+      let valid: boolean;
       if (c < 0x80) {
         valid = need === 0;
       } else if (need === 0) {
