@@ -332,7 +332,7 @@ export class LocalFirehose {
   }
 
   private async accept(shardId: string, r: _Record): Promise<void> {
-    // A view, not a copy: the SDK decoded the base64 into memory nothing else holds.
+    // A view, not a copy: nothing else writes these bytes (the SDK decoded them from the response's base64).
     const data = r.Data ? Buffer.from(r.Data.buffer, r.Data.byteOffset, r.Data.byteLength) : Buffer.alloc(0);
     const record: SourceRecord = {
       data,
