@@ -67,7 +67,9 @@ function lowerBound(keys: readonly string[], bound: string, inclusive: boolean):
  */
 function storable(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return JSON.parse(JSON.stringify(value ?? null)) as unknown;
-  for (const v of Object.values(value)) {
+  // for…in rather than Object.values: this runs for every record written, and allocates nothing.
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
     if (typeof v === 'object' && v !== null) return JSON.parse(JSON.stringify(value)) as unknown;
   }
   return value;
