@@ -1,15 +1,16 @@
 /**
- * `npm run bench:pipeline`: end-to-end lines/s of `npm start`'s machinery, time to the first object and peak RSS,
- * side by side with the embedded Kinesis's bare PutRecords rate measured in the same run with nothing else running.
+ * `npm run bench:pipeline`: end-to-end lines/s of `npm start`, time to the first object and peak RSS, side by side
+ * with the embedded Kinesis's bare PutRecords rate measured in the same run with nothing else running.
  *
  *   npm run bench:pipeline -- [--lines 200000] [--runs 3]
  *
  * Targets (issue 5): end to end ≥ 0.8× the bare Kinesis rate; first object within the S3 buffer interval + 2 s;
- * peak RSS ≤ 400 MB. The pipeline runs are real `npm start` processes (`dist/app/bin/start.js --input FILE`). Each run
- * measures both, bare first then the pipeline, alternating to even out machine noise;
- * the report gives medians. The embedded Kinesis runs in its own process (as in `npm start`), for both measurements;
- * each run then measures the same pair with kinesalite in one process (`npm start -- --single-process`). It also reports the CPU time both measurements cost (from /proc): end to end can never go faster than the machine's
- * cores divided by its CPU per line, which is what bounds the ratio on a small machine.
+ * peak RSS ≤ 400 MB. The pipeline runs are real `npm start` processes (`dist/app/bin/start.js --input FILE`), in both
+ * modes: the default (kinesalite inside npm start's process) and `--kinesis-process` (kinesalite in its own). Each
+ * mode's bare rate is measured the same way it runs: client and kinesalite in one process, or kinesalite in its own;
+ * bare and end to end alternate in order from run to run to even out machine noise, and the report gives medians.
+ * It also reports the CPU time both measurements cost (from /proc): end to end can never go faster than the
+ * machine's cores divided by its CPU per line, which is what bounds the ratio on a small machine.
  */
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kinesisClient } from '../pipeline/clients';
+import { limitHeapGrowth } from '../pipeline/heap';
 import { writeDemoLog } from '../pipeline/demo-log';
 import { startKinesis } from '../pipeline/emulators';
 import { startKinesisProcess } from '../pipeline/kinesis-process';
@@ -34,32 +36,29 @@ const IN_FLIGHT = 2;
 interface BareFigures {
   recordsPerSec: number;
   clientCpuSeconds: number;
-  /** NaN when kinesalite ran inside the client's process. */
+  /** 0 when kinesalite ran inside the client's process (its CPU is in the client's). */
   emulatorCpuSeconds: number;
 }
 
-interface RunFigures {
-  bareRecordsPerSec: number;
-  bareInProcessRecordsPerSec: number;
-  bareClientCpuSeconds: number;
-  bareEmulatorCpuSeconds: number;
-  /** `npm start`'s own process, its whole life (start-up included). */
-  e2eMainCpuSeconds: number;
-  /** The Kinesis emulator process, its whole life. */
-  e2eEmulatorCpuSeconds: number;
-  e2eLinesPerSec: number;
+/** One `npm start` run, from its JSON summary and /proc. */
+interface PipelineFigures {
+  linesPerSec: number;
   firstObjectMs: number;
-  /** This process: shipper, Firehose, parser, S3 emulator. */
-  peakRssMb: number;
-  /** The Kinesis emulator process (VmHWM). */
+  /** npm start's own process (VmHWM). */
+  mainPeakRssMb: number;
+  /** The Kinesis emulator process, when there is one (VmHWM); 0 otherwise. */
   emulatorPeakRssMb: number;
-  objects: number;
-  recordsOk: number;
-  recordsFailed: number;
-  /** `npm start -- --single-process`: the same run with kinesalite inside npm start's process. */
-  singleProcessLinesPerSec: number;
-  singleProcessPeakRssMb: number;
+  /** npm start's process plus the emulator's, whole lives (start-up included). */
+  cpuSeconds: number;
 }
+
+/** One mode of `npm start` measured once: its bare Kinesis rate and its end-to-end run. */
+interface ModeFigures {
+  bare: BareFigures;
+  e2e: PipelineFigures;
+}
+
+type Mode = 'default' | 'kinesis-process';
 
 /**
  * The embedded Kinesis's own PutRecords rate: the same lines in batches of 500 (within 5 MiB), two calls in flight
@@ -67,7 +66,7 @@ interface RunFigures {
  */
 async function bareKinesisRate(lines: Buffer[], config: PipelineConfig, root: string, inProcess = false): Promise<BareFigures> {
   const kinesis = inProcess ? await startKinesis() : await startKinesisProcess(root);
-  const emulatorCpu = (): number => ('pid' in kinesis ? cpuSeconds(kinesis.pid as number) : Number.NaN);
+  const emulatorCpu = (): number => ('pid' in kinesis ? cpuSeconds(kinesis.pid as number) : 0);
   const client = kinesisClient({ endpoint: kinesis.endpoint, region: config.region });
   try {
     const stream = `bare-${randomBytes(4).toString('hex')}`;
@@ -152,16 +151,12 @@ function childrenOf(pid: number): number[] {
 
 /**
  * One `npm start` run, exactly as users run it (`node dist/app/bin/start.js --input FILE --quiet`, after synth), in
- * its own process: its JSON summary line gives the rates, /proc gives the peak RSS of it and of its emulator child.
+ * its own process: its JSON summary line gives the rates, /proc gives the peak RSS and CPU of it and of its emulator
+ * child.
  */
-type PipelineFigures = Omit<RunFigures, `bare${string}` | `singleProcess${string}`>;
-
-async function pipelineRun(input: string, root: string, lines: number, singleProcess = false): Promise<PipelineFigures> {
-  const args = [join(root, 'dist', 'app', 'bin', 'start.js'), '--input', input, '--quiet', ...(singleProcess ? ['--single-process'] : [])];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function pipelineRun(input: string, root: string, lines: number, mode: Mode): Promise<PipelineFigures> {
+  const args = [join(root, 'dist', 'app', 'bin', 'start.js'), '--input', input, '--quiet', ...(mode === 'kinesis-process' ? ['--kinesis-process'] : [])];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -188,15 +183,11 @@ async function pipelineRun(input: string, root: string, lines: number, singlePro
   const summary = JSON.parse(stdout.trim().split('\n').pop()!) as RunSummary;
   if (summary.recordsShipped !== lines) throw new Error(`shipped ${summary.recordsShipped} of ${lines} lines`);
   return {
-    e2eLinesPerSec: lines / (summary.elapsedMs / 1000),
+    linesPerSec: lines / (summary.elapsedMs / 1000),
     firstObjectMs: summary.firstObjectMs ?? Number.NaN,
-    peakRssMb: main / 1e6,
+    mainPeakRssMb: main / 1e6,
     emulatorPeakRssMb: emulator / 1e6,
-    e2eMainCpuSeconds: mainCpu,
-    e2eEmulatorCpuSeconds: [...emulatorCpu.values()].reduce((a, b) => a + b, 0),
-    objects: summary.objects + summary.errorObjects,
-    recordsOk: summary.recordsOk,
-    recordsFailed: summary.recordsFailed,
+    cpuSeconds: mainCpu + [...emulatorCpu.values()].reduce((x, y) => x + y, 0),
   };
 }
 
@@ -232,6 +223,46 @@ async function bareInChild(input: string, root: string, inProcess: boolean): Pro
   return JSON.parse(out) as BareFigures;
 }
 
+/** One mode, bare and end to end, in the given order. */
+async function measureMode(input: string, root: string, lines: number, mode: Mode, bareFirst: boolean): Promise<ModeFigures> {
+  const bare = (): Promise<BareFigures> => bareInChild(input, root, mode === 'default');
+  const e2e = (): Promise<PipelineFigures> => pipelineRun(input, root, lines, mode);
+  if (bareFirst) {
+    const b = await bare();
+    return { bare: b, e2e: await e2e() };
+  }
+  const e = await e2e();
+  return { bare: await bare(), e2e: e };
+}
+
+/** Medians over the runs of one mode, and the report's lines for it. */
+function summarize(runs: readonly ModeFigures[], lines: number, firstTargetMs: number) {
+  const bare = median(runs.map((r) => r.bare.recordsPerSec));
+  const e2e = median(runs.map((r) => r.e2e.linesPerSec));
+  const ratio = e2e / bare;
+  const ratios = runs.map((r) => r.e2e.linesPerSec / r.bare.recordsPerSec);
+  const first = median(runs.map((r) => r.e2e.firstObjectMs));
+  const mainRss = Math.max(...runs.map((r) => r.e2e.mainPeakRssMb));
+  const emulatorRss = Math.max(...runs.map((r) => r.e2e.emulatorPeakRssMb));
+  const rss = Math.max(...runs.map((r) => r.e2e.mainPeakRssMb + r.e2e.emulatorPeakRssMb));
+  const bareCpu = median(runs.map((r) => r.bare.clientCpuSeconds + r.bare.emulatorCpuSeconds));
+  const e2eCpu = median(runs.map((r) => r.e2e.cpuSeconds));
+  return {
+    bareRecordsPerSec: Math.round(bare),
+    e2eLinesPerSec: Math.round(e2e),
+    ratio: Number(ratio.toFixed(3)),
+    ratioRange: [Math.min(...ratios), Math.max(...ratios)].map((x) => Number(x.toFixed(3))),
+    firstObjectMs: Math.round(first),
+    firstObjectOk: first <= firstTargetMs,
+    peakRssMb: Math.round(rss),
+    mainPeakRssMb: Math.round(mainRss),
+    emulatorPeakRssMb: Math.round(emulatorRss),
+    /** CPU per 1,000 lines, in ms. */
+    bareCpuMsPerK: Number(((bareCpu / lines) * 1e6).toFixed(1)),
+    e2eCpuMsPerK: Number(((e2eCpu / lines) * 1e6).toFixed(1)),
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -242,6 +273,8 @@ async function main(): Promise<void> {
     },
   });
   if (values.bare !== undefined) {
+    // The same heap setting as npm start and the emulator process, so the bare rate is measured on equal terms.
+    limitHeapGrowth();
     const root = projectRoot(__dirname);
     const figures = await bareKinesisRate(fileRecords(values.bare), readStackConfig({ projectDir: root }), root, values['in-process']);
     process.stdout.write(`${JSON.stringify(figures)}\n`);
@@ -255,76 +288,46 @@ async function main(): Promise<void> {
   try {
     const input = join(dir, 'access.log');
     await writeDemoLog(root, input, lines, 5);
-    const figures: RunFigures[] = [];
+    const single: ModeFigures[] = [];
+    const separate: ModeFigures[] = [];
     for (let i = 0; i < runs; i++) {
-      // Alternate the order so neither measurement always runs on a warmer (or more fragmented) process.
-      let bare: BareFigures;
-      let e2e: PipelineFigures;
-      if (i % 2 === 0) {
-        bare = await bareInChild(input, root, false);
-        e2e = await pipelineRun(input, root, lines);
-      } else {
-        e2e = await pipelineRun(input, root, lines);
-        bare = await bareInChild(input, root, false);
-      }
-      // The same pair with kinesalite inside one process: `npm start -- --single-process` and its own bare rate.
-      const bareInProcess = await bareInChild(input, root, true);
-      const single = await pipelineRun(input, root, lines, true);
-      figures.push({
-        singleProcessLinesPerSec: single.e2eLinesPerSec,
-        singleProcessPeakRssMb: single.peakRssMb,
-        bareRecordsPerSec: bare.recordsPerSec,
-        bareInProcessRecordsPerSec: bareInProcess.recordsPerSec,
-        bareClientCpuSeconds: bare.clientCpuSeconds,
-        bareEmulatorCpuSeconds: bare.emulatorCpuSeconds,
-        ...e2e,
-      });
-      process.stderr.write(
-        `run ${i + 1}/${runs}: bare Kinesis ${bare.recordsPerSec.toFixed(0)} records/s (CPU: client ${bare.clientCpuSeconds.toFixed(2)} s + emulator ${bare.emulatorCpuSeconds.toFixed(2)} s), ` +
-          `end to end ${e2e.e2eLinesPerSec.toFixed(0)} lines/s (${(e2e.e2eLinesPerSec / bare.recordsPerSec).toFixed(2)}×; CPU: npm start ${e2e.e2eMainCpuSeconds.toFixed(2)} s + emulator ${e2e.e2eEmulatorCpuSeconds.toFixed(2)} s), ` +
-          `first object ${(e2e.firstObjectMs / 1000).toFixed(2)} s, peak RSS ${e2e.peakRssMb.toFixed(0)} MB + emulator ${e2e.emulatorPeakRssMb.toFixed(0)} MB; ` +
-          `single process: bare ${bareInProcess.recordsPerSec.toFixed(0)} records/s, end to end ${single.e2eLinesPerSec.toFixed(0)} lines/s ` +
-          `(${(single.e2eLinesPerSec / bareInProcess.recordsPerSec).toFixed(2)}×), peak RSS ${single.peakRssMb.toFixed(0)} MB\n`,
-      );
+      // Alternate the order so neither measurement always runs on a warmer (or more fragmented) machine.
+      single.push(await measureMode(input, root, lines, 'default', i % 2 === 0));
+      separate.push(await measureMode(input, root, lines, 'kinesis-process', i % 2 === 1));
+      const line = (name: string, m: ModeFigures): string =>
+        `${name}: bare ${m.bare.recordsPerSec.toFixed(0)} records/s, end to end ${m.e2e.linesPerSec.toFixed(0)} lines/s ` +
+        `(${(m.e2e.linesPerSec / m.bare.recordsPerSec).toFixed(2)}×), first object ${(m.e2e.firstObjectMs / 1000).toFixed(2)} s, ` +
+        `peak RSS ${(m.e2e.mainPeakRssMb + m.e2e.emulatorPeakRssMb).toFixed(0)} MB, CPU bare ${(m.bare.clientCpuSeconds + m.bare.emulatorCpuSeconds).toFixed(2)} s / end to end ${m.e2e.cpuSeconds.toFixed(2)} s`;
+      process.stderr.write(`run ${i + 1}/${runs}: ${line('default', single[i]!)}; ${line('--kinesis-process', separate[i]!)}\n`);
     }
-    const bare = median(figures.map((f) => f.bareRecordsPerSec));
-    const bareIn = median(figures.map((f) => f.bareInProcessRecordsPerSec));
-    const e2e = median(figures.map((f) => f.e2eLinesPerSec));
-    const first = median(figures.map((f) => f.firstObjectMs));
-    const single = median(figures.map((f) => f.singleProcessLinesPerSec));
-    const singleRss = Math.max(...figures.map((f) => f.singleProcessPeakRssMb));
-    const rss = Math.max(...figures.map((f) => f.peakRssMb));
-    const emuRss = Math.max(...figures.map((f) => f.emulatorPeakRssMb));
     const firstTarget = (config.delivery.bufferingIntervalSeconds + 2) * 1000;
-    const ratio = e2e / bare;
-    const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
-    // CPU seconds per run, whole: what the bare run and the pipeline each cost the machine for the same lines.
-    const bareCpu = median(figures.map((f) => f.bareClientCpuSeconds + f.bareEmulatorCpuSeconds));
-    const e2eCpu = median(figures.map((f) => f.e2eMainCpuSeconds + f.e2eEmulatorCpuSeconds));
-    const perK = (seconds: number): string => ((seconds / lines) * 1e6).toFixed(1);
+    const d = summarize(single, lines, firstTarget);
+    const k = summarize(separate, lines, firstTarget);
     const cores = availableParallelism();
+    const ceiling = (cores / (k.e2eCpuMsPerK / 1e6)) / 1000;
+    const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
+    const range = (r: number[]): string => `runs ${r[0]!.toFixed(2)}–${r[1]!.toFixed(2)}`;
     process.stderr.write(
       [
         '',
         `pipeline benchmark: ${lines} lines (5% hostile), ${runs} runs, medians; stack ${config.source}`,
-        `  bare Kinesis PutRecords (kinesalite process as npm start runs it, ${IN_FLIGHT} calls in flight)  ${bare.toFixed(0)} records/s`,
-        `  end to end (ship → Kinesis → Firehose → Lambda → S3)             ${e2e.toFixed(0)} lines/s  = ${ratio.toFixed(2)}× bare  [target ≥ 0.80: ${verdict(ratio >= 0.8)}]`,
-        `  time to first object                                              ${(first / 1000).toFixed(2)} s  [target ≤ ${firstTarget / 1000} s: ${verdict(first <= firstTarget)}]`,
-        `  peak RSS, npm start's main process (shipper, Firehose, Lambda, S3)  ${rss.toFixed(0)} MB`,
-        `  peak RSS, Kinesis emulator process                                ${emuRss.toFixed(0)} MB`,
-        `  peak RSS, both together                                           ${(rss + emuRss).toFixed(0)} MB  [target ≤ 400 MB: ${verdict(rss + emuRss <= 400)}]`,
-        `  CPU per 1,000 lines: bare ${perK(bareCpu)} ms (client + emulator); end to end ${perK(e2eCpu)} ms (npm start + emulator, start-up included)`,
-        `  so on this machine's ${cores} cores end to end can reach at most ${(cores / (e2eCpu / lines)).toFixed(0)} lines/s = ${(cores / (e2eCpu / lines) / bare).toFixed(2)}× bare`,
-        `npm start -- --single-process (kinesalite inside npm start's process)`,
-        `  bare Kinesis PutRecords, kinesalite inside the measuring process  ${bareIn.toFixed(0)} records/s`,
-        `  end to end                                                        ${single.toFixed(0)} lines/s  = ${(single / bareIn).toFixed(2)}× bare  [target ≥ 0.80: ${verdict(single / bareIn >= 0.8)}]`,
-        `  peak RSS                                                          ${singleRss.toFixed(0)} MB  [target ≤ 400 MB: ${verdict(singleRss <= 400)}]`,
+        `npm start (kinesalite inside npm start's process)`,
+        `  bare Kinesis PutRecords (client and kinesalite in one process, ${IN_FLIGHT} calls in flight)  ${d.bareRecordsPerSec} records/s`,
+        `  end to end (ship → Kinesis → Firehose → Lambda → S3)   ${d.e2eLinesPerSec} lines/s = ${d.ratio.toFixed(2)}× bare (${range(d.ratioRange)})  [target ≥ 0.80: ${verdict(d.ratio >= 0.8)}]`,
+        `  time to first object                                    ${(d.firstObjectMs / 1000).toFixed(2)} s  [target ≤ ${firstTarget / 1000} s: ${verdict(d.firstObjectOk)}]`,
+        `  peak RSS                                                ${d.peakRssMb} MB  [target ≤ 400 MB: ${verdict(d.peakRssMb <= 400)}]`,
+        `  CPU per 1,000 lines: bare ${d.bareCpuMsPerK} ms, end to end ${d.e2eCpuMsPerK} ms (start-up included)`,
+        `npm start -- --kinesis-process (kinesalite in its own process)`,
+        `  bare Kinesis PutRecords (kinesalite process, ${IN_FLIGHT} calls in flight)  ${k.bareRecordsPerSec} records/s`,
+        `  end to end                                              ${k.e2eLinesPerSec} lines/s = ${k.ratio.toFixed(2)}× bare (${range(k.ratioRange)})  [target ≥ 0.80: ${verdict(k.ratio >= 0.8)}]`,
+        `  time to first object                                    ${(k.firstObjectMs / 1000).toFixed(2)} s  [target ≤ ${firstTarget / 1000} s: ${verdict(k.firstObjectOk)}]`,
+        `  peak RSS, npm start + emulator process                  ${k.mainPeakRssMb} + ${k.emulatorPeakRssMb} MB = ${k.peakRssMb} MB  [target ≤ 400 MB: ${verdict(k.peakRssMb <= 400)}]`,
+        `  CPU per 1,000 lines: bare ${k.bareCpuMsPerK} ms (client + emulator), end to end ${k.e2eCpuMsPerK} ms (npm start + emulator, start-up included)`,
+        `  so on this machine's ${cores} cores end to end can reach at most ${ceiling.toFixed(1)}k lines/s = ${((ceiling * 1000) / k.bareRecordsPerSec).toFixed(2)}× bare`,
         '',
       ].join('\n'),
     );
-    process.stdout.write(
-      `${JSON.stringify({ lines, runs, bareRecordsPerSec: Math.round(bare), bareInProcessRecordsPerSec: Math.round(bareIn), e2eLinesPerSec: Math.round(e2e), ratio: Number(ratio.toFixed(3)), firstObjectMs: Math.round(first), firstObjectTargetMs: firstTarget, peakRssMb: Math.round(rss), emulatorPeakRssMb: Math.round(emuRss), singleProcessLinesPerSec: Math.round(single), singleProcessRatio: Number((single / bareIn).toFixed(3)), singleProcessPeakRssMb: Math.round(singleRss), bareCpuSeconds: bareCpu, e2eCpuSeconds: e2eCpu, cores, runsDetail: figures })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify({ lines, runs, cores, default: d, kinesisProcess: k, runsDetail: { default: single, kinesisProcess: separate } })}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,8 +7,10 @@
  */
 import { parseArgs } from 'node:util';
 import { startKinesis } from '../pipeline/emulators';
+import { limitHeapGrowth } from '../pipeline/heap';
 
 async function main(): Promise<void> {
+  limitHeapGrowth();
   const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
   const kinesis = await startKinesis({ port: Number(values.port) });
   let stopping = false;

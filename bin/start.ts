@@ -14,11 +14,12 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeDemoLog } from '../pipeline/demo-log';
+import { limitHeapGrowth } from '../pipeline/heap';
 import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pipeline';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoint URL] [--stack NAME]
-                   [--lines N] [--checkpoint FILE] [--in-flight N] [--single-process] [--quiet]
+                   [--lines N] [--checkpoint FILE] [--in-flight N] [--kinesis-process] [--quiet]
 
   --input FILE       nginx access log to ship (default: a generated demo log in .tmp/demo/)
   --lines N          size of the demo log (default 20000; 5% hostile lines)
@@ -28,10 +29,11 @@ const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoi
   --stack NAME       synthesized stack to read (default localstack: cdktf.out/stacks/NAME/cdk.tf.json)
   --checkpoint FILE  shipper checkpoint, so a restart neither loses nor duplicates lines
   --in-flight N      PutRecords calls in flight (default 2; use 1 with moto_server, which loses records otherwise)
-  --single-process   run the embedded Kinesis in this process instead of its own: ~25% less memory, ~20% slower
+  --kinesis-process  run the embedded Kinesis in a process of its own: ~20% faster on 2 cores, ~40% more memory
   --quiet            no progress display`;
 
 async function main(): Promise<number> {
+  limitHeapGrowth();
   const { values } = parseArgs({
     options: {
       input: { type: 'string' },
@@ -42,7 +44,7 @@ async function main(): Promise<number> {
       stack: { type: 'string', default: 'localstack' },
       checkpoint: { type: 'string' },
       'in-flight': { type: 'string' },
-      'single-process': { type: 'boolean', default: false },
+      'kinesis-process': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -90,7 +92,7 @@ async function main(): Promise<number> {
     s3Endpoint: values.endpoint,
     checkpointFile: values.checkpoint,
     shipperMaxInFlight: values['in-flight'] === undefined ? undefined : Number(values['in-flight']),
-    kinesisInProcess: values['single-process'],
+    kinesisProcess: values['kinesis-process'],
     signal: controller.signal,
     keepEmulators: values.serve,
     onProgress: progress?.update,

@@ -14,8 +14,7 @@ import { startKinesis, startS3, type Emulator } from './emulators';
 import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
 import { Shipper, type ShipperStats } from './shipper';
 import { projectRoot, type PipelineConfig } from './stack-config';
-import { kinesisEmulatorScript, startKinesisProcess, type KinesisProcess } from './kinesis-process';
-import { existsSync } from 'node:fs';
+import { startKinesisProcess, type KinesisProcess } from './kinesis-process';
 import { dirname } from 'node:path';
 
 /** Options of {@link runPipeline}. */
@@ -49,8 +48,12 @@ export interface RunPipelineOptions {
    * @default false
    */
   readonly deliverAfterShipping?: boolean;
-  /** Run kinesalite in this process instead of its own (`dist/app/bin/kinesis-emulator.js`). @default false */
-  readonly kinesisInProcess?: boolean;
+  /**
+   * Run kinesalite in its own process (`dist/app/bin/kinesis-emulator.js`, from `npm run build`) instead of this one:
+   * faster where there is a second core, at the cost of a second Node process's memory (see the README's figures).
+   * @default false
+   */
+  readonly kinesisProcess?: boolean;
   /** Called with the Kinesis emulator process when one is started (for its PID and peak RSS). */
   readonly onEmulatorProcess?: (p: KinesisProcess) => void;
   /**
@@ -187,15 +190,12 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
   }
 }
 
-/** kinesalite in its own process when the build has the entry point (a second core), else in this process. */
+/** kinesalite in this process, or in its own when asked. */
 async function embeddedKinesis(opts: RunPipelineOptions): Promise<Emulator> {
-  const root = projectRoot(dirname(opts.bundlePath));
-  if (opts.kinesisInProcess !== true && existsSync(kinesisEmulatorScript(root))) {
-    const child = await startKinesisProcess(root);
-    opts.onEmulatorProcess?.(child);
-    return child;
-  }
-  return startKinesis();
+  if (!opts.kinesisProcess) return startKinesis();
+  const child = await startKinesisProcess(projectRoot(dirname(opts.bundlePath)));
+  opts.onEmulatorProcess?.(child);
+  return child;
 }
 
 async function started<T extends Emulator>(list: Emulator[], emulator: Promise<T>): Promise<T> {
