@@ -36,6 +36,8 @@ const gzip = promisify(gzipCb);
 const MiB = 1024 * 1024;
 /** Lambda's synchronous response cap; Firehose fails an invocation whose response is larger. */
 const LAMBDA_RESPONSE_LIMIT = 6 * MiB;
+/** Records per GetRecords call unless configured (see `getRecordsLimit`). */
+const GET_RECORDS_LIMIT = 2_500;
 
 /** A Firehose transformation handler: the parser bundle's `handler` export (async or callback style). */
 export type TransformationHandler = (event: FirehoseTransformationEvent, context: unknown, callback?: (err: unknown, out?: unknown) => void) => unknown;
@@ -89,7 +91,12 @@ export interface LocalFirehoseOptions {
   readonly positions?: Readonly<Record<string, string>>;
   /** Wait between GetRecords calls that return nothing. @default - 200 ms (Kinesis allows 5 calls/s per shard) */
   readonly pollIntervalMs?: number;
-  /** @default - 10,000, the GetRecords maximum */
+  /**
+   * Records per GetRecords call (Kinesis allows 1–10,000).
+   *
+   * @default - 2,500: as fast as 10,000 end to end, and batches that die young keep `npm start`'s peak RSS ~15 MB
+   * lower (measured on 200k lines, 348–353 MB against 355–375 MB)
+   */
   readonly getRecordsLimit?: number;
   /** S3 PutObject calls in flight at once. @default - 4 */
   readonly s3Concurrency?: number;
@@ -324,7 +331,7 @@ export class LocalFirehose {
   private getRecords(iterator: string): Promise<Fetched> {
     const startedAt = this.now();
     return this.opts.kinesis
-      .send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.opts.getRecordsLimit ?? 10_000 }))
+      .send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.opts.getRecordsLimit ?? GET_RECORDS_LIMIT }))
       .then(
         (out) => ({ out, startedAt }),
         (error: unknown) => ({ error }),
