@@ -29,7 +29,7 @@ const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoi
   --stack NAME       synthesized stack to read (default localstack: cdktf.out/stacks/NAME/cdk.tf.json)
   --checkpoint FILE  shipper checkpoint, so a restart neither loses nor duplicates lines
   --in-flight N      PutRecords calls in flight (default 2; use 1 with moto_server, which loses records otherwise)
-  --kinesis-process  run the embedded Kinesis in a process of its own: ~20% faster on 2 cores, ~40% more memory
+  --kinesis-process  run the embedded Kinesis in a process of its own: ~20% faster on 2 cores, ~25% more memory
   --quiet            no progress display`;
 
 async function main(): Promise<number> {
