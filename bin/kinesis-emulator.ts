@@ -1,6 +1,6 @@
 /**
- * The embedded Kinesis (kinesalite, with BigInt sequence numbers) as its own process, so `npm start` runs the
- * emulator on one core and the shipper, Firehose and parser on another. Prints `{"endpoint": …, "port": …}` on its
+ * The embedded Kinesis (`startKinesis`: kinesalite with its speed-ups) as its own process, for
+ * `npm start -- --kinesis-process`: the emulator on one core, the shipper, Firehose and parser on another. Prints `{"endpoint": …, "port": …}` on its
  * first stdout line; stops on SIGTERM/SIGINT or when its parent closes stdin (so it never outlives `npm start`).
  *
  *   node dist/app/bin/kinesis-emulator.js [--port N]
