@@ -12,7 +12,7 @@
 import { createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { StreamRecordStore } from './kinesis-record-store';
+import { StreamRecordStore, type Stored } from './kinesis-record-store';
 
 const AMZ_JSON = 'application/x-amz-json-1.1';
 const TARGET = 'Kinesis_20131202.GetRecords';
@@ -40,11 +40,14 @@ export interface RecordStoreHost {
   getStreamDb(name: string): unknown;
 }
 
-/** A GetRecords response body. */
+/** A GetRecords response: its fields, and its body as the emulator sends it. */
 export interface GetRecordsOutput {
   MillisBehindLatest: number;
   NextShardIterator: string;
-  Records: Record<string, unknown>[];
+  /** The records' sequence numbers, in order. */
+  SequenceNumbers: string[];
+  /** The JSON body, records written straight from the store. */
+  body(): Buffer;
 }
 
 /** A decoded shard iterator, or undefined where kinesalite would answer with an error. */
@@ -93,26 +96,57 @@ export function getRecords(
   store.getStream(it.streamName, (err, stream) => {
     const records = err ? undefined : store.getStreamDb(it.streamName);
     if (!(records instanceof StreamRecordStore) || it.shardIx >= stream.Shards.length) return cb(undefined);
-    const found = records.slice(
+    const { keys, values } = records.slice(
       { gte: `${db.shardIxToHex(it.shardIx)}/${it.seqNo}`, lt: db.shardIxToHex(it.shardIx + 1) },
       data.Limit || MAX_LIMIT,
     );
-    if (found.length === 0 && stream.Shards[it.shardIx]!.SequenceNumberRange.EndingSequenceNumber) return cb(undefined);
+    if (keys.length === 0 && stream.Shards[it.shardIx]!.SequenceNumberRange.EndingSequenceNumber) return cb(undefined);
     // A sequence number carries its arrival second, which is what kinesalite compares with the retention cutoff.
     const cutoff = now - stream.RetentionPeriodHours * 3_600_000;
-    const out: Record<string, unknown>[] = new Array(found.length);
-    for (let i = 0; i < found.length; i++) {
-      const { key, value } = found[i]!;
-      const arrival = (value as { ApproximateArrivalTimestamp?: unknown }).ApproximateArrivalTimestamp;
+    const seqs: string[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const v = values[i]!;
+      const arrival = typeof v === 'number' ? records.arena.arrivalOf(v) : (records.value(v) as { ApproximateArrivalTimestamp?: unknown }).ApproximateArrivalTimestamp;
       if (typeof arrival !== 'number' || Math.floor(arrival) * 1000 < cutoff) return cb(undefined);
-      out[i] = { ...(value as object), SequenceNumber: key.slice(key.indexOf('/') + 1) };
+      const key = keys[i]!;
+      seqs[i] = key.slice(key.indexOf('/') + 1);
     }
-    const last = out[out.length - 1];
+    const last = seqs[seqs.length - 1];
     const nextSeq = last
-      ? db.incrementSequence(db.parseSequence(last.SequenceNumber as string), null)
+      ? db.incrementSequence(db.parseSequence(last), null)
       : db.incrementSequence(seqObj, Math.max(now, seqObj.seqTime ?? 0));
-    cb({ MillisBehindLatest: 0, NextShardIterator: db.createShardIterator(it.streamName, it.shardId, nextSeq), Records: out });
+    const NextShardIterator = db.createShardIterator(it.streamName, it.shardId, nextSeq);
+    cb({ MillisBehindLatest: 0, NextShardIterator, SequenceNumbers: seqs, body: () => responseBody(records, NextShardIterator, seqs, values) });
   });
+}
+
+/**
+ * `{"MillisBehindLatest":0,"NextShardIterator":…,"Records":[…]}` in one buffer: packed records are copied from the
+ * arena, any other value is serialised as kinesalite would (its fields, then SequenceNumber).
+ */
+function responseBody(records: StreamRecordStore, iterator: string, seqs: readonly string[], values: readonly Stored[]): Buffer {
+  const head = `{"MillisBehindLatest":0,"NextShardIterator":${JSON.stringify(iterator)},"Records":[`;
+  const others = new Map<number, string>();
+  let size = Buffer.byteLength(head) + 2 + seqs.length;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (typeof v === 'number') {
+      size += records.arena.jsonLength(v, seqs[i]!.length);
+    } else {
+      const json = JSON.stringify({ ...(records.value(v) as object), SequenceNumber: seqs[i] });
+      others.set(i, json);
+      size += Buffer.byteLength(json);
+    }
+  }
+  const out = Buffer.allocUnsafe(size);
+  let pos = out.write(head, 0, 'utf8');
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out[pos++] = 0x2c; // ,
+    const v = values[i]!;
+    pos = typeof v === 'number' ? records.arena.writeJson(v, seqs[i]!, out, pos) : pos + out.write(others.get(i)!, pos, 'utf8');
+  }
+  pos += out.write(']}', pos, 'latin1');
+  return out.subarray(0, pos);
 }
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -175,12 +209,12 @@ export function serveGetRecordsFast(server: Server, db: SequenceHelpers, store: 
       if (!data) return replay(kinesalite, req, res, body);
       getRecords(db, store, data, (out) => {
         if (!out) return replay(kinesalite, req, res, body);
-        const json = JSON.stringify(out);
+        const json = out.body();
         res.statusCode = 200;
         res.setHeader('x-amzn-RequestId', randomUUID());
         res.setHeader('x-amz-id-2', randomBytes(72).toString('base64'));
         res.setHeader('Content-Type', AMZ_JSON);
-        res.setHeader('Content-Length', Buffer.byteLength(json));
+        res.setHeader('Content-Length', json.length);
         res.end(json);
       });
     });

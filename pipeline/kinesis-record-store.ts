@@ -7,6 +7,8 @@
  * decoded on read, and memdown hands a reader one entry per `setImmediate`, so a 10,000-record GetRecords took
  * 10,000 event-loop turns and waited behind every PutRecords batch. A Kinesis shard is an append-only log: here each
  * shard is a pair of arrays (keys in order, values) that PutRecords appends to and GetRecords slices in one turn.
+ * The values are indices into the stream's {@link RecordArena}, which keeps record bytes off the JavaScript heap
+ * (`kinesis-record-arena.ts`); a value the arena cannot give back equal is kept as the object it is.
  *
  * It implements exactly the part of the levelup API that kinesalite 3.3.3's actions call on a stream's store (`put`,
  * `batch`, `createReadStream`, `createKeyStream`, `lock`) with the same results: keys ordered as memdown orders them,
@@ -15,6 +17,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { Stream } from 'node:stream';
+import { isPlainRecord, RecordArena } from './kinesis-record-arena';
 
 type Callback = (err?: Error | null) => void;
 
@@ -35,10 +38,18 @@ export interface ReadOptions {
   readonly values?: boolean;
 }
 
+/** A value the arena cannot hold (see `isPlainRecord`), kept as it is. */
+class Kept {
+  constructor(readonly value: unknown) {}
+}
+
+/** A stored value: a record's index in the stream's {@link RecordArena}, or a value kept as it is. */
+export type Stored = number | Kept;
+
 /** One shard's records, in key order. */
 interface Log {
   readonly keys: string[];
-  readonly values: unknown[];
+  readonly values: Stored[];
 }
 
 /** The part of a key before its first `/`: kinesalite's shard index in hex. */
@@ -75,9 +86,6 @@ function storable(value: unknown): unknown {
   return value;
 }
 
-function copy(value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? { ...value } : value;
-}
 
 /**
  * A read in progress: emits `data` once per entry in one turn of the event loop, then `end` and `close`. It is a
@@ -112,6 +120,8 @@ class RangeReader extends Stream {
 export class StreamRecordStore {
   /** kinesalite hangs a lock on every stream store; PutRecords serialises on the stream's metadata lock instead. */
   readonly lock: unknown;
+  /** The bytes of every packed record of the stream, all shards together. */
+  readonly arena = new RecordArena();
   private readonly shards = new Map<string, Log>();
   /** Shard prefixes in key order, so a range read visits them as memdown would. */
   private order: string[] = [];
@@ -134,8 +144,19 @@ export class StreamRecordStore {
   batch(ops: readonly BatchOp[], opts: unknown, cb?: Callback): void {
     const done = typeof opts === 'function' ? (opts as Callback) : cb;
     const copied = new Set<Log>();
-    for (const op of ops) this.write(op, copied);
+    const replaced: number[] = [];
+    for (const op of ops) this.write(op, copied, replaced);
+    // A read opened before this batch may still hold the replaced records: they go once it has run (reads run in
+    // the next tick, before any immediate).
+    if (replaced.length > 0) setImmediate(() => replaced.forEach((i) => this.arena.release(i)));
     if (done) process.nextTick(done, null);
+  }
+
+  /** A fresh copy of a stored value, as levelup's JSON encoding gives every reader. */
+  value(stored: Stored): unknown {
+    if (typeof stored === 'number') return this.arena.get(stored);
+    const v = stored.value;
+    return typeof v === 'object' && v !== null ? { ...v } : v;
   }
 
   /**
@@ -144,7 +165,7 @@ export class StreamRecordStore {
    */
   createReadStream(opts: ReadOptions = {}): EventEmitter {
     const snapshot = this.snapshot();
-    return new RangeReader(() => entries(snapshot, opts, true));
+    return new RangeReader(() => entries(snapshot, opts, (v) => this.value(v)));
   }
 
   private snapshot(): Snapshot {
@@ -155,25 +176,31 @@ export class StreamRecordStore {
   }
 
   /**
-   * Up to `limit` records of a range, read at once, for the fast GetRecords path. The values are the stored objects
-   * themselves: callers copy before changing anything.
+   * Up to `limit` records of a range, read at once, for the fast GetRecords path: keys and values as stored (read a
+   * value with `value`, or a packed one straight from `arena`). Valid until the next write.
    */
-  slice(opts: ReadOptions, limit: number): { key: string; value: unknown }[] {
-    const out: { key: string; value: unknown }[] = [];
-    if (limit <= 0) return out;
-    for (const entry of entries(this.snapshot(), { ...opts, keys: true, values: true }, false)) {
-      out.push(entry as { key: string; value: unknown });
-      if (out.length === limit) break;
+  slice(opts: ReadOptions, limit: number): { keys: string[]; values: Stored[] } {
+    const keys: string[] = [];
+    const values: Stored[] = [];
+    if (limit <= 0) return { keys, values };
+    for (const entry of entries(this.snapshot(), { ...opts, keys: true, values: true }, (v) => v)) {
+      const { key, value } = entry as { key: string; value: Stored };
+      keys.push(key);
+      values.push(value);
+      if (keys.length === limit) break;
     }
-    return out;
+    return { keys, values };
   }
 
   createKeyStream(opts: ReadOptions = {}): EventEmitter {
     return this.createReadStream({ ...opts, keys: true, values: false });
   }
 
-  /** Applies one write; `copied` holds the shard logs this batch already copied (a batch copies a shard once). */
-  private write(op: BatchOp, copied: Set<Log>): void {
+  /**
+   * Applies one write; `copied` holds the shard logs this batch already copied (a batch copies a shard once), and
+   * the arena indices of records it deletes or overwrites go to `replaced`.
+   */
+  private write(op: BatchOp, copied: Set<Log>, replaced: number[]): void {
     if (typeof op.key !== 'string') throw new TypeError(`record store keys are strings, got ${typeof op.key}`);
     if (op.type !== 'put' && op.type !== 'del') throw new TypeError(`unknown batch operation ${String(op.type)}`);
     const shard = shardOf(op.key);
@@ -189,7 +216,7 @@ export class StreamRecordStore {
     // Sequence numbers grow within a shard, so a put is almost always an append, which no open read can see.
     if (op.type === 'put' && (last < 0 || keys[last]! < op.key)) {
       keys.push(op.key);
-      log.values.push(storable(op.value));
+      log.values.push(this.store(op.value));
       return;
     }
     const at = lowerBound(keys, op.key, true);
@@ -201,24 +228,29 @@ export class StreamRecordStore {
       this.shards.set(shard, log);
       copied.add(log);
     }
+    const old = exists ? log.values[at] : undefined;
+    if (typeof old === 'number') replaced.push(old);
     if (op.type === 'del') {
       log.keys.splice(at, 1);
       log.values.splice(at, 1);
     } else if (exists) {
-      log.values[at] = storable(op.value);
+      log.values[at] = this.store(op.value);
     } else {
       log.keys.splice(at, 0, op.key);
-      log.values.splice(at, 0, storable(op.value));
+      log.values.splice(at, 0, this.store(op.value));
     }
+  }
+
+  private store(value: unknown): Stored {
+    return isPlainRecord(value) ? this.arena.add(value) : new Kept(storable(value));
   }
 }
 
 /** The shard logs as they are at one instant: later appends lie beyond `end`. */
-type Snapshot = readonly { readonly keys: string[]; readonly values: unknown[]; readonly end: number }[];
+type Snapshot = readonly { readonly keys: string[]; readonly values: Stored[]; readonly end: number }[];
 
-/** The entries of a snapshot within a range, in key order; values copied for readers that own them. */
-function* entries(snapshot: Snapshot, opts: ReadOptions, copyValues: boolean): Generator<unknown> {
-  const value = copyValues ? copy : (v: unknown): unknown => v;
+/** The entries of a snapshot within a range, in key order, with values as `value` reads them. */
+function* entries(snapshot: Snapshot, opts: ReadOptions, value: (stored: Stored) => unknown): Generator<unknown> {
   const withKeys = opts.keys !== false;
   const withValues = opts.values !== false;
   const low = opts.gte ?? opts.gt;
@@ -231,9 +263,9 @@ function* entries(snapshot: Snapshot, opts: ReadOptions, copyValues: boolean): G
     for (; i < end; i++) {
       const key = keys[i]!;
       if (high !== undefined && (key > high || (opts.lte === undefined && key === high))) return;
-      if (withKeys && withValues) yield { key, value: value(values[i]) };
+      if (withKeys && withValues) yield { key, value: value(values[i]!) };
       else if (withKeys) yield key;
-      else yield value(values[i]);
+      else yield value(values[i]!);
     }
   }
 }

@@ -125,3 +125,25 @@ test('fails on an unknown batch operation, naming it', async () => {
   const store = new StreamRecordStore(undefined);
   expect(() => store.batch([{ type: 'merge' as never, key: '00000000/1' }], {}, () => undefined)).toThrow('unknown batch operation merge');
 });
+
+test('records deleted or overwritten free their bytes, after reads opened before the write have run', async () => {
+  const store = new StreamRecordStore(undefined);
+  // 700 KiB of data each: every record starts a new 1 MiB chunk of the arena.
+  const big = (n: number): object => ({ PartitionKey: `p${n}`, Data: 'A'.repeat(700 * 1024), ApproximateArrivalTimestamp: n });
+  await batch(store, [1, 2, 3].map((n) => ({ type: 'put' as const, key: `00000000/${n}`, value: big(n) })));
+  expect(store.arena.bytesHeld).toBe(3 * 1024 * 1024);
+  const reading = readAll(store.createReadStream({ keys: false }));
+  // Retention trimming deletes the oldest records; an overwrite replaces one.
+  await batch(store, [
+    { type: 'del', key: '00000000/1' },
+    { type: 'put', key: '00000000/2', value: { PartitionKey: 'q', Data: 'AA==', ApproximateArrivalTimestamp: 9 } },
+  ]);
+  expect((await reading).map((v) => (v as { PartitionKey: string }).PartitionKey)).toEqual(['p1', 'p2', 'p3']);
+  await new Promise((done) => setImmediate(done));
+  // Chunks 1 and 2 are freed; chunk 3 is still being filled (and holds p3 and q).
+  expect(store.arena.bytesHeld).toBe(1024 * 1024);
+  expect(await readAll(store.createReadStream({ keys: false }))).toEqual([
+    { PartitionKey: 'q', Data: 'AA==', ApproximateArrivalTimestamp: 9 },
+    big(3),
+  ]);
+});
