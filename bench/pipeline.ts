@@ -19,7 +19,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kinesisClient } from '../pipeline/clients';
-import { limitHeapGrowth } from '../pipeline/heap';
+import { limitHeapGrowth, PIPELINE_NODE_FLAGS } from '../pipeline/heap';
 import { writeDemoLog } from '../pipeline/demo-log';
 import { startKinesis } from '../pipeline/emulators';
 import { startKinesisProcess } from '../pipeline/kinesis-process';
@@ -150,12 +150,12 @@ function childrenOf(pid: number): number[] {
 }
 
 /**
- * One `npm start` run, exactly as users run it (`node dist/app/bin/start.js --input FILE --quiet`, after synth), in
+ * One `npm start` run, exactly as users run it (`node <PIPELINE_NODE_FLAGS> dist/app/bin/start.js --input FILE --quiet`, after synth), in
  * its own process: its JSON summary line gives the rates, /proc gives the peak RSS and CPU of it and of its emulator
  * child.
  */
 async function pipelineRun(input: string, root: string, lines: number, mode: Mode): Promise<PipelineFigures> {
-  const args = [join(root, 'dist', 'app', 'bin', 'start.js'), '--input', input, '--quiet', ...(mode === 'kinesis-process' ? ['--kinesis-process'] : [])];
+  const args = [...PIPELINE_NODE_FLAGS, join(root, 'dist', 'app', 'bin', 'start.js'), '--input', input, '--quiet', ...(mode === 'kinesis-process' ? ['--kinesis-process'] : [])];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -214,7 +214,7 @@ function fileRecords(file: string): Buffer[] {
  * process would otherwise flatter the bare figure.
  */
 async function bareInChild(input: string, root: string, inProcess: boolean): Promise<BareFigures> {
-  const args = [join(root, 'dist', 'app', 'bench', 'pipeline.js'), '--bare', input, ...(inProcess ? ['--in-process'] : [])];
+  const args = [...PIPELINE_NODE_FLAGS, join(root, 'dist', 'app', 'bench', 'pipeline.js'), '--bare', input, ...(inProcess ? ['--in-process'] : [])];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));

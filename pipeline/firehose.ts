@@ -141,18 +141,9 @@ export interface FirehoseStats {
   firstObjectAt?: number;
 }
 
-interface OutputEntry {
-  readonly body: Buffer;
-  readonly records: number;
-}
-
-type Kind = 'main' | 'error';
-
-type Fetched = { readonly out: GetRecordsCommandOutput; readonly startedAt: number } | { readonly error: unknown };
-
-/** The local Firehose. Create, `start()`, and later `drain()` (end of input) or `stop()`. */
-export class LocalFirehose {
-  readonly stats: FirehoseStats = {
+/** Counters at zero. */
+export function newFirehoseStats(): FirehoseStats {
+  return {
     recordsRead: 0,
     bytesRead: 0,
     invocations: 0,
@@ -164,6 +155,20 @@ export class LocalFirehose {
     bytesWritten: 0,
     s3Retries: 0,
   };
+}
+
+interface OutputEntry {
+  readonly body: Buffer;
+  readonly records: number;
+}
+
+type Kind = 'main' | 'error';
+
+type Fetched = { readonly out: GetRecordsCommandOutput; readonly startedAt: number } | { readonly error: unknown };
+
+/** The local Firehose. Create, `start()`, and later `drain()` (end of input) or `stop()`. */
+export class LocalFirehose {
+  readonly stats: FirehoseStats = newFirehoseStats();
   readonly objects: DeliveredObject[] = [];
 
   private readonly cfg: PipelineConfig;

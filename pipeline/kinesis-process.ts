@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Emulator } from './emulators';
+import { PIPELINE_NODE_FLAGS } from './heap';
 
 /** A Kinesis emulator process. */
 export interface KinesisProcess extends Emulator {
@@ -25,7 +26,7 @@ export function kinesisEmulatorScript(projectDir: string): string {
 export async function startKinesisProcess(projectDir: string, opts: { readyTimeoutMs?: number } = {}): Promise<KinesisProcess> {
   const script = kinesisEmulatorScript(projectDir);
   if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...PIPELINE_NODE_FLAGS, script], { stdio: ['pipe', 'pipe', 'inherit'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start the Kinesis emulator process');
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

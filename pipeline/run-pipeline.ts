@@ -12,6 +12,7 @@ import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { kinesisClient, s3Client } from './clients';
 import { startKinesis, startS3, type Emulator } from './emulators';
 import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
+import { FirehoseThread, firehoseWorkerScript } from './firehose-thread';
 import { Shipper, type ShipperStats } from './shipper';
 import { projectRoot, type PipelineConfig } from './stack-config';
 import { startKinesisProcess, type KinesisProcess } from './kinesis-process';
@@ -54,6 +55,13 @@ export interface RunPipelineOptions {
    * @default false
    */
   readonly kinesisProcess?: boolean;
+  /**
+   * Run the local Firehose, and the embedded S3, on a worker thread (`dist/app/bin/firehose-worker.js`, from
+   * `npm run build`) beside the shipper and the embedded Kinesis instead of on their thread (see
+   * `firehose-thread.ts`; the README has the figures). `false` runs everything on this thread.
+   * @default true
+   */
+  readonly firehoseThread?: boolean;
   /** Called with the Kinesis emulator process when one is started (for its PID and peak RSS). */
   readonly onEmulatorProcess?: (p: KinesisProcess) => void;
   /**
@@ -118,18 +126,40 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
   };
   let kinesis: KinesisClient | undefined;
   let s3: S3Client | undefined;
-  let firehose: LocalFirehose | undefined;
+  let firehose: LocalFirehose | FirehoseThread | undefined;
+  /** The Firehose's thread when it hosts no emulator: it ends with the run. */
+  let threadToClose: FirehoseThread | undefined;
   let ticker: NodeJS.Timeout | undefined;
   try {
     const kinesisEndpoint = opts.kinesisEndpoint ?? (await started(emulators, embeddedKinesis(opts))).endpoint;
-    const s3Endpoint = opts.s3Endpoint ?? (await started(emulators, startS3())).endpoint;
+    let s3Endpoint: string;
+    if (opts.firehoseThread !== false) {
+      // The thread also runs the embedded S3 (unless given an endpoint): only the Firehose writes to it.
+      const { thread, s3: where } = await FirehoseThread.open({
+        script: firehoseWorkerScript(projectRoot(dirname(opts.bundlePath))),
+        config,
+        kinesisEndpoint,
+        s3Endpoint: opts.s3Endpoint,
+        bundlePath: opts.bundlePath,
+        onWarning: opts.onWarning,
+        onLambdaLog: opts.onLambdaLog,
+      });
+      firehose = thread;
+      s3Endpoint = where.endpoint;
+      if (where.embedded) emulators.push({ endpoint: where.endpoint, port: where.port, stop: () => thread.close() });
+      else threadToClose = thread;
+    } else {
+      s3Endpoint = opts.s3Endpoint ?? (await started(emulators, startS3())).endpoint;
+    }
     kinesis = kinesisClient({ endpoint: kinesisEndpoint, region: config.region, maxAttempts: 1 });
     s3 = s3Client({ endpoint: s3Endpoint, region: config.region, maxAttempts: 1 });
     await ensureStream(kinesis, config, opts.onWarning);
     await ensureBucket(s3, config.bucket, config.region);
 
-    const handler = config.delivery.processor ? loadHandler(opts.bundlePath, config.lambda?.environment ?? {}) : undefined;
-    firehose = new LocalFirehose({ config, kinesis, s3, handler, onWarning: opts.onWarning, onLambdaLog: opts.onLambdaLog });
+    if (!firehose) {
+      const handler = config.delivery.processor ? loadHandler(opts.bundlePath, config.lambda?.environment ?? {}) : undefined;
+      firehose = new LocalFirehose({ config, kinesis, s3, handler, onWarning: opts.onWarning, onLambdaLog: opts.onLambdaLog });
+    }
     if (!opts.deliverAfterShipping) await firehose.start();
 
     const shipper = new Shipper({
@@ -186,6 +216,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
     if (ticker) clearInterval(ticker);
     kinesis?.destroy();
     s3?.destroy();
+    await threadToClose?.close();
     if (!opts.keepEmulators) await stopEmulators();
   }
 }

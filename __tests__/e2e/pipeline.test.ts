@@ -29,8 +29,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('50k lines, 5% hostile: every line lands exactly once under the prefix or as an error record', async () => {
-  const r = await runAndCheck('plain', 50_000, config);
+  const lambdaLog: string[] = [];
+  const r = await runAndCheck('plain', 50_000, config, { onLambdaLog: (line) => lambdaLog.push(line) });
   expectExactlyOnce(r);
+  // The parser's console lines come back from the Firehose's thread: it reports every batch with failed records.
+  expect(lambdaLog.length).toBeGreaterThan(0);
+  expect(lambdaLog.every((l) => /^nginx-parser: \d+\/\d+ records ProcessingFailed/.test(l))).toBe(true);
   const main = keyPattern(config.delivery.prefix, config.delivery.name);
   const errors = keyPattern(config.delivery.errorPrefix, config.delivery.name);
   for (const key of r.summary.keys) expect(main.test(key) || errors.test(key)).toBe(true);
@@ -45,11 +49,17 @@ test('the gzip variant, with kinesalite in its own process (npm start --kinesis-
   expect(r.summary.keys.every((k) => k.endsWith('.gz'))).toBe(true);
 });
 
+test('the Firehose on the shipper\'s thread (firehoseThread: false) delivers the same', async () => {
+  const r = await runAndCheck('one-thread', 10_000, config, { firehoseThread: false });
+  expectExactlyOnce(r);
+});
+
 test('an S3 endpoint that goes away and comes back mid-run: writes are retried, nothing is lost', async () => {
   const small: PipelineConfig = { ...config, delivery: { ...config.delivery, bufferingSizeMb: 1 } };
   const data = join(dir, 's3-data');
   let s3: S3Emulator = await startS3({ directory: data });
   const port = s3.port;
+  const warnings: string[] = [];
   let outage: Promise<void> | undefined;
   try {
     const r = await runAndCheck('s3-restart', 20_000, small, {
@@ -63,11 +73,13 @@ test('an S3 endpoint that goes away and comes back mid-run: writes are retried, 
           s3 = await startS3({ port, directory: data });
         })();
       },
-      onWarning: () => undefined,
+      onWarning: (m) => warnings.push(m),
     });
     await outage;
     expect(outage).toBeDefined();
     expect(r.summary.s3Retries).toBeGreaterThan(0);
+    // Warnings from the Firehose's thread reach the caller.
+    expect(warnings.some((w) => /PutObject|S3|retry/i.test(w))).toBe(true);
     expectExactlyOnce(r);
   } finally {
     await outage?.catch(() => undefined);
