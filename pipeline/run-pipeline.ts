@@ -15,7 +15,6 @@ import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
 import { FirehoseThread, firehoseWorkerScript } from './firehose-thread';
 import { Shipper, type ShipperStats } from './shipper';
 import { projectRoot, type PipelineConfig } from './stack-config';
-import { startKinesisProcess, type KinesisProcess } from './kinesis-process';
 import { dirname } from 'node:path';
 
 /** Options of {@link runPipeline}. */
@@ -50,20 +49,12 @@ export interface RunPipelineOptions {
    */
   readonly deliverAfterShipping?: boolean;
   /**
-   * Run kinesalite in its own process (`dist/app/bin/kinesis-emulator.js`, from `npm run build`) instead of this one:
-   * faster where there is a second core, at the cost of a second Node process's memory (see the README's figures).
-   * @default false
-   */
-  readonly kinesisProcess?: boolean;
-  /**
    * Run the local Firehose, and the embedded S3, on a worker thread (`dist/app/bin/firehose-worker.js`, from
    * `npm run build`) beside the shipper and the embedded Kinesis instead of on their thread (see
    * `firehose-thread.ts`; the README has the figures). `false` runs everything on this thread.
    * @default true
    */
   readonly firehoseThread?: boolean;
-  /** Called with the Kinesis emulator process when one is started (for its PID and peak RSS). */
-  readonly onEmulatorProcess?: (p: KinesisProcess) => void;
   /**
    * PutRecords calls the shipper keeps in flight. moto_server needs 1: with concurrent PutRecords it acknowledges
    * records it never stores (observed: 11 of 5,000).
@@ -131,7 +122,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
   let threadToClose: FirehoseThread | undefined;
   let ticker: NodeJS.Timeout | undefined;
   try {
-    const kinesisEndpoint = opts.kinesisEndpoint ?? (await started(emulators, embeddedKinesis(opts))).endpoint;
+    const kinesisEndpoint = opts.kinesisEndpoint ?? (await started(emulators, startKinesis())).endpoint;
     let s3Endpoint: string;
     if (opts.firehoseThread !== false) {
       // The thread also runs the embedded S3 (unless given an endpoint): only the Firehose writes to it.
@@ -219,14 +210,6 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
     await threadToClose?.close();
     if (!opts.keepEmulators) await stopEmulators();
   }
-}
-
-/** kinesalite in this process, or in its own when asked. */
-async function embeddedKinesis(opts: RunPipelineOptions): Promise<Emulator> {
-  if (!opts.kinesisProcess) return startKinesis();
-  const child = await startKinesisProcess(projectRoot(dirname(opts.bundlePath)));
-  opts.onEmulatorProcess?.(child);
-  return child;
 }
 
 async function started<T extends Emulator>(list: Emulator[], emulator: Promise<T>): Promise<T> {

@@ -41,9 +41,9 @@ test('50k lines, 5% hostile: every line lands exactly once under the prefix or a
   expect(r.summary.keys.some((k) => k.startsWith(config.delivery.errorPrefix))).toBe(true);
 });
 
-test('the gzip variant, with kinesalite in its own process (npm start --kinesis-process): .gz objects, same lines', async () => {
+test('the gzip variant: .gz objects, same lines', async () => {
   const gz: PipelineConfig = { ...config, delivery: { ...config.delivery, compression: 'GZIP' } };
-  const r = await runAndCheck('gzip', 20_000, gz, { kinesisProcess: true });
+  const r = await runAndCheck('gzip', 20_000, gz);
   expectExactlyOnce(r);
   expect(r.summary.keys.length).toBeGreaterThan(0);
   expect(r.summary.keys.every((k) => k.endsWith('.gz'))).toBe(true);
