@@ -25,6 +25,7 @@ import {
   errorRecordLine,
   ERROR_CODES,
   HintBuffer,
+  jsonByteLength,
   objectKey,
   validateResponse,
   type FirehoseTransformationEvent,
@@ -402,7 +403,7 @@ export class LocalFirehose {
         response = await withConsole(this.opts.onLambdaLog, () =>
           invoke(this.opts.handler!, event, this.cfg.lambda?.name ?? 'parser'),
         );
-        const size = Buffer.byteLength(JSON.stringify(response) ?? '');
+        const size = jsonByteLength(response);
         if (size > LAMBDA_RESPONSE_LIMIT) {
           throw new Error(`Lambda response of ${size} bytes is over the 6 MB synchronous invocation limit`);
         }

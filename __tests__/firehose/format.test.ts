@@ -1,10 +1,13 @@
+import fc from 'fast-check';
 import {
   buildEvent,
+  decodeBase64,
   defaultExtension,
   ERROR_CODES,
   errorRecordLine,
   evaluatePrefix,
   HintBuffer,
+  jsonByteLength,
   keyPattern,
   objectKey,
   validateResponse,
@@ -171,5 +174,48 @@ describe('keyPattern for LocalStack', () => {
     const key = 'nginx/2026/11/25/05/d-2026-11-25-05-07-09-7578adbc-da7c-4c3c-86a7-89c99057ee7d';
     expect(keyPattern('nginx/', 'd').test(key)).toBe(false);
     expect(keyPattern('nginx/', 'd', { versionOptional: true }).test(key)).toBe(true);
+  });
+});
+
+describe('the checks on every Lambda response', () => {
+  const REFERENCE = /^[A-Za-z0-9+/]*={0,2}$/;
+  const tricky = fc.constantFrom('A', 'Q', 'z', '0', '9', '+', '/', '-', '_', '=', ' ', '\n', '!', '"', 'Ł', 'Á', 'é', '\u{1F600}');
+
+  test('decodeBase64 accepts exactly what the reference regex and the length check accept, and decodes it', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.base64String(), fc.array(tricky, { maxLength: 12 }).map((a) => a.join('')), fc.string()), (s) => {
+        const valid = REFERENCE.test(s) && s.length % 4 === 0;
+        const out = decodeBase64(s);
+        expect(out !== undefined).toBe(valid);
+        if (out) expect(out.equals(Buffer.from(s, 'base64'))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    // Characters Node's decoder would read as others: base64url, and non-ASCII ones whose low byte is a digit.
+    for (const s of ['AB-_', 'ŁŁŁŁ', 'AAA\u0141', 'AA=A', 'AA==AAAA', 'A===', 'AA\nA']) expect(decodeBase64(s)).toBeUndefined();
+  });
+
+  test('jsonByteLength is the byte length of JSON.stringify, for any value', () => {
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.base64String({ maxLength: 80 }),
+        fc.double(),
+        fc.integer(),
+        fc.boolean(),
+        fc.constantFrom(null, undefined, () => 1, new Date(0), Symbol('s')),
+        fc.array(tie('v'), { maxLength: 5 }),
+        fc.dictionary(fc.string({ unit: 'binary', maxLength: 20 }), tie('v'), { maxKeys: 5 }),
+      ),
+    })).v;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(jsonByteLength(v)).toBe(Buffer.byteLength(JSON.stringify(v) ?? ''));
+      }),
+      { numRuns: 2000 },
+    );
+    const response = { records: [{ recordId: 'r1', result: 'Ok', data: Buffer.from('é'.repeat(100)).toString('base64') }] };
+    expect(jsonByteLength(response)).toBe(Buffer.byteLength(JSON.stringify(response)));
   });
 });
