@@ -1,5 +1,5 @@
 /**
- * Heap growth for the processes that run the pipeline (`npm start`, the Kinesis emulator process, the benchmark).
+ * Heap settings for the processes that run the pipeline (`npm start`, the benchmark).
  *
  * By default V8 lets the old generation grow to several times what is live before a full collection. The pipeline
  * promotes a lot of short-lived data (HTTP bodies and decoded batches that outlive a few scavenges while a
@@ -18,18 +18,13 @@ export function limitHeapGrowth(): void {
 }
 
 /**
- * V8 flags the pipeline's processes start with: `npm start`'s script in package.json, the Kinesis emulator process
- * and the benchmark's children. They must be given on the command line (setting --single-threaded-gc at run time
- * aborts V8).
+ * V8 flags the pipeline's processes start with: `npm start`'s script in package.json and the benchmark's children.
+ * They must be given on the command line (setting --single-threaded-gc at run time aborts V8).
  *
  * `--single-threaded-gc`: by default V8 collects garbage with helper threads beside each JavaScript thread. npm start
  * already keeps two JavaScript threads busy (the shipper with the embedded Kinesis, and the Firehose), so on a 2-core
  * machine the helpers only compete with them for the cores. Measured side by side on 200k lines (4 runs each):
  * 12 % less CPU (user 7.9–8.8 s against 8.9–10.6 s) and end to end 41–46k lines/s against 35–41k, at about the same
  * peak RSS; the bare Kinesis rate is the same either way (49–50k records/s).
- *
- * `--max-semi-space-size=8` (MB; V8's default here is 16): each JavaScript thread has its own young generation, and
- * npm start has two. Halving it took 30–40 MB off the peak RSS (339–348 MB against 373–385 MB, 2 runs each) at a
- * speed the noise of this machine cannot tell apart, which keeps npm start under 400 MB with single-threaded GC.
  */
-export const PIPELINE_NODE_FLAGS: readonly string[] = ['--single-threaded-gc', '--max-semi-space-size=8'];
+export const PIPELINE_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
