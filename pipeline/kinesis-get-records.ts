@@ -44,8 +44,6 @@ export interface RecordStoreHost {
 export interface GetRecordsOutput {
   MillisBehindLatest: number;
   NextShardIterator: string;
-  /** The records' sequence numbers, in order. */
-  SequenceNumbers: string[];
   /** The JSON body, records written straight from the store. */
   body(): Buffer;
 }
@@ -96,27 +94,23 @@ export function getRecords(
   store.getStream(it.streamName, (err, stream) => {
     const records = err ? undefined : store.getStreamDb(it.streamName);
     if (!(records instanceof StreamRecordStore) || it.shardIx >= stream.Shards.length) return cb(undefined);
-    const { keys, values } = records.slice(
+    const found = records.slice(
       { gte: `${db.shardIxToHex(it.shardIx)}/${it.seqNo}`, lt: db.shardIxToHex(it.shardIx + 1) },
       data.Limit || MAX_LIMIT,
     );
-    if (keys.length === 0 && stream.Shards[it.shardIx]!.SequenceNumberRange.EndingSequenceNumber) return cb(undefined);
+    if (found.length === 0 && stream.Shards[it.shardIx]!.SequenceNumberRange.EndingSequenceNumber) return cb(undefined);
     // A sequence number carries its arrival second, which is what kinesalite compares with the retention cutoff.
     const cutoff = now - stream.RetentionPeriodHours * 3_600_000;
-    const seqs: string[] = new Array(keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      const v = values[i]!;
+    for (const v of found) {
       const arrival = typeof v === 'number' ? records.arena.arrivalOf(v) : (records.value(v) as { ApproximateArrivalTimestamp?: unknown }).ApproximateArrivalTimestamp;
       if (typeof arrival !== 'number' || Math.floor(arrival) * 1000 < cutoff) return cb(undefined);
-      const key = keys[i]!;
-      seqs[i] = key.slice(key.indexOf('/') + 1);
     }
-    const last = seqs[seqs.length - 1];
-    const nextSeq = last
-      ? db.incrementSequence(db.parseSequence(last), null)
+    const last = found[found.length - 1];
+    const nextSeq = last !== undefined
+      ? db.incrementSequence(db.parseSequence(records.sequence(last)), null)
       : db.incrementSequence(seqObj, Math.max(now, seqObj.seqTime ?? 0));
     const NextShardIterator = db.createShardIterator(it.streamName, it.shardId, nextSeq);
-    cb({ MillisBehindLatest: 0, NextShardIterator, SequenceNumbers: seqs, body: () => responseBody(records, NextShardIterator, seqs, values) });
+    cb({ MillisBehindLatest: 0, NextShardIterator, body: () => responseBody(records, NextShardIterator, found) });
   });
 }
 
@@ -124,26 +118,26 @@ export function getRecords(
  * `{"MillisBehindLatest":0,"NextShardIterator":…,"Records":[…]}` in one buffer: packed records are copied from the
  * arena, any other value is serialised as kinesalite would (its fields, then SequenceNumber).
  */
-function responseBody(records: StreamRecordStore, iterator: string, seqs: readonly string[], values: readonly Stored[]): Buffer {
+function responseBody(records: StreamRecordStore, iterator: string, found: readonly Stored[]): Buffer {
   const head = `{"MillisBehindLatest":0,"NextShardIterator":${JSON.stringify(iterator)},"Records":[`;
   const others = new Map<number, string>();
-  let size = Buffer.byteLength(head) + 2 + seqs.length;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
+  let size = Buffer.byteLength(head) + 2 + found.length;
+  for (let i = 0; i < found.length; i++) {
+    const v = found[i]!;
     if (typeof v === 'number') {
-      size += records.arena.jsonLength(v, seqs[i]!.length);
+      size += records.arena.jsonLength(v);
     } else {
-      const json = JSON.stringify({ ...(records.value(v) as object), SequenceNumber: seqs[i] });
+      const json = JSON.stringify({ ...(records.value(v) as object), SequenceNumber: records.sequence(v) });
       others.set(i, json);
       size += Buffer.byteLength(json);
     }
   }
   const out = Buffer.allocUnsafe(size);
   let pos = out.write(head, 0, 'utf8');
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < found.length; i++) {
     if (i > 0) out[pos++] = 0x2c; // ,
-    const v = values[i]!;
-    pos = typeof v === 'number' ? records.arena.writeJson(v, seqs[i]!, out, pos) : pos + out.write(others.get(i)!, pos, 'utf8');
+    const v = found[i]!;
+    pos = typeof v === 'number' ? records.arena.writeJson(v, out, pos) : pos + out.write(others.get(i)!, pos, 'utf8');
   }
   pos += out.write(']}', pos, 'latin1');
   return out.subarray(0, pos);

@@ -1,16 +1,17 @@
 /**
  * Record bytes for the embedded Kinesis, kept outside the JavaScript heap.
  *
- * kinesalite stores each record as an object of three fields parsed from the PutRecords body: ~500 bytes of heap per
- * record (a 276-character base64 string for a 200-byte line, its partition key, the arrival time, the object), all of
- * it live for the stream's retention. V8 sizes the old generation from what is live, so every retained byte also
- * lets garbage pile up before a full collection: on 200k lines, 101 MB of records meant a ~180 MB heap. Here a
- * record's partition key and data are copied into 1 MiB buffers, its sizes and arrival time into typed arrays, and
- * the store keeps only its index: the heap holds no record, and GetRecords copies bytes into its response instead of
- * building and serialising objects.
+ * kinesalite stores each record as an object of three fields parsed from the PutRecords body under a 65-character
+ * key: ~600 bytes of heap per record (a 276-character base64 string for a 200-byte line, its partition key, the
+ * arrival time, the object, the key), all of it live for the stream's retention. V8 sizes the old generation from
+ * what is live, so every retained byte also lets garbage pile up before a full collection: on 200k lines, 101 MB of
+ * records meant a ~180 MB heap. Here a record's sequence number, partition key and data are copied into 1 MiB
+ * buffers, their sizes and its arrival time into typed arrays, and the store keeps only its index: the heap holds
+ * no record, and GetRecords copies bytes into its response instead of building and serialising objects.
  *
  * Only records that round-trip exactly are packed: the three fields kinesalite writes, in its order, a partition key
- * of JSON-safe printable ASCII and base64 data (what every JSON PutRecords stores). Anything else stays an object.
+ * of JSON-safe printable ASCII and base64 data (what every JSON PutRecords stores), under a decimal sequence number.
+ * Anything else stays an object.
  */
 
 /** What kinesalite's PutRecords stores for a record. */
@@ -64,6 +65,7 @@ export class RecordArena {
   private lastArrivalText = '';
   private chunkOf = new Uint32Array(INITIAL_RECORDS);
   private start = new Uint32Array(INITIAL_RECORDS);
+  private sequenceBytes = new Uint8Array(INITIAL_RECORDS);
   private keyBytes = new Uint16Array(INITIAL_RECORDS);
   private dataBytes = new Uint32Array(INITIAL_RECORDS);
   private arrival = new Float64Array(INITIAL_RECORDS);
@@ -75,10 +77,13 @@ export class RecordArena {
     return n;
   }
 
-  /** Stores a record (checked with {@link isPlainRecord}) and returns its index. */
-  add(r: PlainRecord): number {
+  /**
+   * Stores a record (checked with {@link isPlainRecord}) under its sequence number (1–255 decimal digits) and
+   * returns its index.
+   */
+  add(r: PlainRecord, sequence: string): number {
     const keyLength = r.PartitionKey.length;
-    const need = keyLength + r.Data.length;
+    const need = sequence.length + keyLength + r.Data.length;
     if (need > this.free) {
       const last = this.chunks.length - 1;
       if (last >= 0 && this.live[last] === 0) this.chunks[last] = undefined;
@@ -90,14 +95,16 @@ export class RecordArena {
     const c = this.chunks.length - 1;
     const chunk = this.chunks[c]!;
     const at = chunk.length - this.free;
-    chunk.write(r.PartitionKey, at, 'latin1');
-    chunk.write(r.Data, at + keyLength, 'latin1');
+    chunk.write(sequence, at, 'latin1');
+    chunk.write(r.PartitionKey, at + sequence.length, 'latin1');
+    chunk.write(r.Data, at + sequence.length + keyLength, 'latin1');
     this.free -= need;
     this.live[c]! += 1;
     if (this.count === this.arrival.length) this.grow();
     const i = this.count++;
     this.chunkOf[i] = c;
     this.start[i] = at;
+    this.sequenceBytes[i] = sequence.length;
     this.keyBytes[i] = keyLength;
     this.dataBytes[i] = r.Data.length;
     // JSON has no negative zero: a record read back from LevelDB would have 0.
@@ -105,10 +112,16 @@ export class RecordArena {
     return i;
   }
 
+  /** The sequence number record `i` was stored under. */
+  sequence(i: number): string {
+    const s = this.start[i]!;
+    return this.bytes(i).toString('latin1', s, s + this.sequenceBytes[i]!);
+  }
+
   /** A new object equal to the record stored at `i`. */
   get(i: number): PlainRecord {
     const chunk = this.bytes(i);
-    const s = this.start[i]!;
+    const s = this.start[i]! + this.sequenceBytes[i]!;
     const k = s + this.keyBytes[i]!;
     return {
       PartitionKey: chunk.toString('latin1', s, k),
@@ -122,15 +135,16 @@ export class RecordArena {
     return this.arrival[i]!;
   }
 
-  /** An upper bound of {@link writeJson}'s output for record `i` with a sequence number of `seqLength` characters. */
-  jsonLength(i: number, seqLength: number): number {
-    return JSON_OVERHEAD + this.keyBytes[i]! + this.dataBytes[i]! + seqLength;
+  /** An upper bound of {@link writeJson}'s output for record `i`. */
+  jsonLength(i: number): number {
+    return JSON_OVERHEAD + this.sequenceBytes[i]! + this.keyBytes[i]! + this.dataBytes[i]!;
   }
 
-  /** Writes record `i` as GetRecords returns it, into `out` at `pos`; returns the position after it. */
-  writeJson(i: number, sequenceNumber: string, out: Buffer, pos: number): number {
+  /** Writes record `i` as GetRecords returns it (with its SequenceNumber), into `out` at `pos`; returns the end. */
+  writeJson(i: number, out: Buffer, pos: number): number {
     const chunk = this.bytes(i);
-    const s = this.start[i]!;
+    const q = this.start[i]!;
+    const s = q + this.sequenceBytes[i]!;
     const k = s + this.keyBytes[i]!;
     pos += OPEN.copy(out, pos);
     pos += chunk.copy(out, pos, s, k);
@@ -144,7 +158,7 @@ export class RecordArena {
     }
     pos += out.write(this.lastArrivalText, pos, 'latin1');
     pos += AFTER_TIME.copy(out, pos);
-    pos += out.write(sequenceNumber, pos, 'latin1');
+    pos += chunk.copy(out, pos, q, s);
     return pos + CLOSE.copy(out, pos);
   }
 
@@ -164,13 +178,14 @@ export class RecordArena {
 
   private grow(): void {
     const size = this.arrival.length * 2;
-    const grown = <T extends Uint32Array | Uint16Array | Float64Array>(a: T, make: new (n: number) => T): T => {
+    const grown = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, make: new (n: number) => T): T => {
       const b = new make(size);
       b.set(a);
       return b;
     };
     this.chunkOf = grown(this.chunkOf, Uint32Array);
     this.start = grown(this.start, Uint32Array);
+    this.sequenceBytes = grown(this.sequenceBytes, Uint8Array);
     this.keyBytes = grown(this.keyBytes, Uint16Array);
     this.dataBytes = grown(this.dataBytes, Uint32Array);
     this.arrival = grown(this.arrival, Float64Array);

@@ -6,9 +6,10 @@
  * emulator's cost: the tree insert was 27 % of a bare PutRecords run, every record was JSON-encoded on write and
  * decoded on read, and memdown hands a reader one entry per `setImmediate`, so a 10,000-record GetRecords took
  * 10,000 event-loop turns and waited behind every PutRecords batch. A Kinesis shard is an append-only log: here each
- * shard is a pair of arrays (keys in order, values) that PutRecords appends to and GetRecords slices in one turn.
- * The values are indices into the stream's {@link RecordArena}, which keeps record bytes off the JavaScript heap
- * (`kinesis-record-arena.ts`); a value the arena cannot give back equal is kept as the object it is.
+ * shard is an array of its records in key order that PutRecords appends to and GetRecords slices in one turn. A
+ * record is its index in the stream's {@link RecordArena}, which keeps its sequence number, partition key and data
+ * off the JavaScript heap (`kinesis-record-arena.ts`); keys are made from the sequence number when a reader needs
+ * them. A record the arena cannot give back equal is kept as the object it is, with its key.
  *
  * It implements exactly the part of the levelup API that kinesalite 3.3.3's actions call on a stream's store (`put`,
  * `batch`, `createReadStream`, `createKeyStream`, `lock`) with the same results: keys ordered as memdown orders them,
@@ -38,19 +39,30 @@ export interface ReadOptions {
   readonly values?: boolean;
 }
 
-/** A value the arena cannot hold (see `isPlainRecord`), kept as it is. */
+/** A record the arena cannot hold (see `isPlainRecord`), kept as it is, with its key. */
 class Kept {
-  constructor(readonly value: unknown) {}
+  constructor(
+    readonly key: string,
+    readonly value: unknown,
+  ) {}
 }
 
-/** A stored value: a record's index in the stream's {@link RecordArena}, or a value kept as it is. */
+/**
+ * A stored record: its index in the stream's {@link RecordArena}, which holds its value and its key's sequence
+ * number, or a record kept as it is.
+ */
 export type Stored = number | Kept;
 
-/** One shard's records, in key order. */
+/** One shard's records in key order; `shard` is what their keys have before the `/`. */
 interface Log {
-  readonly keys: string[];
-  readonly values: Stored[];
+  readonly shard: string;
+  readonly records: Stored[];
+  /** The key of the last record ('' when there is none): a put above it is an append. */
+  lastKey: string;
 }
+
+/** A sequence number the arena can hold: decimal digits, as kinesalite makes them (56 of them). */
+const SEQUENCE = /^\d{1,255}$/;
 
 /** The part of a key before its first `/`: kinesalite's shard index in hex. */
 function shardOf(key: string): string {
@@ -58,13 +70,18 @@ function shardOf(key: string): string {
   return slash < 0 ? key : key.slice(0, slash);
 }
 
-/** The first index in sorted `keys` whose key is above `bound` (or at it, when `inclusive`). */
-function lowerBound(keys: readonly string[], bound: string, inclusive: boolean): number {
+/** The key of a stored record of shard `shard`. */
+function keyOf(arena: RecordArena, shard: string, stored: Stored): string {
+  return typeof stored === 'number' ? `${shard}/${arena.sequence(stored)}` : stored.key;
+}
+
+/** The first index below `end` whose key is above `bound` (or at it, when `inclusive`). */
+function lowerBound(arena: RecordArena, shard: string, records: readonly Stored[], end: number, bound: string, inclusive: boolean): number {
   let lo = 0;
-  let hi = keys.length;
+  let hi = end;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const k = keys[mid]!;
+    const k = keyOf(arena, shard, records[mid]!);
     if (k < bound || (!inclusive && k === bound)) lo = mid + 1;
     else hi = mid;
   }
@@ -120,7 +137,7 @@ class RangeReader extends Stream {
 export class StreamRecordStore {
   /** kinesalite hangs a lock on every stream store; PutRecords serialises on the stream's metadata lock instead. */
   readonly lock: unknown;
-  /** The bytes of every packed record of the stream, all shards together. */
+  /** The bytes of every packed record of the stream (sequence number, partition key, data), all shards together. */
   readonly arena = new RecordArena();
   private readonly shards = new Map<string, Log>();
   /** Shard prefixes in key order, so a range read visits them as memdown would. */
@@ -133,7 +150,7 @@ export class StreamRecordStore {
   /** The number of records held. */
   get size(): number {
     let n = 0;
-    for (const log of this.shards.values()) n += log.keys.length;
+    for (const log of this.shards.values()) n += log.records.length;
     return n;
   }
 
@@ -152,44 +169,46 @@ export class StreamRecordStore {
     if (done) process.nextTick(done, null);
   }
 
-  /** A fresh copy of a stored value, as levelup's JSON encoding gives every reader. */
+  /** A fresh copy of a stored record's value, as levelup's JSON encoding gives every reader. */
   value(stored: Stored): unknown {
     if (typeof stored === 'number') return this.arena.get(stored);
     const v = stored.value;
     return typeof v === 'object' && v !== null ? { ...v } : v;
   }
 
+  /** The sequence number of a stored record: its key after the shard. */
+  sequence(stored: Stored): string {
+    return typeof stored === 'number' ? this.arena.sequence(stored) : stored.key.slice(stored.key.indexOf('/') + 1);
+  }
+
   /**
    * A read of the store as it is now, like a memdown iterator's snapshot: appends made later lie beyond the lengths
-   * captured here, and any other change replaces a shard's arrays instead of changing them (see `write`).
+   * captured here, and any other change replaces a shard's array instead of changing it (see `write`).
    */
   createReadStream(opts: ReadOptions = {}): EventEmitter {
     const snapshot = this.snapshot();
-    return new RangeReader(() => entries(snapshot, opts, (v) => this.value(v)));
+    return new RangeReader(() => entries(this.arena, snapshot, opts, (v) => this.value(v)));
   }
 
   private snapshot(): Snapshot {
     return this.order.map((shard) => {
-      const { keys, values } = this.shards.get(shard)!;
-      return { keys, values, end: keys.length };
+      const { records } = this.shards.get(shard)!;
+      return { shard, records, end: records.length };
     });
   }
 
   /**
-   * Up to `limit` records of a range, read at once, for the fast GetRecords path: keys and values as stored (read a
-   * value with `value`, or a packed one straight from `arena`). Valid until the next write.
+   * Up to `limit` records of a range, read at once, for the fast GetRecords path, as stored (read them with `value`
+   * and `sequence`, or packed ones straight from `arena`). Valid until the next write.
    */
-  slice(opts: ReadOptions, limit: number): { keys: string[]; values: Stored[] } {
-    const keys: string[] = [];
-    const values: Stored[] = [];
-    if (limit <= 0) return { keys, values };
-    for (const entry of entries(this.snapshot(), { ...opts, keys: true, values: true }, (v) => v)) {
-      const { key, value } = entry as { key: string; value: Stored };
-      keys.push(key);
-      values.push(value);
-      if (keys.length === limit) break;
+  slice(opts: ReadOptions, limit: number): Stored[] {
+    const out: Stored[] = [];
+    if (limit <= 0) return out;
+    for (const stored of entries(this.arena, this.snapshot(), { ...opts, keys: false, values: true }, (v) => v)) {
+      out.push(stored as Stored);
+      if (out.length === limit) break;
     }
-    return { keys, values };
+    return out;
   }
 
   createKeyStream(opts: ReadOptions = {}): EventEmitter {
@@ -207,65 +226,67 @@ export class StreamRecordStore {
     let log = this.shards.get(shard);
     if (!log) {
       if (op.type === 'del') return;
-      log = { keys: [], values: [] };
+      log = { shard, records: [], lastKey: '' };
       this.shards.set(shard, log);
       this.order = [...this.shards.keys()].sort();
     }
-    const { keys } = log;
-    const last = keys.length - 1;
     // Sequence numbers grow within a shard, so a put is almost always an append, which no open read can see.
-    if (op.type === 'put' && (last < 0 || keys[last]! < op.key)) {
-      keys.push(op.key);
-      log.values.push(this.store(op.value));
+    if (op.type === 'put' && (log.records.length === 0 || log.lastKey < op.key)) {
+      log.records.push(this.store(op.key, op.value));
+      log.lastKey = op.key;
       return;
     }
-    const at = lowerBound(keys, op.key, true);
-    const exists = keys[at] === op.key;
+    const at = lowerBound(this.arena, shard, log.records, log.records.length, op.key, true);
+    const old = log.records[at];
+    const exists = old !== undefined && keyOf(this.arena, shard, old) === op.key;
     if (op.type === 'del' && !exists) return;
     if (!copied.has(log)) {
-      // Open reads keep the arrays they captured; this shard gets new ones.
-      log = { keys: [...log.keys], values: [...log.values] };
+      // Open reads keep the array they captured; this shard gets a new one.
+      log = { shard, records: [...log.records], lastKey: log.lastKey };
       this.shards.set(shard, log);
       copied.add(log);
     }
-    const old = exists ? log.values[at] : undefined;
-    if (typeof old === 'number') replaced.push(old);
-    if (op.type === 'del') {
-      log.keys.splice(at, 1);
-      log.values.splice(at, 1);
-    } else if (exists) {
-      log.values[at] = this.store(op.value);
-    } else {
-      log.keys.splice(at, 0, op.key);
-      log.values.splice(at, 0, this.store(op.value));
-    }
+    if (exists && typeof old === 'number') replaced.push(old);
+    if (op.type === 'del') log.records.splice(at, 1);
+    else log.records.splice(at, exists ? 1 : 0, this.store(op.key, op.value));
+    const last = log.records[log.records.length - 1];
+    log.lastKey = last === undefined ? '' : keyOf(this.arena, shard, last);
   }
 
-  private store(value: unknown): Stored {
-    return isPlainRecord(value) ? this.arena.add(value) : new Kept(storable(value));
+  private store(key: string, value: unknown): Stored {
+    if (isPlainRecord(value)) {
+      const sequence = key.slice(key.indexOf('/') + 1);
+      if (key.includes('/') && SEQUENCE.test(sequence)) return this.arena.add(value, sequence);
+    }
+    return new Kept(key, storable(value));
   }
 }
 
 /** The shard logs as they are at one instant: later appends lie beyond `end`. */
-type Snapshot = readonly { readonly keys: string[]; readonly values: Stored[]; readonly end: number }[];
+type Snapshot = readonly { readonly shard: string; readonly records: Stored[]; readonly end: number }[];
 
 /** The entries of a snapshot within a range, in key order, with values as `value` reads them. */
-function* entries(snapshot: Snapshot, opts: ReadOptions, value: (stored: Stored) => unknown): Generator<unknown> {
+function* entries(arena: RecordArena, snapshot: Snapshot, opts: ReadOptions, value: (stored: Stored) => unknown): Generator<unknown> {
   const withKeys = opts.keys !== false;
   const withValues = opts.values !== false;
   const low = opts.gte ?? opts.gt;
   const high = opts.lte ?? opts.lt;
-  for (const { keys, values, end } of snapshot) {
+  for (const { shard, records, end } of snapshot) {
     if (end === 0) continue;
-    if (high !== undefined && keys[0]! > high) return;
-    if (low !== undefined && keys[end - 1]! < low) continue;
-    let i = low === undefined ? 0 : lowerBound(keys, low, opts.gte !== undefined);
+    if (high !== undefined && keyOf(arena, shard, records[0]!) > high) return;
+    if (low !== undefined && keyOf(arena, shard, records[end - 1]!) < low) continue;
+    let i = low === undefined ? 0 : lowerBound(arena, shard, records, end, low, opts.gte !== undefined);
+    const above = (key: string): boolean => high !== undefined && (key > high || (opts.lte === undefined && key === high));
+    // Keys are made only where needed: for a reader that asked for them, or to find where the range ends, which
+    // is past this shard's last record for a GetRecords (its bound is the next shard).
+    const checkEach = above(keyOf(arena, shard, records[end - 1]!));
     for (; i < end; i++) {
-      const key = keys[i]!;
-      if (high !== undefined && (key > high || (opts.lte === undefined && key === high))) return;
-      if (withKeys && withValues) yield { key, value: value(values[i]!) };
+      const stored = records[i]!;
+      const key = checkEach || withKeys ? keyOf(arena, shard, stored) : '';
+      if (checkEach && above(key)) return;
+      if (withKeys && withValues) yield { key, value: value(stored) };
       else if (withKeys) yield key;
-      else yield value(values[i]!);
+      else yield value(stored);
     }
   }
 }

@@ -80,7 +80,6 @@ test('reads every shard exactly as kinesalite does, page by page, for any limits
             expect(served.Records).toEqual(theirs.Records);
             expect(served.MillisBehindLatest).toBe(theirs.MillisBehindLatest);
             expect(served.NextShardIterator).toBe(mine!.NextShardIterator);
-            expect(mine!.SequenceNumbers).toEqual(theirs.Records.map((r) => r.SequenceNumber));
             expect(iteratorPosition(mine!.NextShardIterator)).toBe(iteratorPosition(theirs.NextShardIterator));
             iterator = mine!.NextShardIterator;
           }

@@ -36,14 +36,15 @@ test('gives back what it stored, and writes it as the JSON of the record with it
       ),
       (records) => {
         const arena = new RecordArena();
-        const ids = records.map((r) => arena.add(r));
+        const seq = (n: number): string => `4960${n}`.padEnd(56, '7');
+        const ids = records.map((r, n) => arena.add(r, seq(n)));
         records.forEach((r, n) => {
           expect(arena.get(ids[n]!)).toEqual({ ...r, ApproximateArrivalTimestamp: r.ApproximateArrivalTimestamp + 0 });
-          const seq = `4960${n}`.padEnd(56, '7');
-          const out = Buffer.alloc(arena.jsonLength(ids[n]!, seq.length));
-          const end = arena.writeJson(ids[n]!, seq, out, 0);
-          expect(JSON.parse(out.toString('latin1', 0, end))).toEqual({ ...r, ApproximateArrivalTimestamp: r.ApproximateArrivalTimestamp + 0, SequenceNumber: seq });
-          expect(out.toString('latin1', 0, end)).toBe(JSON.stringify({ ...r, SequenceNumber: seq }));
+          expect(arena.sequence(ids[n]!)).toBe(seq(n));
+          const out = Buffer.alloc(arena.jsonLength(ids[n]!));
+          const end = arena.writeJson(ids[n]!, out, 0);
+          expect(JSON.parse(out.toString('latin1', 0, end))).toEqual({ ...r, ApproximateArrivalTimestamp: r.ApproximateArrivalTimestamp + 0, SequenceNumber: seq(n) });
+          expect(out.toString('latin1', 0, end)).toBe(JSON.stringify({ ...r, SequenceNumber: seq(n) }));
         });
       },
     ),
@@ -53,27 +54,27 @@ test('gives back what it stored, and writes it as the JSON of the record with it
 test('frees a chunk of bytes when its last record is released, never the one being filled', () => {
   const arena = new RecordArena();
   const big = 'A'.repeat(700 * 1024); // two of these do not fit in one 1 MiB chunk
-  const first = arena.add(record('a', big));
-  const second = arena.add(record('b', big));
-  const third = arena.add(record('c', 'AA=='));
+  const first = arena.add(record('a', big), '1');
+  const second = arena.add(record('b', big), '1');
+  const third = arena.add(record('c', 'AA=='), '1');
   arena.release(first);
   expect(() => arena.get(first)).toThrow(/released/);
   expect(arena.get(second).Data).toBe(big);
   arena.release(second);
   arena.release(third);
   // Their chunk is still being filled: it stays, and takes the next record.
-  const fourth = arena.add(record('d', 'AA=='));
+  const fourth = arena.add(record('d', 'AA=='), '1');
   expect(arena.get(fourth).PartitionKey).toBe('d');
   arena.release(fourth);
   // A record larger than a chunk gets a chunk of its own; the emptied chunk before it goes.
   const huge = 'B'.repeat(1.5 * 1024 * 1024);
-  expect(arena.get(arena.add(record('e', huge))).Data).toBe(huge);
+  expect(arena.get(arena.add(record('e', huge), '1')).Data).toBe(huge);
   expect(() => arena.get(second)).toThrow(/released/);
 });
 
 test('grows past its first index arrays without losing a record', () => {
   const arena = new RecordArena();
-  const ids = Array.from({ length: 10_000 }, (_, i) => arena.add(record(`k${i}`, Buffer.from(`line ${i}\n`).toString('base64'), i)));
+  const ids = Array.from({ length: 10_000 }, (_, i) => arena.add(record(`k${i}`, Buffer.from(`line ${i}\n`).toString('base64'), i), String(i + 1)));
   for (const i of [0, 4095, 4096, 8191, 8192, 9999]) {
     expect(arena.get(ids[i]!)).toEqual(record(`k${i}`, Buffer.from(`line ${i}\n`).toString('base64'), i));
   }
