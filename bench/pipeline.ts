@@ -2,7 +2,7 @@
  * `npm run bench:pipeline`: end-to-end lines/s of `npm start`, time to the first object and peak RSS, side by side
  * with the embedded Kinesis's bare PutRecords rate measured in the same run with nothing else running.
  *
- *   npm run bench:pipeline -- [--lines 200000] [--runs 5]
+ *   npm run bench:pipeline -- [--lines 200000] [--runs 7]
  *
  * Targets (issue 5): end to end ≥ 0.8× the bare Kinesis rate; first object within the S3 buffer interval + 2 s;
  * peak RSS ≤ 400 MB. Each end-to-end run is a real `npm start` process (`node <PIPELINE_NODE_FLAGS>
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       lines: { type: 'string', default: '200000' },
-      runs: { type: 'string', default: '5' },
+      runs: { type: 'string', default: '7' },
       bare: { type: 'string' },
     },
   });
