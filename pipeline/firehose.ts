@@ -181,6 +181,8 @@ export class LocalFirehose {
   private readonly inflight = new Set<Promise<void>>();
   private readonly readers: Promise<void>[] = [];
   private readonly sleepers = new Set<() => void>();
+  /** The readers waiting out the poll interval after an empty GetRecords (a subset of `sleepers`). */
+  private readonly polls = new Set<() => void>();
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -226,6 +228,8 @@ export class LocalFirehose {
    */
   async drain(timeoutMs = 120_000): Promise<void> {
     const since = this.now();
+    // The source is complete: a reader that found its shard empty reads again now, not after the poll interval.
+    for (const wake of this.polls) wake();
     const deadline = since + timeoutMs;
     const shards = (): string[] => [...this.caughtUpAt.keys()];
     while (this.failure === undefined && shards().some((s) => (this.caughtUpAt.get(s) ?? 0) < since)) {
@@ -320,7 +324,7 @@ export class LocalFirehose {
           this.caughtUpAt.set(shardId, Number.POSITIVE_INFINITY);
           return;
         }
-        if (records.length === 0) await this.sleep(this.opts.pollIntervalMs ?? 200);
+        if (records.length === 0) await this.sleep(this.opts.pollIntervalMs ?? 200, true);
       } catch (err) {
         prefetch = undefined;
         if (this.stopping) return;
@@ -503,15 +507,18 @@ export class LocalFirehose {
     return Math.random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 20));
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Waits `ms`; `stop()` ends every wait early, `drain()` the waits between polls (`poll`). */
+  private sleep(ms: number, poll = false): Promise<void> {
     return new Promise((done) => {
       const wake = (): void => {
         clearTimeout(t);
         this.sleepers.delete(wake);
+        this.polls.delete(wake);
         done();
       };
       const t = setTimeout(wake, ms);
       this.sleepers.add(wake);
+      if (poll) this.polls.add(wake);
     });
   }
 }

@@ -205,3 +205,20 @@ test('flushes a partial buffer when its interval has passed, without stopping', 
   expect(mainLines(s3.objects)).toEqual(['{"line":"early"}']);
   await fh.stop();
 });
+
+test('drain reads again at once instead of waiting out the poll interval, and delivers what came in meanwhile', async () => {
+  const config = await setup(['one']);
+  const s3 = fakeS3();
+  const fh = new LocalFirehose({ config, kinesis: client, s3: s3.client, handler, pollIntervalMs: 60_000 });
+  await fh.start();
+  // The reader has read 'one', found the shard empty and is waiting out its minute; a line arrives meanwhile.
+  await new Promise((r) => setTimeout(r, 300));
+  const out = await client.send(
+    new PutRecordsCommand({ StreamName: config.stream.name, Records: [{ Data: Buffer.from('two\n'), PartitionKey: 'k' }] }),
+  );
+  expect(out.FailedRecordCount ?? 0).toBe(0);
+  const started = Date.now();
+  await fh.drain();
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(mainLines(s3.objects)).toEqual(['{"line":"one"}', '{"line":"two"}']);
+});
