@@ -142,7 +142,9 @@ export function jsonByteLength(value: unknown): number {
       if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') break;
       let n = 2;
       let fields = 0;
-      for (const [k, v] of Object.entries(value)) {
+      // for…in rather than Object.entries: no array per object (a plain object has no inherited enumerable keys).
+      for (const k in value) {
+        const v = (value as Record<string, unknown>)[k];
         if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
         n += jsonByteLength(k) + 1 + jsonByteLength(v);
         fields += 1;
