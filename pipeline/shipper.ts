@@ -16,15 +16,16 @@ import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } fr
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KINESIS_LIMITS } from '../facts/aws-limits';
 import { fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { tailLines, type InitialPosition, type Line, type TailEvent, type TrackedFile } from './tail';
 
-/** Kinesis PutRecords limits (service-sizes-and-limits): records per call. */
-export const MAX_RECORDS_PER_CALL = 500;
+/** Kinesis PutRecords limits: records per call. */
+export const MAX_RECORDS_PER_CALL = KINESIS_LIMITS.maxRecordsPerPutRecords;
 /** Bytes per PutRecords call, partition keys included. */
-export const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
+export const MAX_BYTES_PER_CALL = KINESIS_LIMITS.maxBytesPerPutRecords;
 /** Bytes per record, partition key included (the stream default; the agent hard-codes it). */
-export const MAX_RECORD_BYTES = 1024 * 1024;
+export const MAX_RECORD_BYTES = KINESIS_LIMITS.maxRecordBytes;
 /** Length of the random partition keys: 16 hex characters, 64 random bits. */
 export const PARTITION_KEY_LENGTH = 16;
 

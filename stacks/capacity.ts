@@ -4,13 +4,14 @@
  * Pure functions, no cdktf: the stack calls `planStreamCapacity` when a user gives an expected peak instead of a
  * shard count, and the README's cost table uses the same prices.
  */
+import { KINESIS_LIMITS } from '../facts/aws-limits';
 
 /** Per-shard write limits (https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html). */
 export const SHARD_WRITE_LIMITS = {
-  bytesPerSecond: 1024 * 1024,
-  recordsPerSecond: 1000,
+  bytesPerSecond: KINESIS_LIMITS.shardWriteBytesPerSecond,
+  recordsPerSecond: KINESIS_LIMITS.shardWriteRecordsPerSecond,
   /** A record, partition key included, may be at most 1 MiB by default. */
-  maxRecordBytes: 1024 * 1024,
+  maxRecordBytes: KINESIS_LIMITS.maxRecordBytes,
 } as const;
 
 /** Hours in the average month, as AWS pricing examples count them. */

@@ -1,0 +1,50 @@
+/**
+ * AWS service limits and billing units the stack, the parser Lambda, the local runtime and the tools all obey.
+ *
+ * Framework-free constants only (no cdktf, no SDK), so the Lambda bundle can import them and esbuild keeps just
+ * what it uses. Sources: Kinesis Data Streams "Quotas and limits", Firehose "Quota" and pricing, Lambda quotas.
+ */
+
+const MiB = 1024 * 1024;
+
+/** Kinesis Data Streams limits. */
+export const KINESIS_LIMITS = {
+  /** PutRecords: records per call. */
+  maxRecordsPerPutRecords: 500,
+  /** PutRecords: bytes per call, partition keys included. */
+  maxBytesPerPutRecords: 5 * MiB,
+  /** One record, data plus partition key (the stream default). */
+  maxRecordBytes: MiB,
+  /** Partition key length in Unicode characters. */
+  maxPartitionKeyLength: 256,
+  /** Per-shard writes: bytes per second, partition keys included. */
+  shardWriteBytesPerSecond: MiB,
+  /** Per-shard writes: records per second. */
+  shardWriteRecordsPerSecond: 1000,
+  /** GetRecords: records per call. */
+  maxGetRecordsLimit: 10_000,
+  /** A shard iterator expires this long after it was returned. */
+  shardIteratorTtlMillis: 5 * 60 * 1000,
+  /** Default and minimum retention period. */
+  defaultRetentionHours: 24,
+  /** Provisioned billing: one PUT payload unit per started 25 KB of a record. */
+  putPayloadUnitBytes: 25 * 1024,
+  /** On-demand billing rounds each record up to 1 KB. */
+  onDemandRecordRoundingBytes: 1024,
+} as const;
+
+/** Amazon Data Firehose limits and billing units. */
+export const FIREHOSE_LIMITS = {
+  /** Ingestion (Direct PUT and a Kinesis Data Stream as source) is billed per record rounded up to 5 KB. */
+  ingestionBillingUnitBytes: 5 * 1024,
+  /** Lambda processor buffer (`BufferSizeInMBs`): range and Firehose's default. */
+  processorBufferMinMb: 0.2,
+  processorBufferMaxMb: 3,
+  processorBufferDefaultMb: 1,
+} as const;
+
+/** AWS Lambda limits. */
+export const LAMBDA_LIMITS = {
+  /** Synchronous invocation request and response payloads (6 MB, counted as 6 MiB of serialized JSON). */
+  maxResponseBytes: 6 * MiB,
+} as const;
