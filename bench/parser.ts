@@ -11,10 +11,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createTransform, type FirehoseTransformationEvent } from '../functions/nginx-parser/handler';
+import type { FirehoseInputEvent } from '../facts/firehose-transformation';
+import { createTransform } from '../functions/nginx-parser/handler';
 import { createParser } from '../functions/nginx-parser/parse';
 
-type Handler = (event: FirehoseTransformationEvent) => { records: { data: string }[] };
+type Handler = (event: FirehoseInputEvent) => { records: { data: string }[] };
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -50,7 +51,7 @@ function generate(lines: number, seed: number, hostile: number): string {
 
 interface Corpus {
   readonly name: string;
-  readonly events: FirehoseTransformationEvent[];
+  readonly events: FirehoseInputEvent[];
   readonly lines: string[];
   readonly bytes: number;
 }
@@ -58,7 +59,7 @@ interface Corpus {
 /** One record per line, as the Kinesis Agent sends it (line + "\n"), ~1 MB of raw log per event. */
 function corpus(name: string, text: string, mb: number): Corpus {
   const lines = text.split('\n').filter((l) => l !== '');
-  const events: FirehoseTransformationEvent[] = [];
+  const events: FirehoseInputEvent[] = [];
   let records: { recordId: string; data: string }[] = [];
   let batchBytes = 0;
   let bytes = 0;

@@ -8,19 +8,18 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { STACK_NAMES, stackJsonFile } from '../facts/synth-output';
 
-const TARGETS = ['aws', 'localstack'] as const;
 const USAGE = 'usage: npm run agent-config -- <aws|localstack> [--out FILE]';
 
 function main(argv: readonly string[]): void {
   const [target, ...rest] = argv;
-  if (!TARGETS.includes(target as (typeof TARGETS)[number])) {
-    throw new Error(`${USAGE}\nunknown target ${JSON.stringify(target ?? '')}: choose ${TARGETS.join(' or ')}`);
+  if (!STACK_NAMES.includes(target as (typeof STACK_NAMES)[number])) {
+    throw new Error(`${USAGE}\nunknown target ${JSON.stringify(target ?? '')}: choose ${STACK_NAMES.join(' or ')}`);
   }
   const outIndex = rest.indexOf('--out');
   if (rest.length > 0 && (outIndex !== 0 || rest.length !== 2)) throw new Error(USAGE);
-  const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
-  const stackFile = join(outdir, 'stacks', target!, 'cdk.tf.json');
+  const stackFile = stackJsonFile(process.cwd(), target!);
   if (!existsSync(stackFile)) throw new Error(`${stackFile} is missing: run \`npm run synth\` first`);
 
   const stack = JSON.parse(readFileSync(stackFile, 'utf8')) as { output?: Record<string, { value?: unknown }> };

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { physicalNames } from '../facts/names';
 import { kinesisClient } from '../pipeline/clients';
 import { Shipper, type ShipperStats } from '../pipeline/shipper';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
@@ -31,7 +32,8 @@ const USAGE = `usage: npm run ship -- FILE [--follow [--from-end]] [--endpoint U
                          1000 with --endpoint)
   --quiet                no progress lines`;
 
-const FALLBACK_STREAM = 'nginx-access-logs';
+/** The stack's default stream name, for shipping before anything is synthesized. */
+const FALLBACK_STREAM = physicalNames().stream;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

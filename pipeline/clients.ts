@@ -7,6 +7,7 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { EMULATOR_CREDENTIALS } from '../facts/emulator';
 
 /** Options shared by {@link kinesisClient} and {@link s3Client}. */
 export interface ClientOptions {
@@ -22,16 +23,6 @@ export interface ClientOptions {
   /** Environment to look for credentials in. @default - process.env */
   readonly env?: NodeJS.ProcessEnv;
 }
-
-/**
- * Credentials emulators accept; used only when the environment has none, and never without an endpoint.
- *
- * Not frozen: the SDK tags the credentials object it is given, so each client gets its own copy.
- */
-export const EMULATOR_CREDENTIALS: { readonly accessKeyId: string; readonly secretAccessKey: string } = {
-  accessKeyId: 'test',
-  secretAccessKey: 'test',
-};
 
 /**
  * A Kinesis client.
@@ -75,7 +66,10 @@ export function s3Client(opts: ClientOptions): S3Client {
   });
 }
 
-/** Dummy credentials unless the environment provides some (then the SDK's own chain finds them). */
+/**
+ * The emulators' credentials unless the environment provides some (then the SDK's own chain finds them); used only
+ * with an endpoint. A copy each time: the SDK tags the object it is given.
+ */
 function emulatorCredentials(env: NodeJS.ProcessEnv): { accessKeyId: string; secretAccessKey: string } | undefined {
   const hasEnvCredentials = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
   const hasProfile = Boolean(env.AWS_PROFILE);

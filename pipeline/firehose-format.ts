@@ -3,31 +3,7 @@
  * the error records Firehose writes for failed transformations. No I/O here, so every rule has a fast unit test.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-
-/** One record as Firehose hands it to a transformation Lambda for a Kinesis Data Streams source. */
-export interface FirehoseEventRecord {
-  readonly recordId: string;
-  /** Epoch milliseconds. */
-  readonly approximateArrivalTimestamp: number;
-  /** Base64 of the record's bytes. */
-  readonly data: string;
-  readonly kinesisRecordMetadata: {
-    readonly shardId: string;
-    readonly partitionKey: string;
-    readonly approximateArrivalTimestamp: number;
-    readonly sequenceNumber: string;
-    readonly subsequenceNumber: number;
-  };
-}
-
-/** Firehose's transformation event (KDS source), as documented and as Powertools' schema types it. */
-export interface FirehoseTransformationEvent {
-  readonly invocationId: string;
-  readonly deliveryStreamArn: string;
-  readonly sourceKinesisStreamArn: string;
-  readonly region: string;
-  readonly records: readonly FirehoseEventRecord[];
-}
+import type { FirehoseTransformationEvent } from '../facts/firehose-transformation';
 
 /** A record read from the stream, before it is sent to the Lambda. */
 export interface SourceRecord {
@@ -37,9 +13,6 @@ export interface SourceRecord {
   readonly partitionKey: string;
   readonly sequenceNumber: string;
 }
-
-/** The three statuses Firehose accepts from a transformation. */
-export type TransformationStatus = 'Ok' | 'Dropped' | 'ProcessingFailed';
 
 /** What Firehose decided for one input record after validating the Lambda's response. */
 export type RecordOutcome =

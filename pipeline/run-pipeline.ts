@@ -80,8 +80,8 @@ export interface RunSummary {
   readonly bucket: string;
   readonly deliveryStream: string;
   readonly prefix: string;
-  readonly errorPrefix: string;
-  readonly compression: string;
+  readonly errorOutputPrefix: string;
+  readonly compressionFormat: string;
   readonly linesIn: number;
   readonly recordsShipped: number;
   readonly recordsOk: number;
@@ -182,8 +182,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
       bucket: config.bucket,
       deliveryStream: config.delivery.name,
       prefix: config.delivery.prefix,
-      errorPrefix: config.delivery.errorPrefix,
-      compression: config.delivery.compression,
+      errorOutputPrefix: config.delivery.errorOutputPrefix,
+      compressionFormat: config.delivery.compressionFormat,
       linesIn: shipped.linesRead,
       recordsShipped: shipped.recordsShipped,
       recordsOk: s.recordsOk,

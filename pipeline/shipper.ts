@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KINESIS_LIMITS } from '../facts/aws-limits';
+import { backoffMillis } from '../facts/retry';
 import { fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { tailLines, type InitialPosition, type Line, type TailEvent, type TrackedFile } from './tail';
 
@@ -380,12 +381,6 @@ export class Shipper extends EventEmitter<ShipperEvents> {
       await sleep(delayMillis);
     }
   }
-}
-
-/** Exponential backoff with full jitter: uniform in [0, min(max, base · 2^(attempt−1))]. */
-export function backoffMillis(attempt: number, baseMillis: number, maxMillis: number, random = Math.random): number {
-  const ceiling = Math.min(maxMillis, baseMillis * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(random() * ceiling);
 }
 
 const RETRYABLE_NAMES = new Set([

@@ -1,5 +1,6 @@
 import { NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
-import { DELIVERY_DEFAULTS, NAMES, STREAM_DEFAULTS } from './defaults';
+import { DEFAULT_NAMES, physicalNames } from '../facts/names';
+import { DELIVERY_DEFAULTS, STREAM_DEFAULTS } from './defaults';
 import type { StreamCapacityMode } from './log-stream';
 
 /** Everything main.ts takes from the environment, typed, with the defaults applied. */
@@ -24,10 +25,10 @@ export interface AppConfig {
 
 /** The environment variables main.ts reads, with their meaning and default (the README table says the same). */
 export const ENV_VARS = Object.freeze({
-  AWS_REGION: `region of both stacks (default ${NAMES.region})`,
-  LOCALSTACK_ENDPOINT: `LocalStack (or moto) URL for the localstack stack (default ${NAMES.localstackEndpoint})`,
-  NAME_PREFIX: `prefix of every resource name (default ${NAMES.prefix})`,
-  BUCKET_NAME: `log bucket name (default ${NAMES.prefix}-s3 on LocalStack, ${NAMES.prefix}-s3-<account>-<region> on AWS)`,
+  AWS_REGION: `region of both stacks (default ${DEFAULT_NAMES.region})`,
+  LOCALSTACK_ENDPOINT: `LocalStack (or moto) URL for the localstack stack (default ${DEFAULT_NAMES.localstackEndpoint})`,
+  NAME_PREFIX: `prefix of every resource name (default ${DEFAULT_NAMES.prefix})`,
+  BUCKET_NAME: `log bucket name (default ${physicalNames().bucket} on LocalStack, ${physicalNames().bucket}-<account>-<region> on AWS)`,
   LOG_FORMAT: "nginx log_format of the access log (default nginx's stock `main`)",
   STREAM_SHARDS: `shard count, or "on-demand" (default ${STREAM_DEFAULTS.shardCount})`,
   PROCESSOR_BUFFER_MB: `Firehose batch size for the parser Lambda, 0.2–3 (default ${DELIVERY_DEFAULTS.processorBufferSizeMBs})`,
@@ -54,9 +55,9 @@ export function configFromEnv(env: Env): AppConfig {
   const shards = value('STREAM_SHARDS') ?? String(STREAM_DEFAULTS.shardCount);
   const onDemand = shards.toLowerCase() === 'on-demand';
   const config: AppConfig = {
-    region: value('AWS_REGION') ?? NAMES.region,
-    localstackEndpoint: endpoint(value('LOCALSTACK_ENDPOINT') ?? NAMES.localstackEndpoint),
-    namePrefix: value('NAME_PREFIX') ?? NAMES.prefix,
+    region: value('AWS_REGION') ?? DEFAULT_NAMES.region,
+    localstackEndpoint: endpoint(value('LOCALSTACK_ENDPOINT') ?? DEFAULT_NAMES.localstackEndpoint),
+    namePrefix: value('NAME_PREFIX') ?? DEFAULT_NAMES.prefix,
     bucketName: value('BUCKET_NAME'),
     logFormat: env.LOG_FORMAT?.trim() ? env.LOG_FORMAT : NGINX_MAIN_FORMAT,
     capacityMode: onDemand ? 'on-demand' : 'provisioned',
@@ -110,10 +111,10 @@ function endpoint(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`LOCALSTACK_ENDPOINT must be a URL like ${NAMES.localstackEndpoint}, got "${raw}"`);
+    throw new Error(`LOCALSTACK_ENDPOINT must be a URL like ${DEFAULT_NAMES.localstackEndpoint}, got "${raw}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`LOCALSTACK_ENDPOINT must be an http(s) URL like ${NAMES.localstackEndpoint}, got "${raw}"`);
+    throw new Error(`LOCALSTACK_ENDPOINT must be an http(s) URL like ${DEFAULT_NAMES.localstackEndpoint}, got "${raw}"`);
   }
   return raw.replace(/\/+$/, '');
 }

@@ -10,7 +10,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileLogFormat, NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
-import { FIREHOSE_LIMITS, FUNCTION_DEFAULTS, LOG_DEFAULTS, NAMES } from './defaults';
+import { FIREHOSE_LIMITS } from '../facts/aws-limits';
+import { physicalNames } from '../facts/names';
+import { FUNCTION_DEFAULTS, LOG_DEFAULTS } from './defaults';
 import { zipDirectory } from './bundle-archive';
 import { assumeRolePolicy } from './iam';
 import { checkRange } from './validate';
@@ -60,7 +62,7 @@ export class ParserFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ParserFunctionProps) {
     super(scope, id);
-    const functionName = props.functionName ?? `${NAMES.prefix}-parser`;
+    const functionName = props.functionName ?? physicalNames().parserFunction;
     const logFormat = props.logFormat ?? NGINX_MAIN_FORMAT;
     const timeoutSeconds = props.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
     const memorySizeMB = props.memorySizeMB ?? FUNCTION_DEFAULTS.memorySizeMB;

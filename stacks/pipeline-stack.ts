@@ -2,9 +2,9 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Aspects, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { awsBucketName, DEFAULT_NAMES, physicalNames } from '../facts/names';
 import { AgentAccess } from './agent-access';
 import { AgentConfig } from './agent-config';
-import { NAMES } from './defaults';
 import { DeliveryStream } from './delivery-stream';
 import { LogBucket } from './log-bucket';
 import { LogCatalog } from './log-catalog';
@@ -88,9 +88,10 @@ export class PipelineStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id);
-    const region = props.region ?? NAMES.region;
-    const prefix = props.namePrefix ?? NAMES.prefix;
+    const region = props.region ?? DEFAULT_NAMES.region;
+    const prefix = props.namePrefix ?? DEFAULT_NAMES.prefix;
     checkNamePrefix(prefix);
+    const names = physicalNames(prefix);
 
     const aws = props.target.kind === 'aws';
     // On AWS every resource carries the project tag, for cost allocation. Not on emulators: moto drops the tags of a
@@ -106,7 +107,7 @@ export class PipelineStack extends TerraformStack {
     new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
 
     this.logStream = new LogStream(this, 'log-stream', {
-      streamName: prefix,
+      streamName: names.stream,
       capacityMode: props.capacityMode,
       shardCount: props.shardCount,
       retentionHours: props.retentionHours,
@@ -125,14 +126,14 @@ export class PipelineStack extends TerraformStack {
     });
     this.parser = new ParserFunction(this, 'parser-function', {
       bundleDir: props.bundleDir,
-      functionName: `${prefix}-parser`,
+      functionName: names.parserFunction,
       logFormat: props.logFormat,
     });
     this.delivery = new DeliveryStream(this, 'delivery-stream', {
       source: this.logStream,
       destination: this.logBucket,
       processor: this.parser,
-      deliveryStreamName: `${prefix}-to-s3`,
+      deliveryStreamName: names.deliveryStream,
       prefix: props.prefix,
       processorBufferSizeMBs: props.processorBufferSizeMBs,
       bufferingIntervalSeconds: props.bufferingIntervalSeconds,
@@ -140,8 +141,8 @@ export class PipelineStack extends TerraformStack {
       // GZIP on AWS: Athena reads .gz natively, and storage and scans shrink several-fold. LocalStack ignores it.
       compressionFormat: aws ? 'GZIP' : 'UNCOMPRESSED',
     });
-    this.agentAccess = new AgentAccess(this, 'agent-access', { stream: this.logStream, name: `${prefix}-agent` });
-    this.agentConfig = new AgentConfig(this, 'agent-config', { target: props.target, region, streamName: prefix });
+    this.agentAccess = new AgentAccess(this, 'agent-access', { stream: this.logStream, name: names.agent });
+    this.agentConfig = new AgentConfig(this, 'agent-config', { target: props.target, region, streamName: names.stream });
     this.alarms = new PipelineAlarms(this, 'pipeline-alarms', {
       stream: this.logStream,
       delivery: this.delivery,
@@ -151,17 +152,16 @@ export class PipelineStack extends TerraformStack {
       notificationEmail: props.alarmEmail,
     });
     if (props.catalog ?? aws) {
-      const databaseName = prefix.replace(/-/g, '_');
       this.catalog = new LogCatalog(this, 'log-catalog', {
         bucket: this.logBucket,
         prefix: props.prefix,
-        databaseName,
+        databaseName: names.glueDatabase,
         logFormat: props.logFormat,
       });
       this.queries = new LogQueries(this, 'log-queries', {
         catalog: this.catalog,
         resultsBucket: this.logBucket,
-        workgroupName: prefix,
+        workgroupName: names.athenaWorkgroup,
         tags: { project: prefix },
         forceDestroy: !aws,
       });
@@ -170,7 +170,7 @@ export class PipelineStack extends TerraformStack {
       this.webHost = new WebHost(this, 'web-host', {
         agentAccess: this.agentAccess,
         agentConfig: this.agentConfig.config,
-        name: `${prefix}-web`,
+        name: names.webHost,
       });
     }
 
@@ -196,10 +196,9 @@ export class PipelineStack extends TerraformStack {
   }
 
   private defaultBucketName(target: DeploymentTarget, prefix: string, region: string): string {
-    const seedName = `${prefix}${NAMES.bucketSuffix}`;
-    if (target.kind === 'localstack') return seedName;
+    if (target.kind === 'localstack') return physicalNames(prefix).bucket;
     const account = new DataAwsCallerIdentity(this, 'account');
-    return `${seedName}-${account.accountId}-${region}`;
+    return awsBucketName(prefix, account.accountId, region);
   }
 }
 

@@ -3,7 +3,7 @@ import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { Construct } from 'constructs';
 import type { AgentAccess } from './agent-access';
 import type { KinesisAgentConfig } from './agent-config';
-import { NAMES } from './defaults';
+import { physicalNames } from '../facts/names';
 
 /** Web host defaults: a small Graviton instance on the latest Amazon Linux 2023, hardened. */
 export const WEB_HOST_DEFAULTS = Object.freeze({
@@ -105,7 +105,7 @@ export class WebHost extends Construct {
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled' },
       // An explicit size (the AL2023 AMI's 8 GiB): emulators cannot read it from the AMI's snapshot.
       rootBlockDevice: { encrypted: true, volumeType: 'gp3', volumeSize: 8 },
-      tags: { Name: props.name ?? `${NAMES.prefix}-web` },
+      tags: { Name: props.name ?? physicalNames().webHost },
     });
   }
 }

@@ -1,16 +1,11 @@
-import {
-  compileLogFormat,
-  LogFormatError,
-  NGINX_COMBINED_FORMAT,
-  NGINX_MAIN_FORMAT,
-  SEED_KEYS,
-} from '../../functions/nginx-parser/log-format';
+import { LEADING_KEYS } from '../../facts/output-schema';
+import { compileLogFormat, LogFormatError, NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 
 describe('compileLogFormat', () => {
   it('compiles nginx main with the seed keys first, then the remaining variables', () => {
     const f = compileLogFormat(NGINX_MAIN_FORMAT);
     expect(f.escape).toBe('default');
-    expect(f.keys).toEqual([...SEED_KEYS, 'remote_user', 'http_x_forwarded_for']);
+    expect(f.keys).toEqual([...LEADING_KEYS, 'remote_user', 'http_x_forwarded_for']);
     expect(f.literals[0]).toBe('');
     expect(f.literals[f.literals.length - 1]).toBe('"');
   });
@@ -40,7 +35,7 @@ describe('compileLogFormat', () => {
 
   it('renames a variable that would collide with a seed key instead of overwriting it', () => {
     const f = compileLogFormat('$remote_addr $host "$uri" $status');
-    expect(f.keys).toEqual([...SEED_KEYS, 'nginx_host', 'nginx_uri']);
+    expect(f.keys).toEqual([...LEADING_KEYS, 'nginx_host', 'nginx_uri']);
   });
 
   it.each([

@@ -6,7 +6,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { EMULATOR_CREDENTIALS, kinesisClient, s3Client } from '../../pipeline/clients';
+import { EMULATOR_CREDENTIALS } from '../../facts/emulator';
+import { kinesisClient, s3Client } from '../../pipeline/clients';
 import { startKinesis, startS3 } from '../../pipeline/emulators';
 import { measurePutRecordsRate } from '../../pipeline/measure';
 

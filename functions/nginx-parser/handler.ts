@@ -2,34 +2,15 @@
  * The thin Firehose layer over the parser core: base64 in and out, one result per record, and a response that never
  * exceeds the Lambda response limit.
  */
+import type {
+  FirehoseInputEvent,
+  FirehoseInputRecord,
+  FirehoseOutputRecord,
+  FirehoseRecordResult,
+  FirehoseTransformationResponse,
+} from '../../facts/firehose-transformation';
 import { RESPONSE_BUDGET_BYTES } from './limits';
 import type { LineParser } from './parse';
-
-/** One record of a Firehose data-transformation event. LocalStack sends records without `recordId`. */
-export interface FirehoseInputRecord {
-  readonly recordId?: string;
-  /** The Kinesis record's bytes, base64. */
-  readonly data?: string;
-}
-
-/** The event Firehose sends a transformation Lambda (only the fields this handler reads). */
-export interface FirehoseTransformationEvent {
-  readonly records?: readonly FirehoseInputRecord[];
-}
-
-export type FirehoseRecordResult = 'Ok' | 'Dropped' | 'ProcessingFailed';
-
-/** One result per input record, in input order; `recordId` is echoed when the input had one. */
-export interface FirehoseOutputRecord {
-  recordId?: string;
-  result: FirehoseRecordResult;
-  /** base64: NDJSON for `Ok`, the original bytes for `ProcessingFailed`, empty for `Dropped`. */
-  data: string;
-}
-
-export interface FirehoseTransformationResponse {
-  records: FirehoseOutputRecord[];
-}
 
 export interface HandlerOptions {
   /**
@@ -90,7 +71,7 @@ function result(id: string | undefined, outcome: FirehoseRecordResult, data: str
 export function createHandler(
   parser: LineParser,
   options: HandlerOptions = {},
-): (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResponse> {
+): (event: FirehoseInputEvent) => Promise<FirehoseTransformationResponse> {
   const transform = createTransform(parser, options);
   return async (event) => transform(event);
 }
@@ -99,7 +80,7 @@ export function createHandler(
 export function createTransform(
   parser: LineParser,
   options: HandlerOptions = {},
-): (event: FirehoseTransformationEvent) => FirehoseTransformationResponse {
+): (event: FirehoseInputEvent) => FirehoseTransformationResponse {
   const budget = options.responseBudgetBytes ?? RESPONSE_BUDGET_BYTES;
   const log = options.log ?? ((message: string) => console.warn(message));
   let input = Buffer.allocUnsafe(1 << 16);

@@ -4,6 +4,7 @@
  * Pure and dependency-free: the stack calls {@link compileLogFormat} at synth time to reject a format that cannot be
  * parsed unambiguously, and the Lambda calls it once at cold start.
  */
+import { LEADING_KEYS, type LeadingKey } from '../../facts/output-schema';
 
 /** How nginx escaped variable values in the log (`log_format name escape=…`). */
 export type LogEscape = 'default' | 'json' | 'none';
@@ -27,7 +28,7 @@ export interface FormatVariable {
   /** JSON key of the value, or `undefined` when the value only feeds a seed key (e.g. `$time_local`). */
   readonly key: string | undefined;
   /** The seed key this variable fills, if any (`host`, `timestamp`, `request`, `status`, `size`, `refferer`, `useragent`). */
-  readonly role: SeedKey | undefined;
+  readonly role: LeadingKey | undefined;
 }
 
 /** A log format ready for the parser: literals and variables alternate, `literals[i]` precedes `variables[i]`. */
@@ -42,14 +43,6 @@ export interface CompiledLogFormat {
   readonly keys: readonly string[];
 }
 
-/**
- * The seed's keys, in the seed's order and spelling (`refferer` is misspelled in the seed's schema and kept for
- * compatibility with queries written against it), then `protocol`.
- */
-export const SEED_KEYS = [
-  'host', 'timestamp', 'request', 'uri', 'status', 'size', 'verb', 'refferer', 'useragent', 'protocol',
-] as const;
-export type SeedKey = (typeof SEED_KEYS)[number];
 
 /** nginx's `main` format, from the nginx.conf nginx ships (with `$http_x_forwarded_for`). */
 export const NGINX_MAIN_FORMAT =
@@ -64,7 +57,7 @@ export class LogFormatError extends Error {
   override name = 'LogFormatError';
 }
 
-const ROLES: Readonly<Record<string, SeedKey>> = {
+const ROLES: Readonly<Record<string, LeadingKey>> = {
   remote_addr: 'host',
   request: 'request',
   status: 'status',
@@ -206,7 +199,7 @@ export function compileLogFormat(input: string): CompiledLogFormat {
   const timeVar = names.find((n) => TIME_KINDS[n] !== undefined);
   const variables: FormatVariable[] = names.map((name) => {
     const kind = kindOf(name);
-    const role: SeedKey | undefined = name === timeVar ? 'timestamp' : ROLES[name];
+    const role: LeadingKey | undefined = name === timeVar ? 'timestamp' : ROLES[name];
     // The timestamp keeps only seconds; $msec also stays as a number so its milliseconds are not lost.
     const ownKey = role === undefined || name === 'msec' ? name : undefined;
     return { name, kind, role, key: ownKey };
@@ -225,7 +218,7 @@ export function compileLogFormat(input: string): CompiledLogFormat {
     }
   });
 
-  const taken = new Set<string>(SEED_KEYS);
+  const taken = new Set<string>(LEADING_KEYS);
   const keyed = variables.map((v) => {
     if (v.key === undefined || !taken.has(v.key)) {
       if (v.key !== undefined) taken.add(v.key);
@@ -245,6 +238,6 @@ export function compileLogFormat(input: string): CompiledLogFormat {
     escape,
     literals,
     variables: keyed,
-    keys: [...SEED_KEYS, ...keyed.flatMap((v) => (v.key === undefined ? [] : [v.key]))],
+    keys: [...LEADING_KEYS, ...keyed.flatMap((v) => (v.key === undefined ? [] : [v.key]))],
   };
 }
