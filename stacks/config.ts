@@ -1,5 +1,7 @@
-import { NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
+import { FIREHOSE_LIMITS } from '../facts/aws-limits';
 import { DEFAULT_NAMES, physicalNames } from '../facts/names';
+import { PROCESSOR_BUFFER_SAFE_MAX_MB } from '../functions/nginx-parser/limits';
+import { NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
 import { DELIVERY_DEFAULTS, STREAM_DEFAULTS } from './defaults';
 import type { StreamCapacityMode } from './log-stream';
 
@@ -23,21 +25,67 @@ export interface AppConfig {
   readonly logExpirationDays?: number;
 }
 
-/** The environment variables main.ts reads, with their meaning and default (the README table says the same). */
-export const ENV_VARS = Object.freeze({
-  AWS_REGION: `region of both stacks (default ${DEFAULT_NAMES.region})`,
-  LOCALSTACK_ENDPOINT: `LocalStack (or moto) URL for the localstack stack (default ${DEFAULT_NAMES.localstackEndpoint})`,
-  NAME_PREFIX: `prefix of every resource name (default ${DEFAULT_NAMES.prefix})`,
-  BUCKET_NAME: `log bucket name (default ${physicalNames().bucket} on LocalStack, ${physicalNames().bucket}-<account>-<region> on AWS)`,
-  LOG_FORMAT: "nginx log_format of the access log (default nginx's stock `main`)",
-  STREAM_SHARDS: `shard count, or "on-demand" (default ${STREAM_DEFAULTS.shardCount})`,
-  PROCESSOR_BUFFER_MB: `Firehose batch size for the parser Lambda, 0.2–3 (default ${DELIVERY_DEFAULTS.processorBufferSizeMBs})`,
-  BUFFER_INTERVAL_SECONDS: `Firehose flush interval to S3, 0–900 (default ${DELIVERY_DEFAULTS.bufferingIntervalSeconds})`,
-  CATALOG: 'on or off: Glue table and Athena workgroup (default on for aws, off for localstack: Community has no Glue)',
-  WEB_HOST: 'on or off: the EC2 web host running nginx and the Kinesis Agent (default off)',
-  ALARM_EMAIL: 'address subscribed to an SNS topic the alarms notify (default none: alarms without notifications)',
-  LOG_EXPIRATION_DAYS: 'days after which log objects expire (default never)',
+/** One environment variable main.ts reads: its default and meaning, as Markdown (the README's table shows them). */
+export interface EnvVarDoc {
+  readonly default: string;
+  readonly meaning: string;
+}
+
+const names = physicalNames();
+const scheme = physicalNames('<p>');
+
+/**
+ * The environment variables main.ts reads, with their default and meaning. The README's configuration table is
+ * {@link configurationTable}'s output (a test compares them).
+ */
+export const ENV_VARS: Readonly<Record<string, EnvVarDoc>> = Object.freeze({
+  AWS_REGION: { default: `\`${DEFAULT_NAMES.region}\``, meaning: "region of both stacks (the original setup's)" },
+  LOCALSTACK_ENDPOINT: {
+    default: `\`${DEFAULT_NAMES.localstackEndpoint}\``,
+    meaning: 'endpoint of the `localstack` stack and of its agent.json',
+  },
+  NAME_PREFIX: {
+    default: `\`${DEFAULT_NAMES.prefix}\``,
+    meaning:
+      `stream name; bucket \`${scheme.bucket}\`, function \`${scheme.parserFunction}\`, delivery stream ` +
+      `\`${scheme.deliveryStream}\`, agent role/profile \`${scheme.agent}\``,
+  },
+  BUCKET_NAME: {
+    default: `LocalStack \`${names.bucket}\`; AWS \`${names.bucket}-<account>-<region>\``,
+    meaning: 'log bucket (on AWS the account and region keep a fresh deploy from colliding with a global name)',
+  },
+  LOG_FORMAT: {
+    default: 'nginx `main` (the parser also accepts `combined` lines then)',
+    meaning: 'any nginx `log_format` string, incl. `escape=json\\|default\\|none`; checked at synth',
+  },
+  STREAM_SHARDS: { default: `\`${STREAM_DEFAULTS.shardCount}\``, meaning: 'provisioned shard count, or `on-demand`' },
+  PROCESSOR_BUFFER_MB: {
+    default: `\`${DELIVERY_DEFAULTS.processorBufferSizeMBs}\``,
+    meaning:
+      `Firehose batch size for the parser, ${FIREHOSE_LIMITS.processorBufferMinMBs}–${FIREHOSE_LIMITS.processorBufferMaxMBs} ` +
+      `(a warning above ${PROCESSOR_BUFFER_SAFE_MAX_MB}, see the response cap below)`,
+  },
+  BUFFER_INTERVAL_SECONDS: {
+    default: `\`${DELIVERY_DEFAULTS.bufferingIntervalSeconds}\``,
+    meaning: `S3 buffering interval, 0–${FIREHOSE_LIMITS.bufferingIntervalMaxSeconds}`,
+  },
+  CATALOG: {
+    default: 'on for AWS, off for LocalStack',
+    meaning: 'Glue table and Athena workgroup (LocalStack Community has no Glue/Athena)',
+  },
+  WEB_HOST: { default: '`off`', meaning: 'an EC2 web host with nginx and the Kinesis Agent, as in the original setup' },
+  ALARM_EMAIL: { default: 'none', meaning: 'subscribes an address to an SNS topic the alarms notify' },
+  LOG_EXPIRATION_DAYS: { default: 'never', meaning: 'days before log objects expire' },
 });
+
+/** The README's configuration table: one row per {@link ENV_VARS} entry. */
+export function configurationTable(): string {
+  return [
+    '| variable | default | meaning |',
+    '|---|---|---|',
+    ...Object.entries(ENV_VARS).map(([name, doc]) => `| \`${name}\` | ${doc.default} | ${doc.meaning} |`),
+  ].join('\n');
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -48,7 +96,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * so a stack built in a test gets the same checks.
  */
 export function configFromEnv(env: Env): AppConfig {
-  const value = (name: keyof typeof ENV_VARS): string | undefined => {
+  const value = (name: string): string | undefined => {
     const raw = env[name]?.trim();
     return raw === undefined || raw === '' ? undefined : raw;
   };
