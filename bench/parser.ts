@@ -5,7 +5,7 @@
  * Usage: npm run bench:parser [-- --rounds=9 --mb=4]
  * Prints medians over interleaved rounds (MB/s of raw log bytes, lines/s, ratios measured within each round), per-line
  * p99/max on the hostile corpus, time per byte on adversarial long lines, cold first-invocation time of the bundle,
- * the bundle size and peak RSS.
+ * the bundle size and peak RSS, and writes the same into docs/performance.md.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { FirehoseInputEvent } from '../facts/firehose-transformation';
 import { createTransform } from '../functions/nginx-parser/handler';
 import { createParser } from '../functions/nginx-parser/parse';
+import { printed, writeBenchSection } from './report';
 
 type Handler = (event: FirehoseInputEvent) => { records: { data: string }[] };
 
@@ -38,6 +39,14 @@ function repoRoot(): string {
 }
 
 const ROOT = repoRoot();
+
+/** Everything the benchmark printed, for docs/performance.md. */
+const output: string[] = [];
+
+function log(line = ''): void {
+  console.log(line);
+  output.push(line);
+}
 const GENERATOR = resolve(ROOT, '..', 'shared', 'bench', 'gen-nginx-log.mjs');
 
 function generate(lines: number, seed: number, hostile: number): string {
@@ -145,16 +154,16 @@ function throughput(corpora: Corpus[]): void {
       ratioNaive.push((ms.get('naive regex') as number) / (ms.get('ours') as number));
     }
     const lines = c.lines.length;
-    console.log(`\n${c.name}: ${c.events.length} batches, ${fmt(c.bytes / 1e6, 2)} MB, ${lines} lines, ${ROUNDS} interleaved rounds`);
-    console.log('| handler | MB/s (median) | lines/s (median) |');
-    console.log('|---|---:|---:|');
+    log(`\n${c.name}: ${c.events.length} batches, ${fmt(c.bytes / 1e6, 2)} MB, ${lines} lines, ${ROUNDS} interleaved rounds`);
+    log('| handler | MB/s (median) | lines/s (median) |');
+    log('|---|---:|---:|');
     for (const [name] of handlers) {
       const m = median(mbps.get(name) as number[]);
-      console.log(`| ${name} | ${fmt(m)} | ${Math.round((m * 1e6 * lines) / c.bytes).toLocaleString('en-US')} |`);
+      log(`| ${name} | ${fmt(m)} | ${Math.round((m * 1e6 * lines) / c.bytes).toLocaleString('en-US')} |`);
     }
-    console.log(`ours ÷ floor throughput (median of per-round ratios): ${fmt(median(ratioFloor), 2)}`);
-    console.log(`ours ÷ naive regex throughput (median of per-round ratios): ${fmt(median(ratioNaive), 2)}`);
-    console.log(`response expansion (base64 of JSON lines ÷ raw log bytes): ${fmt(expansion, 2)}`);
+    log(`ours ÷ floor throughput (median of per-round ratios): ${fmt(median(ratioFloor), 2)}`);
+    log(`ours ÷ naive regex throughput (median of per-round ratios): ${fmt(median(ratioNaive), 2)}`);
+    log(`response expansion (base64 of JSON lines ÷ raw log bytes): ${fmt(expansion, 2)}`);
   }
 }
 
@@ -174,7 +183,7 @@ function perLine(c: Corpus): void {
   const sorted = [...times].sort((a, b) => a - b);
   const p = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
   const worst = times.indexOf(sorted[sorted.length - 1] as number);
-  console.log(`\nper-line time on ${c.name} (${times.length} lines, parser core, best of 3 passes, hrtime included): ` +
+  log(`\nper-line time on ${c.name} (${times.length} lines, parser core, best of 3 passes, hrtime included): ` +
     `median ${fmt(p(0.5), 2)} µs, p99 ${fmt(p(0.99), 2)} µs, max ${fmt(sorted[sorted.length - 1] as number, 2)} µs ` +
     `(the max is a ${bufs[worst]?.length ?? 0}-byte line)`);
 }
@@ -188,9 +197,9 @@ function linearity(): void {
     ['user agent of bytes that are not UTF-8 (escaped-text path)', (n) => `${head} "GET / HTTP/1.1" 200 1 "-" "${'\\xEC\\x95'.repeat(n / 8)}" "-"`],
     ['unterminated request (both formats scan to the end, fail)', (n) => `${head} "GET /${'a '.repeat(n / 2)}`],
   ];
-  console.log('\nadversarial lines (µs per KB; flat = linear):');
-  console.log('| shape | 1 KB | 16 KB | 256 KB |');
-  console.log('|---|---:|---:|---:|');
+  log('\nadversarial lines (µs per KB; flat = linear):');
+  log('| shape | 1 KB | 16 KB | 256 KB |');
+  log('|---|---:|---:|---:|');
   for (const [name, make] of shapes) {
     const cells = [1024, 16384, 262144].map((n) => {
       const b = Buffer.from(make(n));
@@ -202,7 +211,7 @@ function linearity(): void {
       }
       return fmt((((performance.now() - t0) * 1000) / reps / b.length) * 1024, 2);
     });
-    console.log(`| ${name} | ${cells.join(' | ')} |`);
+    log(`| ${name} | ${cells.join(' | ')} |`);
   }
 }
 
@@ -210,7 +219,7 @@ function linearity(): void {
 function cold(c: Corpus): void {
   const bundle = join(ROOT, 'dist', 'nginx-parser', 'index.js');
   if (!existsSync(bundle)) {
-    console.log('\ncold start: dist/nginx-parser/index.js missing; run `npm run bundle`');
+    log('\ncold start: dist/nginx-parser/index.js missing; run `npm run bundle`');
     return;
   }
   const script = `
@@ -228,21 +237,22 @@ function cold(c: Corpus): void {
       load: number; first: number; rss: number;
     },
   );
-  console.log(`\ncold start (fresh node, median of 5): module load ${fmt(median(samples.map((s) => s.load)), 2)} ms, ` +
+  log(`\ncold start (fresh node, median of 5): module load ${fmt(median(samples.map((s) => s.load)), 2)} ms, ` +
     `first ~1 MB invocation ${fmt(median(samples.map((s) => s.first)), 1)} ms, peak RSS of that process ` +
     `${fmt(median(samples.map((s) => s.rss)) / 1024, 1)} MB`);
-  console.log(`bundle: ${statSync(bundle).size.toLocaleString('en-US')} bytes minified (dist/nginx-parser/index.js)`);
+  log(`bundle: ${statSync(bundle).size.toLocaleString('en-US')} bytes minified (dist/nginx-parser/index.js)`);
 }
 
 function main(): void {
-  console.log(`node ${process.version}; generator ${GENERATOR}`);
+  log(`node ${process.version}; generator ${GENERATOR}`);
   const normal = corpus('normal', generate(Math.ceil(MB * 4700), 1, 0), MB);
   const hostile = corpus('hostile=5', generate(Math.ceil(MB * 4700), 2, 5), MB);
   throughput([normal, hostile]);
   perLine(hostile);
   linearity();
   cold(normal);
-  console.log(`peak RSS of this benchmark process: ${fmt(process.resourceUsage().maxRSS / 1024, 1)} MB`);
+  log(`peak RSS of this benchmark process: ${fmt(process.resourceUsage().maxRSS / 1024, 1)} MB`);
+  console.log(`\nwrote ${writeBenchSection(ROOT, 'parser', printed(output))}`);
 }
 
 main();

@@ -4,12 +4,13 @@
  *
  *   npm run bench:pipeline -- [--lines 200000] [--runs 7]
  *
- * Targets (issue 5): end to end ≥ 0.8× the bare Kinesis rate; first object within the S3 buffer interval + 2 s;
+ * Targets: end to end ≥ 0.8× the bare Kinesis rate; first object within the S3 buffer interval + 2 s;
  * peak RSS ≤ 400 MB. Each end-to-end run is a real `npm start` process (`node <PIPELINE_NODE_FLAGS>
  * dist/app/bin/start.js --input FILE --quiet`); each bare run is a fresh process with the same node flags, client
  * and kinesalite in it as in npm start. Bare and end to end alternate in order from run to run to even out machine
  * noise; the ratio is the median of the runs' side-by-side ratios. It also reports the CPU time both cost (from
- * /proc): end to end can never go faster than the machine's cores divided by its CPU per line.
+ * /proc): end to end can never go faster than the machine's cores divided by its CPU per line. The summary goes into
+ * docs/performance.md.
  */
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../pipeline/shipper';
 import { projectRoot, readStackConfig, type PipelineConfig } from '../pipeline/stack-config';
+import { printed, writeBenchSection } from './report';
 
 /** The shipper's default number of PutRecords calls in flight, so the bare rate is measured on equal terms. */
 const IN_FLIGHT = 2;
@@ -248,8 +250,7 @@ async function main(): Promise<void> {
     const cores = availableParallelism();
     const ceiling = cores / (e2eCpu / 1e6);
     const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
-    process.stderr.write(
-      [
+    const report = [
         '',
         `pipeline benchmark: ${lines} lines (5% hostile), ${runs} runs, medians; stack ${config.source}`,
         `  bare Kinesis PutRecords (client and kinesalite in one process, ${IN_FLIGHT} calls in flight)  ${bare.toFixed(0)} records/s`,
@@ -260,8 +261,14 @@ async function main(): Promise<void> {
         `  CPU per 1,000 lines: bare ${bareCpu} ms, end to end ${e2eCpu} ms (start-up included); on ${cores} cores end to end ` +
           `can reach at most ${(ceiling / 1000).toFixed(1)}k lines/s = ${(ceiling / bare).toFixed(2)}× bare`,
         '',
-      ].join('\n'),
+      ];
+    process.stderr.write(report.join('\n'));
+    const perRun = all.map(
+      (r, i) =>
+        `  run ${i + 1}: bare ${r.bare.recordsPerSec.toFixed(0)} records/s, end to end ${r.e2e.linesPerSec.toFixed(0)} lines/s ` +
+        `(${(r.e2e.linesPerSec / r.bare.recordsPerSec).toFixed(2)}×), peak RSS ${r.e2e.peakRssMb.toFixed(0)} MB`,
     );
+    process.stderr.write(`wrote ${writeBenchSection(root, 'pipeline', printed([...report, ...perRun]))}\n`);
     const summary = { lines, runs, cores, bareRecordsPerSec: Math.round(bare), e2eLinesPerSec: Math.round(e2e), ratio, ratios, firstObjectMs: first, peakRssMb: rss, bareCpuMsPerK: bareCpu, e2eCpuMsPerK: e2eCpu };
     process.stdout.write(`${JSON.stringify({ ...summary, runsDetail: all })}\n`);
   } finally {

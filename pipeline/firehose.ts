@@ -95,8 +95,8 @@ export interface LocalFirehoseOptions {
   /**
    * Records per GetRecords call (Kinesis allows 1–10,000).
    *
-   * @default - 2,500: as fast as 10,000 end to end, and batches that die young keep `npm start`'s peak RSS ~15 MB
-   * lower (measured on 200k lines, 348–353 MB against 355–375 MB)
+   * @default - 2,500: as fast as 10,000 end to end, and batches that die young keep `npm start`'s peak RSS lower
+   * (docs/performance.md)
    */
   readonly getRecordsLimit?: number;
   /** S3 PutObject calls in flight at once. @default - 4 */

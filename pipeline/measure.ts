@@ -1,7 +1,7 @@
 /**
  * Measures a Kinesis endpoint's bare PutRecords rate: the ceiling the shipper (and `npm start`) is compared with.
  *
- * The load is the issue's: calls of 500 records of ~250 bytes (a typical nginx line), one shard, one call at a
+ * The load is the benchmarks' standard one: calls of 500 records of ~250 bytes (a typical nginx line), one shard, one call at a
  * time, nothing else running. Without an endpoint it starts its own kinesalite and stops it afterwards.
  */
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';

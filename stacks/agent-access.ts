@@ -27,7 +27,7 @@ export interface AgentAccessProps {
 }
 
 /**
- * What the Kinesis Agent on the web host may do: the seed's policy made least-privilege.
+ * What the Kinesis Agent on the web host may do: the original setup's policy, made least-privilege.
  *
  * `kinesis:PutRecords` (the agent's only write call) plus the describe calls a producer makes to check the stream at
  * start, all on the one stream ARN; `cloudwatch:PutMetricData` only into the agent's namespace. A managed policy, so

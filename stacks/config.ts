@@ -10,7 +10,7 @@ export interface AppConfig {
   readonly region: string;
   readonly localstackEndpoint: string;
   readonly namePrefix: string;
-  /** Unset: each stack picks its default (the seed's name on LocalStack, suffixed with account and region on AWS). */
+  /** Unset: each stack picks its default (the original setup's name on LocalStack, suffixed with account and region on AWS). */
   readonly bucketName?: string;
   readonly logFormat: string;
   readonly capacityMode: StreamCapacityMode;

@@ -8,7 +8,7 @@
 import { FIREHOSE_API_DEFAULTS } from '../facts/aws-defaults';
 import { KINESIS_LIMITS } from '../facts/aws-limits';
 
-/** Stream sizing when nothing is configured: the seed's single shard and the free 24 h retention. */
+/** Stream sizing when nothing is configured: the original setup's single shard and the free 24 h retention. */
 export const STREAM_DEFAULTS = Object.freeze({
   shardCount: 1,
   retentionHours: KINESIS_LIMITS.defaultRetentionHours,
@@ -42,9 +42,9 @@ export const FUNCTION_DEFAULTS = Object.freeze({
   /** Graviton: about 20 % cheaper per GB-second for the same parser work. */
   architecture: 'arm64',
   /**
-   * From `npm run bench:parser`: a ~1 MB batch peaks at ~60 MB RSS and the handler parses ~107 MB/s on a full vCPU.
+   * A 1 MB batch needs a small fraction of this (`npm run bench:parser` reports the peak RSS, docs/performance.md).
    * Lambda's CPU share grows with memory up to 1,769 MB, so cost per GB parsed is the same at any size below that;
-   * 256 MB keeps 2–4× memory headroom for 3 MB batches and parses a 1 MB batch in ~0.1 s (a 14 % vCPU share).
+   * 256 MB keeps memory headroom for 3 MB batches and parses a 1 MB batch well within the timeout.
    */
   memorySizeMB: 256,
   /** Generous against cold starts on a 1 MB batch, well under Firehose's 5 minute ceiling. */

@@ -9,7 +9,7 @@ export interface LogBucketProps
   extends Pick<BucketProtectionProps, 'kmsKeyArn' | 'versioned' | 'expirationDays' | 'infrequentAccessAfterDays' | 'lifecycle' | 'tlsOnly'> {
   /**
    * The bucket's globally unique name.
-   * @default - "nginx-access-logs-s3", the seed's bucket (the stack suffixes it with account and region on AWS)
+   * @default - "nginx-access-logs-s3", the original setup's bucket (the stack suffixes it with account and region on AWS)
    */
   readonly bucketName?: string;
   /**

@@ -6,8 +6,8 @@ export interface CatalogColumn {
   readonly type: 'string' | 'int' | 'bigint' | 'double';
 }
 
-/** Types of the seed's keys as the parser writes them: `status` and `size` are JSON numbers, the rest strings. */
-const SEED_KEY_TYPES: Readonly<Record<string, CatalogColumn['type']>> = {
+/** Column types of the original schema's numeric keys (`status`, `size`); its other keys are strings. */
+const ORIGINAL_KEY_COLUMN_TYPES: Readonly<Record<string, CatalogColumn['type']>> = {
   status: 'int',
   size: 'bigint',
 };
@@ -30,7 +30,7 @@ const INTEGER_VARIABLES: ReadonlySet<string> = new Set([
  *
  * Uses the parser's own format compiler, so the catalog and the Lambda can never disagree on the keys. Numeric
  * variables get numeric types (`status` int, `size` bigint, `$request_time` double): the Hive JSON SerDe reads JSON
- * numbers into them, and queries compare numbers, not strings. The timestamp stays a string (the seed's
+ * numbers into them, and queries compare numbers, not strings. The timestamp stays a string (the original schema's
  * `2020-12-22T12:32:36`, UTC); `from_iso8601_timestamp("timestamp")` turns it into a timestamp in a query.
  */
 export function catalogColumns(logFormat: string = NGINX_MAIN_FORMAT): CatalogColumn[] {
@@ -45,7 +45,7 @@ export function catalogColumns(logFormat: string = NGINX_MAIN_FORMAT): CatalogCo
     seen.add(name);
     const kind = kinds.get(key);
     const numeric = kind === 'number' || kind === 'msec';
-    const type = SEED_KEY_TYPES[key] ?? (!numeric ? 'string' : INTEGER_VARIABLES.has(key) ? 'bigint' : 'double');
+    const type = ORIGINAL_KEY_COLUMN_TYPES[key] ?? (!numeric ? 'string' : INTEGER_VARIABLES.has(key) ? 'bigint' : 'double');
     return { name, type };
   });
 }

@@ -12,7 +12,7 @@ export type StreamCapacityMode = 'provisioned' | 'on-demand';
 export interface LogStreamProps {
   /**
    * The stream's name, which the Kinesis Agent's `kinesisStream` setting names.
-   * @default - "nginx-access-logs", the seed's stream
+   * @default - "nginx-access-logs", the original setup's stream
    */
   readonly streamName?: string;
   /**

@@ -32,7 +32,7 @@ export interface ParserFunctionProps {
   /**
    * The nginx `log_format` the access log is written in; passed to the function as LOG_FORMAT and compiled at synth,
    * so a format the parser cannot split unambiguously fails here rather than in production.
-   * @default - nginx's stock `main` format (combined plus "$http_x_forwarded_for"), the seed's lines
+   * @default - nginx's stock `main` format (combined plus "$http_x_forwarded_for"), the original setup's lines
    */
   readonly logFormat?: string;
   /**

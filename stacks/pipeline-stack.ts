@@ -16,7 +16,7 @@ import { PolicyAspect } from './policy/policy-aspect';
 import { providerSettings, type DeploymentTarget } from './target';
 import { WebHost } from './web-host';
 
-/** One pipeline for one target; every optional prop has the seed's value as its default. */
+/** One pipeline for one target; every optional prop defaults to the original setup's value. */
 export interface PipelineStackProps {
   /** AWS, or LocalStack at an endpoint. */
   readonly target: DeploymentTarget;
@@ -24,7 +24,7 @@ export interface PipelineStackProps {
   readonly bundleDir: string;
   /**
    * Region of every resource.
-   * @default - "ap-northeast-2", the seed's region
+   * @default - "ap-northeast-2", the original setup's region
    */
   readonly region?: string;
   /**
@@ -35,8 +35,8 @@ export interface PipelineStackProps {
   readonly namePrefix?: string;
   /**
    * Name of the log bucket.
-   * @default - "<prefix>-s3" on LocalStack (the seed's name); "<prefix>-s3-<account id>-<region>" on AWS, because
-   * bucket names are global and the seed's name is surely taken
+   * @default - "<prefix>-s3" on LocalStack (the original setup's name); "<prefix>-s3-<account id>-<region>" on AWS, because
+   * bucket names are global and the original name is surely taken
    */
   readonly bucketName?: string;
   /**
@@ -67,7 +67,7 @@ export interface PipelineStackProps {
   readonly catalog?: boolean;
   /** Address subscribed to an SNS topic the alarms notify. @default - alarms without notifications */
   readonly alarmEmail?: string;
-  /** The seed's EC2 web host running nginx and the Kinesis Agent. @default - false */
+  /** An EC2 web host running nginx and the Kinesis Agent, as in the original setup. @default - false */
   readonly webHost?: boolean;
 }
 

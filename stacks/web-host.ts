@@ -41,7 +41,7 @@ export function webHostUserData(agentConfig: KinesisAgentConfig): string {
     '# (awslabs/amazon-kinesis-agent#269).',
     `getent group ${user} >/dev/null || groupadd -r ${user}`,
     `usermod -a -G ${user} ${user}`,
-    '# The seed\'s chmod, least-privilege: the agent may list and read the log folder, and the default ACL keeps',
+    '# The original setup\'s chmod, least-privilege: the agent may list and read the log folder, and the default ACL keeps',
     '# files logrotate creates (mode 0640) readable by the agent too.',
     'chmod 755 /var/log/nginx',
     `setfacl -m u:${user}:rx /var/log/nginx`,
@@ -77,9 +77,9 @@ export interface WebHostProps {
 }
 
 /**
- * The seed's web host: an Amazon Linux 2023 instance running nginx and the Kinesis Agent with the agent's role.
+ * The web host of the original setup: an Amazon Linux 2023 instance running nginx and the Kinesis Agent with the agent's role.
  *
- * Off by default in the stack. Hardened beyond the seed: IMDSv2 only, encrypted root volume, no key pair and no
+ * Off by default in the stack. Hardened beyond the original: IMDSv2 only, encrypted root volume, no key pair and no
  * public ingress unless a security group is given (add a key pair or SSM access to log in). LocalStack synthesizes it
  * but boots nothing.
  */

@@ -86,7 +86,7 @@ describe('6 MB response cap', () => {
     ['control bytes in the request', `1 - - ${T} "GET /${'\\x01'.repeat(60)} HTTP/1.1" 1 1 "" "" ""`, 1, true, ''],
     // Many short lines per record: the largest expansion, without per-record overhead to limit the batch.
     ['many empty-field lines per record', ` -  [22/Dec/2020:12:32:36 +0000] "" 1 1 "" ""`, 500, true, ''],
-    // A custom format logging one number: 2-byte lines become ~150 bytes (every seed key is written, as null).
+    // A custom format logging one number: 2-byte lines become ~150 bytes (every key of the original schema is written, as null).
     ['a one-variable custom format', '1', 1000, true, '$status'],
   ];
 

@@ -2,7 +2,7 @@ import { LEADING_KEYS } from '../../facts/output-schema';
 import { compileLogFormat, LogFormatError, NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 
 describe('compileLogFormat', () => {
-  it('compiles nginx main with the seed keys first, then the remaining variables', () => {
+  it("compiles nginx main with the original schema's keys first, then the remaining variables", () => {
     const f = compileLogFormat(NGINX_MAIN_FORMAT);
     expect(f.escape).toBe('default');
     expect(f.keys).toEqual([...LEADING_KEYS, 'remote_user', 'http_x_forwarded_for']);
@@ -16,7 +16,7 @@ describe('compileLogFormat', () => {
     );
   });
 
-  it('keeps the seed spelling "refferer" for $http_referer', () => {
+  it('keeps the original spelling "refferer" for $http_referer', () => {
     const f = compileLogFormat(NGINX_COMBINED_FORMAT);
     expect(f.variables.find((v) => v.name === 'http_referer')?.role).toBe('refferer');
     expect(f.keys).not.toContain('referer');
@@ -33,7 +33,7 @@ describe('compileLogFormat', () => {
     expect(compileLogFormat('${remote_addr}:x ${status}').variables.map((v) => v.name)).toEqual(['remote_addr', 'status']);
   });
 
-  it('renames a variable that would collide with a seed key instead of overwriting it', () => {
+  it('renames a variable that would collide with a key of the original schema instead of overwriting it', () => {
     const f = compileLogFormat('$remote_addr $host "$uri" $status');
     expect(f.keys).toEqual([...LEADING_KEYS, 'nginx_host', 'nginx_uri']);
   });

@@ -19,7 +19,7 @@ const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (
 const T = '[22/Dec/2020:12:32:36 +0000]';
 
 describe('default formats (main and combined)', () => {
-  it("turns the seed's line into the seed's JSON, without the seed's two bugs", () => {
+  it("turns the original sample line into the original schema's JSON, without the original parser's two bugs", () => {
     const r = parseLine(defaultParser, `1.229.242.14 - - [22/Dec/2020:21:32:36 +0900] "GET / HTTP/1.1" 304 0 "-" "${UA}" "-"`);
     expect(r).toEqual({
       ok: true,
@@ -199,7 +199,7 @@ describe('custom formats', () => {
     });
   });
 
-  it('writes null for seed keys the format does not log', () => {
+  it('writes null for keys of the original schema the format does not log', () => {
     const parser = new LineParser([compileLogFormat('$remote_addr $status')]);
     expect(json('1.2.3.4 200', parser)).toEqual({
       host: '1.2.3.4', timestamp: null, request: null, uri: null, status: 200, size: null, verb: null, refferer: null,

@@ -9,7 +9,7 @@ import { createParser } from '../../functions/nginx-parser/parse';
 
 const GENERATOR = resolve(__dirname, '..', '..', '..', 'shared', 'bench', 'gen-nginx-log.mjs');
 
-/** Every Ok record decodes to lines that each end with "\n" and are one JSON object with the seed keys first. */
+/** Every Ok record decodes to lines that each end with "\n" and are one JSON object with the original schema's keys first. */
 function checkOk(data: string): void {
   const text = Buffer.from(data, 'base64').toString('utf8');
   expect(text.endsWith('\n')).toBe(true);

@@ -15,7 +15,7 @@ function catalogTable(props: Partial<ConstructorParameters<typeof LogCatalog>[2]
 }
 
 describe('catalogColumns', () => {
-  it('has the parser keys of the main format, seed keys first, with numeric status and size', () => {
+  it("has the parser keys of the main format, the original schema's keys first, with numeric status and size", () => {
     expect(catalogColumns()).toEqual([
       { name: 'host', type: 'string' },
       { name: 'timestamp', type: 'string' },

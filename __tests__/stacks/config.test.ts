@@ -4,7 +4,7 @@ import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-
 import { configFromEnv, configurationTable, ENV_VARS } from '../../stacks/config';
 
 describe('configFromEnv', () => {
-  it('follows the seed when nothing is set', () => {
+  it('follows the original setup when nothing is set', () => {
     expect(configFromEnv({})).toEqual({
       region: 'ap-northeast-2',
       localstackEndpoint: 'http://localhost:4566',

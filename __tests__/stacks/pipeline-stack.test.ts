@@ -22,7 +22,7 @@ const processorParameters = (synth: ReturnType<typeof synthesized>) => {
 };
 
 describe('log stream', () => {
-  it('is the seed stream with one provisioned shard and 24 h retention', () => {
+  it('is the original stream with one provisioned shard and 24 h retention', () => {
     expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(KinesisStream, {
       name: 'nginx-access-logs',
       shard_count: 1,
@@ -39,7 +39,7 @@ describe('log stream', () => {
 });
 
 describe('log bucket', () => {
-  it('keeps the seed name on LocalStack and lets terraform destroy empty it', () => {
+  it('keeps the original name on LocalStack and lets terraform destroy empty it', () => {
     expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(S3Bucket, {
       bucket: 'nginx-access-logs-s3',
       force_destroy: true,

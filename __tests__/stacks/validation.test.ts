@@ -95,7 +95,7 @@ describe('stack validation', () => {
 });
 
 describe('bucketNameProblems', () => {
-  it('accepts the seed name and an account-suffixed name', () => {
+  it('accepts the original name and an account-suffixed name', () => {
     expect(bucketNameProblems('nginx-access-logs-s3')).toEqual([]);
     expect(bucketNameProblems('nginx-access-logs-s3-123456789012-ap-northeast-2')).toEqual([]);
   });

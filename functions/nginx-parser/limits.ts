@@ -13,8 +13,8 @@ export const RESPONSE_BUDGET_BYTES = LAMBDA_LIMITS.maxResponseBytes - 64 * 1024;
 
 /**
  * Size of the Lambda response ÷ raw log bytes for typical nginx traffic, one line per Kinesis record as the agent
- * sends it: measured 3.02–3.07 on the generator's corpus (normal, 5 % and 20 % hostile lines; 1–2 MiB batches), of
- * which ~2.6 is the base64 of the JSON lines and the rest the per-record envelope (recordId, result).
+ * sends it: the base64 of the JSON lines plus the per-record envelope (recordId, result). Rounded up from what the
+ * generator's corpus gives (normal and hostile lines, 1–2 MiB batches; docs/performance.md).
  */
 export const TYPICAL_RESPONSE_EXPANSION = 3.1;
 

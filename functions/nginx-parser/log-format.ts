@@ -25,9 +25,9 @@ export interface FormatVariable {
   /** nginx name without `$`. */
   readonly name: string;
   readonly kind: ValueKind;
-  /** JSON key of the value, or `undefined` when the value only feeds a seed key (e.g. `$time_local`). */
+  /** JSON key of the value, or `undefined` when the value only feeds a leading key (e.g. `$time_local`). */
   readonly key: string | undefined;
-  /** The seed key this variable fills, if any (`host`, `timestamp`, `request`, `status`, `size`, `refferer`, `useragent`). */
+  /** The leading key (the original schema's, or `protocol`) this variable fills, if any (`host`, `timestamp`, `request`, `status`, `size`, `refferer`, `useragent`). */
   readonly role: LeadingKey | undefined;
 }
 
@@ -39,7 +39,7 @@ export interface CompiledLogFormat {
   /** `variables.length + 1` literals; the first is the line prefix, the last the line suffix (often empty). */
   readonly literals: readonly string[];
   readonly variables: readonly FormatVariable[];
-  /** Every JSON key this format produces, in output order: the seed keys first, then one per remaining variable. */
+  /** Every JSON key this format produces, in output order: the leading keys first, then one per remaining variable. */
   readonly keys: readonly string[];
 }
 
@@ -224,7 +224,7 @@ export function compileLogFormat(input: string): CompiledLogFormat {
       if (v.key !== undefined) taken.add(v.key);
       return v;
     }
-    // $host, $uri and friends would collide with a seed key: they keep their value under a prefixed name.
+    // $host, $uri and friends would collide with a leading key: they keep their value under a prefixed name.
     const renamed = `nginx_${v.key}`;
     if (taken.has(renamed)) {
       throw new LogFormatError(`log format: $${v.name} would be written as "${renamed}", which another variable already uses`);
