@@ -31,16 +31,7 @@ export interface ClientOptions {
  * get an HTTP/1.1 `NodeHttpHandler` with keep-alive instead.
  */
 export function kinesisClient(opts: ClientOptions): KinesisClient {
-  if (opts.endpoint === undefined) {
-    return new KinesisClient({ region: opts.region, maxAttempts: opts.maxAttempts });
-  }
-  return new KinesisClient({
-    region: opts.region,
-    endpoint: opts.endpoint,
-    maxAttempts: opts.maxAttempts,
-    credentials: emulatorCredentials(opts.env ?? process.env),
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
-  });
+  return new KinesisClient(commonConfig(opts));
 }
 
 /**
@@ -51,19 +42,32 @@ export function kinesisClient(opts: ClientOptions): KinesisClient {
  * verbatim, corrupting the object.
  */
 export function s3Client(opts: ClientOptions): S3Client {
-  if (opts.endpoint === undefined) {
-    return new S3Client({ region: opts.region, maxAttempts: opts.maxAttempts });
-  }
+  const common = commonConfig(opts);
+  if (opts.endpoint === undefined) return new S3Client(common);
   return new S3Client({
-    region: opts.region,
-    endpoint: opts.endpoint,
-    maxAttempts: opts.maxAttempts,
+    ...common,
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** Settings every client gets: the SDK's defaults without an endpoint; with one, what every emulator needs. */
+function commonConfig(opts: ClientOptions): {
+  region: string;
+  maxAttempts?: number;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  requestHandler?: NodeHttpHandler;
+} {
+  if (opts.endpoint === undefined) return { region: opts.region, maxAttempts: opts.maxAttempts };
+  return {
+    region: opts.region,
+    endpoint: opts.endpoint,
+    maxAttempts: opts.maxAttempts,
     credentials: emulatorCredentials(opts.env ?? process.env),
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
-  });
+  };
 }
 
 /**

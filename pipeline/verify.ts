@@ -6,7 +6,7 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { LEADING_KEY_TYPES, LEADING_KEYS } from '../facts/output-schema';
-import { keyPattern } from './firehose-format';
+import { decodeBase64, keyPattern } from './firehose-format';
 
 const ERROR_RECORD_KEYS = ['attemptsMade', 'arrivalTimestamp', 'errorCode', 'errorMessage', 'attemptEndingTimestamp', 'rawData', 'lambdaArn'];
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/;
@@ -39,18 +39,12 @@ export interface VerifyReport {
 
 /** Checks one parsed line against the output schema; returns what is wrong, or undefined. */
 export function checkRecord(line: string): string | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(line);
-  } catch {
-    return 'not valid JSON';
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not a JSON object';
+  const doc = jsonObject(line, '');
+  if (typeof doc === 'string') return doc;
   const head = Object.keys(doc).slice(0, LEADING_KEYS.length);
   if (head.join() !== LEADING_KEYS.join()) return `keys start ${JSON.stringify(head)}, expected ${JSON.stringify(LEADING_KEYS)}`;
-  const r = doc as Record<string, unknown>;
   for (const k of LEADING_KEYS) {
-    const v = r[k];
+    const v = doc[k];
     if (v === null) continue;
     switch (LEADING_KEY_TYPES[k]) {
       case 'string':
@@ -70,18 +64,23 @@ export function checkRecord(line: string): string | undefined {
 
 /** Checks one line of an error object: Firehose's error record with base64 `rawData`. */
 export function checkErrorRecord(line: string): string | undefined {
+  const doc = jsonObject(line, 'error record ');
+  if (typeof doc === 'string') return doc;
+  const missing = ERROR_RECORD_KEYS.filter((k) => !(k in doc));
+  if (missing.length > 0) return `error record lacks ${missing.join(', ')}`;
+  if (typeof doc.rawData !== 'string' || decodeBase64(doc.rawData) === undefined) return 'error record rawData is not base64';
+  return undefined;
+}
+
+/** The line parsed as a JSON object, or what is wrong with it (`what` names the line in the message). */
+function jsonObject(line: string, what: string): Record<string, unknown> | string {
   let doc: unknown;
   try {
     doc = JSON.parse(line);
   } catch {
-    return 'error record is not valid JSON';
+    return `${what}not valid JSON`;
   }
-  if (typeof doc !== 'object' || doc === null) return 'error record is not a JSON object';
-  const missing = ERROR_RECORD_KEYS.filter((k) => !(k in doc));
-  if (missing.length > 0) return `error record lacks ${missing.join(', ')}`;
-  const raw = (doc as { rawData: unknown }).rawData;
-  if (typeof raw !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(raw)) return 'error record rawData is not base64';
-  return undefined;
+  return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : `${what}not a JSON object`;
 }
 
 /** An object's text: gunzipped when it is gzip (by its magic bytes, whatever the key says). */
