@@ -38,7 +38,7 @@ const scheme = physicalNames('<p>');
  * The environment variables main.ts reads, with their default and meaning. The README's configuration table is
  * {@link configurationTable}'s output (a test compares them).
  */
-export const ENV_VARS: Readonly<Record<string, EnvVarDoc>> = Object.freeze({
+export const ENV_VARS = Object.freeze({
   AWS_REGION: { default: `\`${DEFAULT_NAMES.region}\``, meaning: "region of both stacks (the original setup's)" },
   LOCALSTACK_ENDPOINT: {
     default: `\`${DEFAULT_NAMES.localstackEndpoint}\``,
@@ -76,14 +76,14 @@ export const ENV_VARS: Readonly<Record<string, EnvVarDoc>> = Object.freeze({
   WEB_HOST: { default: '`off`', meaning: 'an EC2 web host with nginx and the Kinesis Agent, as in the original setup' },
   ALARM_EMAIL: { default: 'none', meaning: 'subscribes an address to an SNS topic the alarms notify' },
   LOG_EXPIRATION_DAYS: { default: 'never', meaning: 'days before log objects expire' },
-});
+} satisfies Record<string, EnvVarDoc>);
 
 /** The README's configuration table: one row per {@link ENV_VARS} entry. */
 export function configurationTable(): string {
   return [
     '| variable | default | meaning |',
     '|---|---|---|',
-    ...Object.entries(ENV_VARS).map(([name, doc]) => `| \`${name}\` | ${doc.default} | ${doc.meaning} |`),
+    ...Object.entries(ENV_VARS).map(([name, doc]: [string, EnvVarDoc]) => `| \`${name}\` | ${doc.default} | ${doc.meaning} |`),
   ].join('\n');
 }
 
@@ -96,7 +96,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * so a stack built in a test gets the same checks.
  */
 export function configFromEnv(env: Env): AppConfig {
-  const value = (name: string): string | undefined => {
+  const value = (name: keyof typeof ENV_VARS): string | undefined => {
     const raw = env[name]?.trim();
     return raw === undefined || raw === '' ? undefined : raw;
   };

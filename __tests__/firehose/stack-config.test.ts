@@ -15,6 +15,18 @@ import { AWS, LOCALSTACK, synthesized, type TerraformJson } from '../stacks/help
  */
 type Overrides = Parameters<typeof synthesized>[1];
 
+/** A stack with every setting the reader takes changed from its default (one synth, shared by the tests). */
+const CUSTOM = {
+  namePrefix: 'web-logs',
+  region: 'eu-west-1',
+  shardCount: 2,
+  bufferingSizeMBs: 64,
+  bufferingIntervalSeconds: 30,
+  processorBufferSizeMBs: 0.5,
+  prefix: 'web/',
+  logFormat: '$remote_addr [$time_local] "$request" $status',
+} as const;
+
 /** A private copy of the synthesized localstack stack (the synth is memoized and shared). */
 function stackJson(overrides: Overrides = {}, target = LOCALSTACK): TerraformJson {
   return structuredClone(synthesized(target, overrides).doc);
@@ -65,26 +77,14 @@ describe('parseStackConfig on the synthesized stack', () => {
   });
 
   test("follows the stack's settings: prefix, region, shards, buffering, processor buffer, log format", () => {
-    const logFormat = '$remote_addr [$time_local] "$request" $status';
-    const c = parseStackConfig(
-      stackJson({
-        namePrefix: 'web-logs',
-        region: 'eu-west-1',
-        shardCount: 2,
-        bufferingSizeMBs: 64,
-        bufferingIntervalSeconds: 30,
-        processorBufferSizeMBs: 0.5,
-        prefix: 'web/',
-        logFormat,
-      }),
-    );
-    const names = physicalNames('web-logs');
-    expect(c.region).toBe('eu-west-1');
+    const c = parseStackConfig(stackJson(CUSTOM));
+    const names = physicalNames(CUSTOM.namePrefix);
+    expect(c.region).toBe(CUSTOM.region);
     expect(c.stream).toMatchObject({ name: names.stream, shardCount: 2 });
     expect(c.bucket).toBe(names.bucket);
     expect(c.delivery).toMatchObject({ name: names.deliveryStream, prefix: 'web/', bufferingSizeMBs: 64, bufferingIntervalSeconds: 30 });
     expect(c.delivery.processor).toMatchObject({ lambdaArn: expect.stringMatching(new RegExp(`:function:${names.parserFunction}$`)), bufferSizeMBs: 0.5 });
-    expect(c.lambda).toMatchObject({ name: names.parserFunction, logFormat });
+    expect(c.lambda).toMatchObject({ name: names.parserFunction, logFormat: CUSTOM.logFormat });
   });
 
   test("takes Firehose's defaults for the processor parameters the stack leaves out", () => {
@@ -175,10 +175,10 @@ describe('readStackConfig', () => {
   });
 
   test('reads the folder CDKTF_OUTDIR names, relative to the project or absolute, as the synth writes it', () => {
-    write('elsewhere', 'localstack', JSON.stringify(stackJson({ namePrefix: 'elsewhere' })));
+    write('elsewhere', 'localstack', JSON.stringify(stackJson(CUSTOM)));
     write('cdktf.out', 'localstack', JSON.stringify(stackJson()));
-    expect(readStackConfig({ projectDir: dir, env: { CDKTF_OUTDIR: 'elsewhere' } }).stream.name).toBe('elsewhere');
-    expect(readStackConfig({ projectDir: dir, env: { CDKTF_OUTDIR: join(dir, 'elsewhere') } }).stream.name).toBe('elsewhere');
+    expect(readStackConfig({ projectDir: dir, env: { CDKTF_OUTDIR: 'elsewhere' } }).stream.name).toBe(CUSTOM.namePrefix);
+    expect(readStackConfig({ projectDir: dir, env: { CDKTF_OUTDIR: join(dir, 'elsewhere') } }).stream.name).toBe(CUSTOM.namePrefix);
     expect(readStackConfig({ projectDir: dir, env: {} }).stream.name).toBe(DEFAULT_NAMES.prefix);
     expect(stackJsonPath({ projectDir: dir, env: { CDKTF_OUTDIR: 'out' } })).toBe(join(dir, 'out/stacks/localstack/cdk.tf.json'));
     expect(() => readStackConfig({ projectDir: dir, env: { CDKTF_OUTDIR: 'missing' } })).toThrow(
