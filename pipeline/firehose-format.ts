@@ -93,9 +93,9 @@ const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /**
  * `Buffer.byteLength(JSON.stringify(value))`, without building the JSON for plain values: a Lambda response is
- * measured against the 6 MB limit on every invocation, and serialising it only to measure it was a large share of the
- * local Firehose's CPU (docs/performance.md). Anything but strings, numbers, booleans, null, arrays and plain objects is measured by
- * serialising it.
+ * measured against the 6 MB limit on every invocation, and serialising it only to measure it was a large share of
+ * the local Firehose's CPU (docs/performance.md). Anything but strings, numbers, booleans, null, arrays and plain
+ * objects is measured by serialising it.
  */
 export function jsonByteLength(value: unknown): number {
   switch (typeof value) {
