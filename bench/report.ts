@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 
 /** The performance document, relative to the project root. */
 export const PERFORMANCE_DOC = join('docs', 'performance.md');
@@ -20,7 +20,9 @@ export function writeBenchSection(root: string, name: string, body: string, now 
   const start = `<!-- bench:${name} start -->`;
   const end = `<!-- bench:${name} end -->`;
   const stamp = `Last run ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC, node ${process.version}, ${availableParallelism()} cores:`;
-  const section = `${start}\n${stamp}\n\n${body.trim()}\n${end}`;
+  // Paths as seen from the project root: the document is read on other machines.
+  const relative = body.replaceAll(`${root}${sep}`, '').replaceAll(`${dirname(root)}${sep}`, `..${sep}`);
+  const section = `${start}\n${stamp}\n\n${relative.trim()}\n${end}`;
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
   const from = text.indexOf(start);
   const to = text.indexOf(end);

@@ -34,6 +34,11 @@ describe('writeBenchSection', () => {
     expect(text.match(/<!-- bench:parser start -->/g)).toHaveLength(1);
   });
 
+  it('writes paths relative to the project root', () => {
+    writeBenchSection(root, 'parser', `stack ${join(root, 'cdktf.out', 'x.json')}; generator ${join(root, '..', 'shared', 'gen.mjs')}`, at);
+    expect(readFileSync(join(root, PERFORMANCE_DOC), 'utf8')).toContain(`stack ${join('cdktf.out', 'x.json')}; generator ${join('..', 'shared', 'gen.mjs')}`);
+  });
+
   it('prints output in a text fence', () => {
     expect(printed(['', 'a', '| b |', ''])).toBe('```text\na\n| b |\n```');
   });
