@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole pipeline on this machine, no Docker, no AWS.
  *
- * Embedded Kinesis (kinesalite) and S3 (s3rver) on 127.0.0.1, the stream and bucket as the synthesized `localstack`
+ * Embedded Kinesis (pipeline/kinesis/) and S3 (s3rver) on 127.0.0.1, the stream and bucket as the synthesized `localstack`
  * stack defines them, the Kinesis Agent stand-in shipping a log file, and the local Firehose invoking the bundled
  * parser Lambda. Ends with a summary for people (stderr) and one JSON line for scripts (stdout).
  *

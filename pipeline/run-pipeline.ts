@@ -26,7 +26,7 @@ export interface RunPipelineOptions {
   readonly bundlePath: string;
   /** Tail the file through rotation until `signal` aborts. @default false: ship the file, deliver, end */
   readonly follow?: boolean;
-  /** Kinesis endpoint to use instead of the embedded kinesalite (LocalStack, moto). */
+  /** Kinesis endpoint to use instead of the embedded Kinesis (LocalStack, moto). */
   readonly kinesisEndpoint?: string;
   /** S3 endpoint to use instead of the embedded s3rver. */
   readonly s3Endpoint?: string;
@@ -227,7 +227,7 @@ export async function ensureStream(kinesis: KinesisClient, config: PipelineConfi
         await kinesis.send(new CreateStreamCommand({ StreamName: name, StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
       } catch (err) {
         if (errorName(err) === 'ResourceInUseException') throw err;
-        // kinesalite predates on-demand streams: 4 shards is what AWS provisions for a new on-demand stream.
+        // The embedded Kinesis (like kinesalite) has no on-demand mode: 4 shards is what AWS provisions for a new on-demand stream.
         warn?.(`the Kinesis endpoint has no on-demand mode (${errorName(err)}); creating ${name} with 4 shards`);
         await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 4 }));
       }

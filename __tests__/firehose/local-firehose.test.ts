@@ -35,7 +35,7 @@ const handler: TransformationHandler = async (event: FirehoseTransformationEvent
   }),
 });
 
-// kinesalite is fast alone but shares two cores with every other suite under `npm test`.
+// The embedded Kinesis is fast alone but shares two cores with every other suite under `npm test`.
 jest.setTimeout(30_000);
 
 let kinesis: Emulator;
@@ -57,7 +57,7 @@ async function setup(lines: string[], fixture: FixtureOptions = {}, shards = 1) 
   const name = `stream-${++streamNo}`;
   json.resource.aws_kinesis_stream!.stream_stream_C0FFEE!.name = name;
   const config = parseStackConfig(json);
-  // kinesalite keeps a new stream CREATING (PutRecords fails) until its timer fires, even at 0 ms: wait for ACTIVE.
+  // The embedded Kinesis keeps a new stream CREATING (PutRecords fails) until its timer fires, even at 0 ms: wait for ACTIVE.
   await createStream(client, name, shards);
   for (let i = 0; i < lines.length; i += 500) {
     const out = await client.send(
