@@ -419,8 +419,10 @@ export class KinesisStore {
    * undefined when it can.
    */
   private refusal(s: Stream, shard: Shard, entry: PutEntry, now: number): KinesisError | undefined {
-    const bytes = base64Length(entry.Data) + Buffer.byteLength(entry.PartitionKey, 'utf8');
-    if (this.opts.shardWriteLimits && !this.withinWriteLimits(shard, bytes, now)) return rateExceeded(shard.id, s.name, this.account);
+    if (this.opts.shardWriteLimits) {
+      const bytes = base64Length(entry.Data) + Buffer.byteLength(entry.PartitionKey, 'utf8');
+      if (!this.withinWriteLimits(shard, bytes, now)) return rateExceeded(shard.id, s.name, this.account);
+    }
     const need = shard.records.growthFor(SEQUENCE_SPACE, entry.PartitionKey, entry.Data);
     if (need > 0 && this.held + need > this.budget && !this.makeRoom(need, now)) {
       return rateExceeded(

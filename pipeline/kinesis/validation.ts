@@ -53,7 +53,8 @@ function checkBlob(val: string): void {
   const last = val.length - pad - 1;
   const mask = pad === 2 ? 0xf : pad === 1 ? 0x3 : 0;
   const pos = last >= 0 ? BASE64_DIGITS.indexOf(val[last]!) : 0;
-  const misplaced = pad > 0 && val.slice(0, val.length - pad).includes('=');
+  // `=[^=]` above caught padding in the middle; padding of three or more leaves a '=' just before the last two.
+  const misplaced = last >= 0 && val.charCodeAt(last) === 0x3d;
   if (misplaced || pos < 0 || (pos & mask) !== 0) {
     throw serialization(`'${val}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected`);
   }
@@ -150,6 +151,14 @@ function lengthOf(data: unknown, type: Member): number {
   return (data as { length: number }).length;
 }
 
+const patterns = new Map<string, RegExp>();
+/** A constraint's pattern, matching the whole value (compiled once). */
+function anchored(pattern: string): RegExp {
+  let re = patterns.get(pattern);
+  if (!re) patterns.set(pattern, (re = new RegExp(`^${pattern}$`)));
+  return re;
+}
+
 const RULES = ['notNull', 'greaterThanOrEqual', 'lessThanOrEqual', 'regex', 'lengthGreaterThanOrEqual', 'lengthLessThanOrEqual', 'enum', 'childKeyLengths', 'childValueLengths', 'children'] as const;
 
 function checkMember(attr: string, data: unknown, m: Member, parent: string | undefined, errors: string[]): void {
@@ -175,7 +184,7 @@ function checkMember(attr: string, data: unknown, m: Member, parent: string | un
         if (!((data as number) <= m.lessThanOrEqual!)) fail(`Member must have value less than or equal to ${m.lessThanOrEqual}`);
         break;
       case 'regex':
-        if (!new RegExp(`^${m.regex}$`).test(data as string)) fail(`Member must satisfy regular expression pattern: ${m.regex}`);
+        if (!anchored(m.regex!).test(data as string)) fail(`Member must satisfy regular expression pattern: ${m.regex}`);
         break;
       case 'lengthGreaterThanOrEqual':
         if (!(lengthOf(data, m) >= m.lengthGreaterThanOrEqual!)) fail(`Member must have length greater than or equal to ${m.lengthGreaterThanOrEqual}`);

@@ -221,6 +221,7 @@ describe('answers bad requests as kinesalite does, one kind at a time', () => {
     await same('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: 'abc' });
     await same('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: 'ab$=' });
     await same('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: 'AB==' });
+    for (const Data of ['A===', 'AA=A', '====', 'AAA=', 'AAB=']) await same('PutRecord', { StreamName: stream, PartitionKey: 'k', Data });
     await same('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: 12 });
     await same('GetShardIterator', { StreamName: stream, ShardId: 'shardId-0', ShardIteratorType: 'LATEST', Timestamp: 'yesterday' });
   });
