@@ -1,6 +1,6 @@
 /**
  * `npm run ship -- FILE`: the Kinesis Agent stand-in alone, shipping an nginx access log to a Kinesis data stream
- * (LocalStack, moto, the embedded kinesalite of `npm start -- --serve`, or AWS). LocalStack runs Firehose itself.
+ * (LocalStack, moto, the embedded Kinesis of `npm start -- --serve`, or AWS). LocalStack runs Firehose itself.
  *
  *   npm run ship -- /var/log/nginx/access.log --endpoint http://localhost:4566
  *   npm run ship -- /var/log/nginx/access.log --follow            AWS, credentials from the usual chain
@@ -19,7 +19,7 @@ const USAGE = `usage: npm run ship -- FILE [--follow [--from-end]] [--endpoint U
 
   FILE                   the nginx access log; one record per line, "\\n" included, random partition keys
   --follow               keep tailing FILE through rotation (rename-and-create and copytruncate) until Ctrl-C
-  --endpoint URL         Kinesis endpoint (LocalStack http://localhost:4566, moto, kinesalite); default: AWS
+  --endpoint URL         Kinesis endpoint (LocalStack http://localhost:4566, moto, npm start --serve); default: AWS
   --region R             default: AWS_REGION, AWS_DEFAULT_REGION, the synthesized stack's region, us-east-1
   --stream NAME          default: the stream of the synthesized stack (localstack with --endpoint, else aws),
                          or nginx-access-logs when nothing is synthesized

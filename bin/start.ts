@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole pipeline on this machine, no Docker, no AWS.
  *
- * Embedded Kinesis (kinesalite) and S3 (s3rver) on 127.0.0.1, the stream and bucket as the synthesized `localstack`
+ * Embedded Kinesis (pipeline/kinesis/) and S3 (s3rver) on 127.0.0.1, the stream and bucket as the synthesized `localstack`
  * stack defines them, the Kinesis Agent stand-in shipping a log file, and the local Firehose invoking the bundled
  * parser Lambda. Ends with a summary for people (stderr) and one JSON line for scripts (stdout).
  *
@@ -19,7 +19,7 @@ import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pip
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoint URL] [--stack NAME]
-                   [--lines N] [--checkpoint FILE] [--in-flight N] [--quiet]
+                   [--lines N] [--checkpoint FILE] [--in-flight N] [--shard-limits] [--quiet]
 
   --input FILE       nginx access log to ship (default: a generated demo log in .tmp/demo/)
   --lines N          size of the demo log (default 20000; 5% hostile lines)
@@ -29,6 +29,8 @@ const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoi
   --stack NAME       synthesized stack to read (default localstack: cdktf.out/stacks/NAME/cdk.tf.json)
   --checkpoint FILE  shipper checkpoint, so a restart neither loses nor duplicates lines
   --in-flight N      PutRecords calls in flight (default 2; use 1 with moto_server, which loses records otherwise)
+  --shard-limits     the embedded Kinesis enforces Kinesis's per-shard write limits (1 MiB/s, 1,000 records/s);
+                     off by default, so a run takes as long as the CPU needs, not as long as the shards allow
   --quiet            no progress display`;
 
 async function main(): Promise<number> {
@@ -43,6 +45,7 @@ async function main(): Promise<number> {
       stack: { type: 'string', default: 'localstack' },
       checkpoint: { type: 'string' },
       'in-flight': { type: 'string' },
+      'shard-limits': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -53,6 +56,9 @@ async function main(): Promise<number> {
   }
   const root = projectRoot(__dirname);
   const config = readStackConfig({ projectDir: root, stack: values.stack });
+  if (values['shard-limits'] && values.endpoint !== undefined) {
+    throw new Error('--shard-limits applies to the embedded Kinesis only; drop it or --endpoint (LocalStack and moto have their own behaviour)');
+  }
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
 
   let input = values.input;
@@ -90,6 +96,7 @@ async function main(): Promise<number> {
     s3Endpoint: values.endpoint,
     checkpointFile: values.checkpoint,
     shipperMaxInFlight: values['in-flight'] === undefined ? undefined : Number(values['in-flight']),
+    kinesisOptions: { shardWriteLimits: values['shard-limits'] },
     signal: controller.signal,
     keepEmulators: values.serve,
     onProgress: progress?.update,

@@ -23,6 +23,8 @@ export const KINESIS_LIMITS = {
   shardWriteRecordsPerSecond: 1000,
   /** GetRecords: records per call. */
   maxGetRecordsLimit: 10_000,
+  /** GetRecords: data returned per call. */
+  maxGetRecordsBytes: 10 * MiB,
   /** A shard iterator expires this long after it was returned. */
   shardIteratorTtlMillis: 5 * 60 * 1000,
   /** Default and minimum retention period. */

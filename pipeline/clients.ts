@@ -1,7 +1,7 @@
 /**
  * AWS SDK v3 clients for Kinesis and S3 that work both against AWS and against emulators.
  *
- * With an `endpoint` (kinesalite, s3rver, LocalStack, moto) the clients get the settings emulators need; without
+ * With an `endpoint` (the embedded Kinesis, s3rver, LocalStack, moto) the clients get the settings emulators need; without
  * one they are the SDK's plain defaults (credential chain, region endpoint, HTTP/2 for Kinesis).
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -27,7 +27,7 @@ export interface ClientOptions {
 /**
  * A Kinesis client.
  *
- * The SDK's default HTTP/2 handler fails every call against kinesalite and moto with "Protocol error"; emulators
+ * The SDK's default HTTP/2 handler fails every call against the Kinesis emulators and moto with "Protocol error"; emulators
  * get an HTTP/1.1 `NodeHttpHandler` with keep-alive instead.
  */
 export function kinesisClient(opts: ClientOptions): KinesisClient {

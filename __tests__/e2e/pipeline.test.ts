@@ -1,5 +1,5 @@
 /**
- * End to end through `npm start`'s machinery: generated nginx lines (5% hostile) → shipper → kinesalite → local
+ * End to end through `npm start`'s machinery: generated nginx lines (5% hostile) → shipper → embedded Kinesis → local
  * Firehose → the bundled parser Lambda → s3rver, read back and compared line by line with the input.
  *
  * Needs `npm run synth` first (the synthesized localstack stack and dist/nginx-parser/index.js): `npm run test:e2e`

@@ -36,7 +36,7 @@ const handler: TransformationHandler = async (event: FirehoseTransformationEvent
   }),
 });
 
-// kinesalite is fast alone but shares two cores with every other suite under `npm test`.
+// The embedded Kinesis is fast alone but shares two cores with every other suite under `npm test`.
 jest.setTimeout(30_000);
 
 let kinesis: Emulator;
@@ -93,7 +93,7 @@ function pipelineConfig(stream: string, shards: number, settings: Settings): Pip
 async function setup(lines: string[], settings: Settings = {}, shards = 1) {
   const name = `stream-${++streamNo}`;
   const config = pipelineConfig(name, shards, settings);
-  // kinesalite keeps a new stream CREATING (PutRecords fails) until its timer fires, even at 0 ms: wait for ACTIVE.
+  // The embedded Kinesis keeps a new stream CREATING (PutRecords fails) until its timer fires, even at 0 ms: wait for ACTIVE.
   await createStream(client, name, shards);
   for (let i = 0; i < lines.length; i += 500) {
     const out = await client.send(
