@@ -79,7 +79,7 @@ interface InternalBase64 {
  */
 export function base64Codec(proto: object = Buffer.prototype): Base64Codec {
   const { base64Write, base64Slice } = proto as InternalBase64;
-  let works = false;
+  let works: boolean;
   try {
     const probe = Buffer.alloc(4);
     works =
