@@ -9,6 +9,7 @@ export interface AppConfig {
   readonly namePrefix: string;
   /** Unset: each stack picks its default (the seed's name on LocalStack, suffixed with account and region on AWS). */
   readonly bucketName?: string;
+  /** An nginx `log_format` string or a preset name, resolved by the parser function and the catalog. */
   readonly logFormat: string;
   readonly capacityMode: StreamCapacityMode;
   /** Unset for on-demand capacity. */
@@ -28,7 +29,7 @@ export const ENV_VARS = Object.freeze({
   LOCALSTACK_ENDPOINT: `LocalStack (or moto) URL for the localstack stack (default ${NAMES.localstackEndpoint})`,
   NAME_PREFIX: `prefix of every resource name (default ${NAMES.prefix})`,
   BUCKET_NAME: `log bucket name (default ${NAMES.prefix}-s3 on LocalStack, ${NAMES.prefix}-s3-<account>-<region> on AWS)`,
-  LOG_FORMAT: "nginx log_format of the access log (default nginx's stock `main`)",
+  LOG_FORMAT: "nginx log_format of the access log, or a preset: main, combined, ingress-nginx, json (default nginx's stock `main`)",
   STREAM_SHARDS: `shard count, or "on-demand" (default ${STREAM_DEFAULTS.shardCount})`,
   PROCESSOR_BUFFER_MB: `Firehose batch size for the parser Lambda, 0.2–3 (default ${DELIVERY_DEFAULTS.processorBufferSizeMBs})`,
   BUFFER_INTERVAL_SECONDS: `Firehose flush interval to S3, 0–900 (default ${DELIVERY_DEFAULTS.bufferingIntervalSeconds})`,
