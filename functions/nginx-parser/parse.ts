@@ -403,8 +403,13 @@ export class LineParser {
       const w = p.width[v] as number;
       const last = v === n - 1;
       const chk = p.check[v] as number;
+      // Most narrow values are an IPv4 address or a number: scanned and checked in one pass when the next literal
+      // follows; anything else is located and then checked below.
+      const quick = chk < Chk.Integer || chk > Chk.Address ? pos : chk === Chk.Address ? ipv4End(src, pos, end) : numberEnd(src, pos, end, chk === Chk.Decimal);
       let ve: number;
-      if (p.quoted[v] === 1 && chk === Chk.None && srcVar[k] === v && p.srcMode[k] === Mode.String) {
+      if (quick > pos && matchAt(src, quick, end, next) && (!last || quick === end - next.length)) {
+        ve = quick;
+      } else if (p.quoted[v] === 1 && chk === Chk.None && srcVar[k] === v && p.srcMode[k] === Mode.String) {
         // A quoted value that is the next key to write: copied while scanning, it ends at its first raw quote.
         o = this.#writeKey(k++, o);
         const at = o;
@@ -433,7 +438,7 @@ export class LineParser {
         if (ve < 0) return this.#fail(Err.Separator, pos, v);
       }
       // Values nginx writes in a narrow format are checked: a line nginx could not have written does not fit.
-      if (chk !== Chk.None && (ve === pos ? p.mayBeEmpty[v] === 0 : chk < Chk.IntList && !validValue(src, pos, ve, chk))) {
+      if ((ve !== quick || ve === pos) && chk !== Chk.None && (ve === pos ? p.mayBeEmpty[v] === 0 : chk < Chk.IntList && !validValue(src, pos, ve, chk))) {
         return this.#fail(Err.Value, pos, v);
       }
       const first = p.repeatOf[v] as number;
@@ -784,22 +789,19 @@ function validValue(src: Uint8Array, s: number, e: number, chk: number): boolean
 
 /** An IPv4 or IPv6 address as nginx prints it, or `unix:` and a socket path. */
 function isAddress(src: Uint8Array, s: number, e: number): boolean {
-  if (matchAt(src, s, e, UNIX)) return validValue(src, s, e, Chk.Token);
-  for (let i = s; i < e; i++) if (src[i] === 58) return isIpv6(src, s, e);
-  return isIpv4(src, s, e);
+  if (ipv4End(src, s, e) === e) return true;
+  return matchAt(src, s, e, UNIX) ? validValue(src, s, e, Chk.Token) : isIpv6(src, s, e);
 }
 
-/** Four decimal numbers 0–255 separated by dots. */
-function isIpv4(src: Uint8Array, s: number, e: number): boolean {
-  let parts = 0;
-  for (let i = s; ; ) {
+/** End of the IPv4 address at `s` (four numbers 0–255 separated by dots), or `s` when there is none. */
+function ipv4End(src: Uint8Array, s: number, e: number): number {
+  for (let i = s, part = 0; ; part++) {
     let v = 0;
     let j = i;
     while (j < e && j - i < 3 && isDigit(src[j])) v = v * 10 + (src[j++] as number) - 48;
-    if (j === i || v > 255) return false;
-    parts++;
-    if (j === e) return parts === 4;
-    if (src[j] !== 46 || parts === 4) return false;
+    if (j === i || v > 255) return s;
+    if (part === 3) return j;
+    if (j >= e || src[j] !== 46) return s;
     i = j + 1;
   }
 }
@@ -816,7 +818,7 @@ function isIpv6(src: Uint8Array, s: number, e: number): boolean {
   while (i < e) {
     let j = i;
     while (j < e && j - i < 5 && hexValue(src[j] as number) >= 0) j++;
-    if (j < e && src[j] === 46) return (gap ? groups <= 5 : groups === 6) && isIpv4(src, i, e);
+    if (j < e && src[j] === 46) return (gap ? groups <= 5 : groups === 6) && ipv4End(src, i, e) === e;
     if (j === i || j - i > 4) return false;
     groups++;
     if (j === e) break;
