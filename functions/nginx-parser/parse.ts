@@ -405,9 +405,9 @@ export class LineParser {
       const chk = p.check[v] as number;
       // Most narrow values are an IPv4 address or a number: scanned and checked in one pass when the next literal
       // follows; anything else is located and then checked below.
-      const quick = chk < Chk.Integer || chk > Chk.Address ? pos : chk === Chk.Address ? ipv4End(src, pos, end) : numberEnd(src, pos, end, chk === Chk.Decimal);
+      const quick = chk >= Chk.Integer && chk <= Chk.Address ? quickEnd(src, pos, end, chk, next, last) : -1;
       let ve: number;
-      if (quick > pos && matchAt(src, quick, end, next) && (!last || quick === end - next.length)) {
+      if (quick >= 0) {
         ve = quick;
       } else if (p.quoted[v] === 1 && chk === Chk.None && srcVar[k] === v && p.srcMode[k] === Mode.String) {
         // A quoted value that is the next key to write: copied while scanning, it ends at its first raw quote.
@@ -438,7 +438,7 @@ export class LineParser {
         if (ve < 0) return this.#fail(Err.Separator, pos, v);
       }
       // Values nginx writes in a narrow format are checked: a line nginx could not have written does not fit.
-      if ((ve !== quick || ve === pos) && chk !== Chk.None && (ve === pos ? p.mayBeEmpty[v] === 0 : chk < Chk.IntList && !validValue(src, pos, ve, chk))) {
+      if (quick < 0 && chk !== Chk.None && (ve === pos ? p.mayBeEmpty[v] === 0 : chk < Chk.IntList && !validValue(src, pos, ve, chk))) {
         return this.#fail(Err.Value, pos, v);
       }
       const first = p.repeatOf[v] as number;
@@ -728,6 +728,12 @@ function sameBytes(src: Uint8Array, s1: number, e1: number, s2: number, e2: numb
   if (e1 - s1 !== e2 - s2) return false;
   for (let i = 0; i < e1 - s1; i++) if (src[s1 + i] !== src[s2 + i]) return false;
   return true;
+}
+
+/** End of the IPv4 address or number at `pos` when the next literal follows it (checked in one pass), else -1. */
+function quickEnd(src: Uint8Array, pos: number, end: number, chk: number, next: Uint8Array, last: boolean): number {
+  const q = chk === Chk.Address ? ipv4End(src, pos, end) : numberEnd(src, pos, end, chk === Chk.Decimal);
+  return q > pos && matchAt(src, q, end, next) && (!last || q === end - next.length) ? q : -1;
 }
 
 /** End of the number at `i`: 1–18 digits, then (decimal) `.` and 1–3 digits; `i` itself when there is none. */
