@@ -117,30 +117,26 @@ const words = (list: string): string[] => list.split(' ');
  * The variables nginx writes in a narrow format (ngx_http_core_module, ngx_http_log_module, ngx_http_upstream_module,
  * ngx_http_realip_module and ngx_http_proxy_protocol "Embedded Variables"); any other variable is `text`.
  */
-const KINDS: ReadonlyMap<string, ValueKind> = new Map<string, ValueKind>([
-  ['time_local', 'time_local'],
-  ['time_iso8601', 'time_iso8601'],
-  ['msec', 'msec'],
-  ...words(
+const VARIABLES_BY_KIND: Readonly<Partial<Record<ValueKind, string>>> = {
+  time_local: 'time_local',
+  time_iso8601: 'time_iso8601',
+  msec: 'msec',
+  integer:
     'status body_bytes_sent bytes_sent request_length connection connection_requests pid remote_port server_port ' +
-      'proxy_protocol_port proxy_protocol_server_port realip_remote_port',
-  ).map((n): [string, ValueKind] => [n, 'integer']),
-  ...words('request_time gzip_ratio').map((n): [string, ValueKind] => [n, 'decimal']),
-  ...words('remote_addr server_addr realip_remote_addr proxy_protocol_addr proxy_protocol_server_addr').map(
-    (n): [string, ValueKind] => [n, 'address'],
-  ),
-  ...words('upstream_status upstream_response_length upstream_bytes_received upstream_bytes_sent').map(
-    (n): [string, ValueKind] => [n, 'integer_list'],
-  ),
-  ...words('upstream_connect_time upstream_header_time upstream_response_time upstream_queue_time').map(
-    (n): [string, ValueKind] => [n, 'decimal_list'],
-  ),
-  ['upstream_addr', 'address_list'],
-  ...words(
+    'proxy_protocol_port proxy_protocol_server_port realip_remote_port',
+  decimal: 'request_time gzip_ratio',
+  address: 'remote_addr server_addr realip_remote_addr proxy_protocol_addr proxy_protocol_server_addr',
+  integer_list: 'upstream_status upstream_response_length upstream_bytes_received upstream_bytes_sent',
+  decimal_list: 'upstream_connect_time upstream_header_time upstream_response_time upstream_queue_time',
+  address_list: 'upstream_addr',
+  token:
     'host scheme https request_id server_name server_protocol request_method hostname ssl_protocol ssl_cipher ' +
-      'ssl_session_reused nginx_version pipe upstream_cache_status',
-  ).map((n): [string, ValueKind] => [n, 'token']),
-]);
+    'ssl_session_reused nginx_version pipe upstream_cache_status',
+};
+
+const KINDS = new Map<string, ValueKind>(
+  Object.entries(VARIABLES_BY_KIND).flatMap(([kind, names]) => words(names as string).map((n): [string, ValueKind] => [n, kind as ValueKind])),
+);
 
 /** Variables nginx may write as an empty string even with escape=default (`$remote_port` of a UNIX-socket client). */
 const MAY_BE_EMPTY = new Set(words('remote_port proxy_protocol_addr'));

@@ -41,16 +41,8 @@ const enum Chk {
   AddrList,
 }
 
-const CHECKS: Readonly<Partial<Record<ValueKind, Chk>>> = {
-  token: Chk.Token,
-  integer: Chk.Integer,
-  decimal: Chk.Decimal,
-  msec: Chk.Decimal,
-  address: Chk.Address,
-  integer_list: Chk.IntList,
-  decimal_list: Chk.DecList,
-  address_list: Chk.AddrList,
-};
+/** Kinds in Chk order (msec is checked as a decimal); any other kind is not checked. */
+const CHECKED: readonly ValueKind[] = ['text', 'token', 'integer', 'decimal', 'address', 'integer_list', 'decimal_list', 'address_list'];
 
 /** How an output key gets its value. */
 const enum Mode {
@@ -228,7 +220,7 @@ function makePlan(f: CompiledLogFormat, keys: readonly string[], label: string):
     width,
     quoted: Uint8Array.from(vars, (_, i) => (f.escape !== 'none' && width[i] === 0 && f.literals[i + 1]?.[0] === '"' ? 1 : 0)),
     timeKind,
-    check: Uint8Array.from(vars, (v) => CHECKS[v.kind] ?? Chk.None),
+    check: Uint8Array.from(vars, (v) => (v.kind === 'msec' ? Chk.Decimal : Math.max(0, CHECKED.indexOf(v.kind)))),
     mayBeEmpty: Uint8Array.from(vars, (v) => (v.mayBeEmpty ? 1 : 0)),
     repeatOf: Int32Array.from(vars, (v) => v.repeatOf),
     srcVar,
