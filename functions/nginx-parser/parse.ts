@@ -10,6 +10,7 @@
 import {
   type CompiledLogFormat,
   compileLogFormats,
+  type FormatVariable,
   type KeyType,
   outputSchema,
   type ValueKind,
@@ -91,8 +92,7 @@ interface Plan {
   readonly label: string;
   readonly escape: number;
   readonly nVars: number;
-  readonly names: readonly string[];
-  readonly kinds: readonly ValueKind[];
+  readonly vars: readonly FormatVariable[];
   readonly lits: readonly Uint8Array[];
   readonly litText: readonly string[];
   /** Fixed width of a value (26 for `$time_local`), 0 when its end is found by searching for the next literal. */
@@ -154,11 +154,6 @@ function find(src: Uint8Array, lit: Uint8Array, from: number, end: number, jsonQ
   return -1;
 }
 
-/** One JSON number per JSON's grammar, at most 15 characters so a double holds it exactly. */
-function isCleanNumber(src: Uint8Array, s: number, e: number): boolean {
-  return e - s <= 15 && isDecimal(src, s, e) && (src[s] !== 48 || s + 1 === e || src[s + 1] === 46);
-}
-
 /** Digits, optionally followed by `.` and digits. */
 function isDecimal(src: Uint8Array, s: number, e: number): boolean {
   let i = s;
@@ -213,8 +208,7 @@ function makePlan(f: CompiledLogFormat, keys: readonly string[], label: string):
     label,
     escape: f.escape === 'json' ? Esc.Json : f.escape === 'none' ? Esc.None : Esc.Default,
     nVars: n,
-    names: vars.map((v) => v.name),
-    kinds: vars.map((v) => v.kind),
+    vars,
     lits: f.literals.map((l) => encoder.encode(l)),
     litText: f.literals,
     width,
@@ -337,7 +331,8 @@ export class LineParser {
   /** Why the last {@link appendLine} failed, in words, with the byte column (1-based) where it stopped. */
   get error(): string {
     const plan = this.#plans[this.#errPlan] as Plan;
-    const name = `$${plan.names[this.#errVar] ?? ''}`;
+    const variable = plan.vars[this.#errVar];
+    const name = `$${variable?.name ?? ''}`;
     const next = JSON.stringify(plan.litText[this.#errVar + 1]);
     const what = [
       `line does not start with ${next}`,
@@ -346,7 +341,7 @@ export class LineParser {
       `${name} is not a number`,
       `unescaped quote in ${name}`,
       `invalid JSON escape in ${name}`,
-      `${name} is not what nginx writes there (expected: ${(plan.kinds[this.#errVar] as string).replace('_', ' ')})`,
+      `${name} is not what nginx writes there (expected: ${variable?.kind.replace('_', ' ')})`,
       `${name} differs from its first occurrence in the line (nginx logs the same value twice)`,
     ][this.#errCode - 1];
     const closest = plan.label && ` (closest format: ${plan.label})`;
@@ -480,9 +475,8 @@ export class LineParser {
       case Mode.Status:
       case Mode.Size:
         if (none && mode !== Mode.Status) return writeNull(out, o);
-        // Checked values are digits (and a fraction); an unchecked $status or $body_bytes_sent must be one number.
-        if ((p.check[v] as number) >= Chk.Integer ? !none : isCleanNumber(src, s, e)) return writeNumber(out, o, src, s, e);
-        return this.#fail(Err.Number, s, v);
+        // Numeric variables were checked to be digits (and a fraction); `$status` must not be missing.
+        return none ? this.#fail(Err.Number, s, v) : writeNumber(out, o, src, s, e);
       case Mode.ListLast: {
         let i = e;
         // Separators end with a space: the last item starts after the last one.
@@ -711,9 +705,15 @@ function writeListTotal(out: Uint8Array, o: number, src: Uint8Array, s: number, 
     }
   }
   if (!any) return writeNull(out, o);
-  const text = String(decimal ? total / 1000 : total);
-  for (let j = 0; j < text.length; j++) out[o + j] = text.charCodeAt(j);
-  return o + text.length;
+  // Digits written directly: String() of a fraction would cost more than the rest of the list.
+  const whole = decimal ? Math.floor(total / 1000) : total;
+  let n = 1;
+  for (let x = whole; x >= 10; x = Math.floor(x / 10)) n++;
+  for (let i = n, x = whole; i > 0; i--, x = Math.floor(x / 10)) out[o + i - 1] = 48 + (x % 10);
+  if (!decimal) return o + n;
+  out[o + n] = 46;
+  for (let i = 3, x = total % 1000; i > 0; i--, x = Math.floor(x / 10)) out[o + n + i] = 48 + (x % 10);
+  return o + n + 4;
 }
 
 function sameBytes(src: Uint8Array, s1: number, e1: number, s2: number, e2: number): boolean {
