@@ -23,9 +23,9 @@ export type LogEscape = 'default' | 'json' | 'none';
  * - `token`: printable text without spaces (`$host`, `$request_id`, `$scheme`).
  * - `text`: anything nginx may log, including spaces (headers, `$request`, `$remote_user`, unknown variables).
  *
- * `-` (nginx's "not found") is null for every kind. An empty value is null too where nginx writes one: for every
- * variable with `escape=json` or `escape=none` (how they log "not found"), for `token` and `text`, and for the few
- * variables nginx documents as possibly empty (`$remote_port` on a UNIX socket).
+ * `-` (nginx's "not found") is null for every kind. An empty `token` or `text` value is an empty string. An empty
+ * number, address or list is null where nginx writes one: with `escape=json` or `escape=none` (how they log "not
+ * found"), and for the few variables that may be empty (`$remote_port` of a UNIX-socket client); elsewhere it fails.
  */
 export type ValueKind =
   | 'time_local'
@@ -250,7 +250,7 @@ export function compileLogFormat(input: string): CompiledLogFormat {
   literals.push(literal);
   if (names.length === 0) {
     throw new LogFormatError(
-      `log format has no $variables: ${show(format)}; give a log_format string or a preset (main, combined, ingress-nginx, json)`,
+      `log format has no $variables: ${show(format)}; give an nginx log_format string (LOG_FORMAT also takes main, combined, ingress-nginx, json)`,
     );
   }
 
