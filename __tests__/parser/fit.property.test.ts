@@ -3,7 +3,7 @@
  * parses, with the values it was built from; a line where a byte of an unquoted address became a space never does.
  */
 import fc from 'fast-check';
-import { createParser, parseLine } from '../../functions/nginx-parser/parse';
+import { createParser, type LineParser, parseLine } from '../../functions/nginx-parser/parse';
 import { INGRESS_NGINX_FORMAT } from '../../functions/nginx-parser/presets';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -51,6 +51,18 @@ const upstream = fc.array(attempt, { minLength: 1, maxLength: 4 });
 const main = createParser();
 const ingress = createParser(INGRESS_NGINX_FORMAT);
 
+/** Every value has its key's JSON type (the catalog column's type: the Hive JSON SerDe reads anything else as NULL). */
+function expectKeyTypes(parser: LineParser, doc: Record<string, unknown>): void {
+  expect(Object.keys(doc)).toEqual(parser.keys);
+  const wrong = parser.keys.filter((key, i) => {
+    const value = doc[key];
+    const type = parser.keyTypes[i];
+    if (value === null) return false;
+    return type === 'string' ? typeof value !== 'string' : type === 'integer' ? !Number.isInteger(value) : typeof value !== 'number';
+  });
+  expect(wrong).toEqual([]);
+}
+
 function mainLine(v: { addr: string; user: string; t: { local: string }; req: { line: string }; status: number; size: number; ref: string; ua: string }): string {
   return `${v.addr} - ${v.user} [${v.t.local}] "${nginxEscape(v.req.line)}" ${v.status} ${v.size} "${nginxEscape(v.ref)}" "${nginxEscape(v.ua)}" "-"`;
 }
@@ -78,11 +90,12 @@ function ingressLine(addr: string, tries: readonly Attempt[]): string {
 }
 
 describe('lines nginx could write (fast-check)', () => {
-  it('main: always parse, with the values they were built from', () => {
+  it('main: always parse, with the values they were built from, each of its key\'s type', () => {
     fc.assert(
       fc.property(mainValues, (v) => {
         const r = parseLine(main, mainLine(v));
         if (!r.ok) throw new Error(r.reason);
+        expectKeyTypes(main, JSON.parse(r.json) as Record<string, unknown>);
         expect(JSON.parse(r.json)).toMatchObject({
           host: v.addr,
           timestamp: v.t.utc,
@@ -100,13 +113,14 @@ describe('lines nginx could write (fast-check)', () => {
     );
   });
 
-  it('ingress-nginx: always parse, lists as logged, totals and last status as numbers', () => {
+  it('ingress-nginx: always parse, lists as logged, totals and last status as numbers, each of its key\'s type', () => {
     fc.assert(
       fc.property(address, upstream, (addr, tries) => {
         const line = ingressLine(addr, tries);
         const r = parseLine(ingress, line);
         if (!r.ok) throw new Error(`${r.reason}: ${line}`);
         const doc = JSON.parse(r.json) as Record<string, unknown>;
+        expectKeyTypes(ingress, doc);
         expect(doc.host).toBe(addr);
         expect(String(doc.upstream_addr).split(/, | : /)).toEqual(tries.map((a) => a.addr));
         expect(doc.upstream_response_length_total).toBe(tries.reduce((sum, a) => sum + a.length, 0));
