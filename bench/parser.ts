@@ -1,6 +1,7 @@
 /**
  * Parser benchmark: our Firehose handler side by side with the floor (base64-decode and re-encode each record) and a
- * naive blog-post regex handler, on ~1 MB batches from the shared generator, normal and `--hostile=5`.
+ * naive blog-post regex handler, on ~1 MB batches from the shared generator, normal and `--hostile=5`, and the normal
+ * lines rewritten to the ingress-nginx preset (upstream fields appended, one line in ten failed over to a second server).
  *
  * Usage: npm run bench:parser [-- --rounds=9 --mb=4]
  * Prints medians over interleaved rounds (MB/s of raw log bytes, lines/s, ratios measured within each round), per-line
@@ -15,6 +16,7 @@ import type { FirehoseInputEvent } from '../facts/firehose-transformation';
 import { createTransform } from '../functions/nginx-parser/handler';
 import { createParser } from '../functions/nginx-parser/parse';
 import { printed, writeBenchSection } from './report';
+import { INGRESS_NGINX_FORMAT } from '../functions/nginx-parser/presets';
 
 type Handler = (event: FirehoseInputEvent) => { records: { data: string }[] };
 
@@ -60,13 +62,15 @@ function generate(lines: number, seed: number, hostile: number): string {
 
 interface Corpus {
   readonly name: string;
+  /** The LOG_FORMAT the lines are in; undefined for main (the only format the naive regex handles). */
+  readonly logFormat?: string;
   readonly events: FirehoseInputEvent[];
   readonly lines: string[];
   readonly bytes: number;
 }
 
 /** One record per line, as the Kinesis Agent sends it (line + "\n"), ~1 MB of raw log per event. */
-function corpus(name: string, text: string, mb: number): Corpus {
+function corpus(name: string, text: string, mb: number, logFormat?: string): Corpus {
   const lines = text.split('\n').filter((l) => l !== '');
   const events: FirehoseInputEvent[] = [];
   let records: { recordId: string; data: string }[] = [];
@@ -86,7 +90,7 @@ function corpus(name: string, text: string, mb: number): Corpus {
     }
   }
   if (records.length > 0) events.push({ records });
-  return { name, events, lines: lines.slice(0, events.reduce((n, e) => n + (e.records?.length ?? 0), 0)), bytes };
+  return { name, logFormat, events, lines: lines.slice(0, events.reduce((n, e) => n + (e.records?.length ?? 0), 0)), bytes };
 }
 
 const floor: Handler = (event) => ({
@@ -133,9 +137,34 @@ function run(handler: Handler, c: Corpus): { ms: number; outBytes: number } {
   return { ms: performance.now() - t0, outBytes };
 }
 
+/**
+ * The generator's main lines as the ingress-nginx preset logs them: combined, then request length and time, upstream
+ * names, and the upstream lists; every tenth request first tried a server that refused.
+ */
+function toIngress(text: string): string {
+  let n = 0;
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((line) => {
+      n++;
+      const combined = line.slice(0, line.lastIndexOf(' "'));
+      const ms = (n * 7919) % 900;
+      const time = (x: number): string => `0.${String(x).padStart(3, '0')}`;
+      const upstream =
+        n % 10 === 0
+          ? `10.1.0.${n % 250}:8080, 10.1.0.${(n + 1) % 250}:8080 0, ${n % 5000} ${time(1)}, ${time(ms)} 502, 200`
+          : `10.1.0.${n % 250}:8080 ${n % 5000} ${time(ms)} 200`;
+      return `${combined} ${200 + (n % 300)} ${time(ms + 1)} [default-web-80] [] ${upstream} ${(n * 2654435761).toString(16).padStart(32, '0')}`;
+    })
+    .join('\n');
+}
+
 function throughput(corpora: Corpus[]): void {
-  const handlers: [string, Handler][] = [['ours', ours], ['floor', floor], ['naive regex', naive]];
   for (const c of corpora) {
+    const own: Handler = c.logFormat === undefined ? ours : createTransform(createParser(c.logFormat), { log: () => undefined });
+    const handlers: [string, Handler][] = [['ours', own], ['floor', floor], ['naive regex', naive]];
+    if (c.logFormat !== undefined) handlers.pop();
     const mbps = new Map<string, number[]>(handlers.map(([n]) => [n, []]));
     const ratioFloor: number[] = [];
     const ratioNaive: number[] = [];
@@ -151,7 +180,7 @@ function throughput(corpora: Corpus[]): void {
       if (round < 0) continue; // warm-up
       for (const [name] of handlers) mbps.get(name)?.push(c.bytes / 1e6 / ((ms.get(name) as number) / 1000));
       ratioFloor.push((ms.get('floor') as number) / (ms.get('ours') as number));
-      ratioNaive.push((ms.get('naive regex') as number) / (ms.get('ours') as number));
+      if (ms.has('naive regex')) ratioNaive.push((ms.get('naive regex') as number) / (ms.get('ours') as number));
     }
     const lines = c.lines.length;
     log(`\n${c.name}: ${c.events.length} batches, ${fmt(c.bytes / 1e6, 2)} MB, ${lines} lines, ${ROUNDS} interleaved rounds`);
@@ -162,7 +191,7 @@ function throughput(corpora: Corpus[]): void {
       log(`| ${name} | ${fmt(m)} | ${Math.round((m * 1e6 * lines) / c.bytes).toLocaleString('en-US')} |`);
     }
     log(`ours ÷ floor throughput (median of per-round ratios): ${fmt(median(ratioFloor), 2)}`);
-    log(`ours ÷ naive regex throughput (median of per-round ratios): ${fmt(median(ratioNaive), 2)}`);
+    if (c.logFormat === undefined) log(`ours ÷ naive regex throughput (median of per-round ratios): ${fmt(median(ratioNaive), 2)}`);
     log(`response expansion (base64 of JSON lines ÷ raw log bytes): ${fmt(expansion, 2)}`);
   }
 }
@@ -190,17 +219,21 @@ function perLine(c: Corpus): void {
 
 /** Adversarial lines of growing length: time per KB must stay flat (no backtracking). */
 function linearity(): void {
-  const parser = createParser();
+  const main = createParser();
+  const ingress = createParser(INGRESS_NGINX_FORMAT);
   const head = '1.2.3.4 - - [22/Dec/2020:12:32:36 +0000]';
-  const shapes: [string, (n: number) => string][] = [
+  const upstreamHead = `${head} "GET / HTTP/1.1" 200 1 "-" "-" 76 0.004 [default-web-80] []`;
+  const shapes: [string, (n: number) => string, typeof main?][] = [
     ['request of spaces and \\x22 escapes (parses)', (n) => `${head} "GET /${'a\\x22 '.repeat(n / 6)} HTTP/1.1" 200 1 "-" "-" "-"`],
     ['user agent of bytes that are not UTF-8 (escaped-text path)', (n) => `${head} "GET / HTTP/1.1" 200 1 "-" "${'\\xEC\\x95'.repeat(n / 8)}" "-"`],
     ['unterminated request (both formats scan to the end, fail)', (n) => `${head} "GET /${'a '.repeat(n / 2)}`],
+    ['ingress-nginx: $upstream_addr of n/16 servers (parses)', (n) => `${upstreamHead} ${'10.1.0.7:8080, '.repeat(n / 16)}10.1.0.8:8080 0 0.001 200 id`, ingress],
+    ['ingress-nginx: a list that never ends (", " and " : " only, fails)', (n) => `${upstreamHead} 1${', 1 : 1'.repeat(n / 8)}`, ingress],
   ];
   log('\nadversarial lines (µs per KB; flat = linear):');
   log('| shape | 1 KB | 16 KB | 256 KB |');
   log('|---|---:|---:|---:|');
-  for (const [name, make] of shapes) {
+  for (const [name, make, parser = main] of shapes) {
     const cells = [1024, 16384, 262144].map((n) => {
       const b = Buffer.from(make(n));
       const reps = Math.max(3, Math.floor(2_000_000 / b.length));
@@ -247,7 +280,8 @@ function main(): void {
   log(`node ${process.version}; generator ${GENERATOR}`);
   const normal = corpus('normal', generate(Math.ceil(MB * 4700), 1, 0), MB);
   const hostile = corpus('hostile=5', generate(Math.ceil(MB * 4700), 2, 5), MB);
-  throughput([normal, hostile]);
+  const ingress = corpus('ingress-nginx (normal lines, upstream fields appended)', toIngress(generate(Math.ceil(MB * 3800), 1, 0)), MB, INGRESS_NGINX_FORMAT);
+  throughput([normal, hostile, ingress]);
   perLine(hostile);
   linearity();
   cold(normal);

@@ -12,6 +12,7 @@ export interface AppConfig {
   readonly namePrefix: string;
   /** Unset: each stack picks its default (the original setup's name on LocalStack, suffixed with account and region on AWS). */
   readonly bucketName?: string;
+  /** An nginx `log_format` string or a preset name, resolved by the parser function and the catalog. */
   readonly logFormat: string;
   readonly capacityMode: StreamCapacityMode;
   /** Unset for on-demand capacity. */
@@ -56,7 +57,9 @@ export const ENV_VARS = Object.freeze({
   },
   LOG_FORMAT: {
     default: 'nginx `main` (the parser also accepts `combined` lines then)',
-    meaning: 'any nginx `log_format` string, incl. `escape=json\\|default\\|none`; checked at synth',
+    meaning:
+      'a preset (`main`, `combined`, `ingress-nginx`, `json`) or any nginx `log_format` string, incl. ' +
+      '`escape=json\\|default\\|none`; checked at synth',
   },
   STREAM_SHARDS: { default: `\`${STREAM_DEFAULTS.shardCount}\``, meaning: 'provisioned shard count, or `on-demand`' },
   PROCESSOR_BUFFER_MB: {

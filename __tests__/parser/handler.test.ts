@@ -81,11 +81,11 @@ describe('6 MB response cap', () => {
   const worstCases: [string, string, number, boolean, string][] = [
     // The shortest line main/combined accept: every field empty; ~47 bytes become ~230 bytes of JSON. One line per
     // record: the 6 MB request limit (metadata per record) keeps the batch small enough to convert entirely.
-    ['empty fields, one line per record', ` -  [22/Dec/2020:12:32:36 +0000] "" 1 1 "" ""`, 1, false, ''],
+    ['empty fields, one line per record', `- -  [22/Dec/2020:12:32:36 +0000] "" 1 1 "" ""`, 1, false, ''],
     // Control bytes written by nginx as \xHH (4 bytes) become \u00XX (6 bytes), twice: request and uri.
-    ['control bytes in the request', `1 - - ${T} "GET /${'\\x01'.repeat(60)} HTTP/1.1" 1 1 "" "" ""`, 1, true, ''],
+    ['control bytes in the request', `::1 - - ${T} "GET /${'\\x01'.repeat(60)} HTTP/1.1" 1 1 "" "" ""`, 1, true, ''],
     // Many short lines per record: the largest expansion, without per-record overhead to limit the batch.
-    ['many empty-field lines per record', ` -  [22/Dec/2020:12:32:36 +0000] "" 1 1 "" ""`, 500, true, ''],
+    ['many empty-field lines per record', `- -  [22/Dec/2020:12:32:36 +0000] "" 1 1 "" ""`, 500, true, ''],
     // A custom format logging one number: 2-byte lines become ~150 bytes (every key of the original schema is written, as null).
     ['a one-variable custom format', '1', 1000, true, '$status'],
   ];

@@ -6,6 +6,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
+import { INGRESS_NGINX_FORMAT } from '../../functions/nginx-parser/presets';
 import { createHash } from 'node:crypto';
 import { zipDirectory } from '../../stacks/bundle-archive';
 import { processorParameters as buildProcessorParameters } from '../../stacks/delivery-stream';
@@ -78,6 +79,12 @@ describe('parser function', () => {
     });
     expect(synthPipeline(LOCALSTACK, { logFormat: NGINX_COMBINED_FORMAT })).toHaveResourceWithProperties(LambdaFunction, {
       environment: { variables: { LOG_FORMAT: NGINX_COMBINED_FORMAT } },
+    });
+  });
+
+  it('resolves a preset name into the format string the function gets as LOG_FORMAT', () => {
+    expect(synthPipeline(LOCALSTACK, { logFormat: 'ingress-nginx' })).toHaveResourceWithProperties(LambdaFunction, {
+      environment: { variables: { LOG_FORMAT: INGRESS_NGINX_FORMAT } },
     });
   });
 

@@ -82,6 +82,12 @@ describe('stack validation', () => {
     );
   });
 
+  it('fails for a preset name that does not exist, listing the presets', () => {
+    expect(() => buildPipeline(LOCALSTACK, { logFormat: 'ingress' })).toThrow(
+      /parser logFormat is not usable: log format: no preset is named "ingress"; use one of main, combined, ingress-nginx, json.*\(set LOG_FORMAT\)/,
+    );
+  });
+
   it('fails for a log format without variables', () => {
     expect(() => buildPipeline(LOCALSTACK, { logFormat: 'plain text' })).toThrow(/parser logFormat is not usable: log format has no \$variables/);
   });
