@@ -3,7 +3,7 @@
  * runtime, the tools and the README.
  */
 
-/** The defaults the stack and the tools start from: the original schema's names and region. */
+/** The defaults the stack and the tools start from: the original setup's names and region. */
 export const DEFAULT_NAMES = {
   /** Prefix of every physical name (also the stream's name). */
   prefix: 'nginx-access-logs',

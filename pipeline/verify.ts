@@ -1,7 +1,7 @@
 /**
  * Reads a delivery bucket back and checks it: keys follow Firehose's layout, every line of every object under the
- * prefix is the parser's output schema (the original schema's keys first, in its order, then `protocol`), every line under the error
- * prefix is a Firehose error record. Used by `npm run verify` and by the end-to-end tests.
+ * prefix is the parser's output schema (the original schema's keys first, in its order, then `protocol`), every line
+ * under the error prefix is a Firehose error record. Used by `npm run verify` and by the end-to-end tests.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';

@@ -117,10 +117,11 @@ export function planStreamCapacity(input: StreamCapacityInput): StreamCapacityPl
   const shards = Math.max(1, Math.ceil(Math.max(byBytes, byRecords) - 1e-9));
 
   const recordsPerMonth = average * HOURS_PER_MONTH * 3600;
-  const putUnits = recordsPerMonth * Math.ceil(recordBytes / (25 * 1024));
+  const putUnits = recordsPerMonth * Math.ceil(recordBytes / KINESIS_LIMITS.putPayloadUnitBytes);
   const provisionedMonthlyUsd =
     shards * HOURS_PER_MONTH * prices.provisionedShardHourUsd + (putUnits / 1e6) * prices.provisionedPutPayloadUnitPerMillionUsd;
-  const billedInGb = (recordsPerMonth * Math.ceil(recordBytes / 1024) * 1024) / 1024 ** 3;
+  const rounding = KINESIS_LIMITS.onDemandRecordRoundingBytes;
+  const billedInGb = (recordsPerMonth * Math.ceil(recordBytes / rounding) * rounding) / 1024 ** 3;
   const readGb = (recordsPerMonth * recordBytes) / 1024 ** 3;
   const onDemandMonthlyUsd =
     HOURS_PER_MONTH * prices.onDemandStreamHourUsd +

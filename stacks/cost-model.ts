@@ -4,6 +4,7 @@
  * Pure: prices and measured ratios are inputs with documented defaults, so the table can be regenerated when a price
  * or a measurement changes (`npm run cost`).
  */
+import { FIREHOSE_LIMITS } from '../facts/aws-limits';
 import { KINESIS_PRICES_US_EAST_1, planStreamCapacity, type KinesisPrices } from './capacity';
 
 /** Prices besides Kinesis; us-east-1 list prices, re-check before relying on them. */
@@ -25,7 +26,7 @@ export interface PipelinePrices {
 export const PRICES_US_EAST_1: PipelinePrices = {
   kinesis: KINESIS_PRICES_US_EAST_1,
   firehosePerGbUsd: 0.029,
-  firehoseRecordRoundingBytes: 5 * 1024,
+  firehoseRecordRoundingBytes: FIREHOSE_LIMITS.ingestionBillingUnitBytes,
   lambdaArmGbSecondUsd: 0.0000133334,
   lambdaPerMillionRequestsUsd: 0.2,
   s3StandardGbMonthUsd: 0.023,

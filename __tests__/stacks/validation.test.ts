@@ -58,6 +58,13 @@ describe('stack validation', () => {
     );
   });
 
+  it('fails for a delivery prefix too long for Firehose once the hour folders are appended', () => {
+    expect(() => buildPipeline(LOCALSTACK, { prefix: `${'a'.repeat(497)}/` })).not.toThrow();
+    expect(() => buildPipeline(LOCALSTACK, { prefix: `${'a'.repeat(498)}/` })).toThrow(
+      /be at most 498 characters \(Firehose allows 512 once YYYY\/MM\/dd\/HH\/ is appended\), got "a{498}\/"/,
+    );
+  });
+
   it('fails for a delivery prefix with a Firehose expression', () => {
     expect(() => buildPipeline(LOCALSTACK, { prefix: 'nginx/!{timestamp:yyyy}/' })).toThrow(/be static, without !\{\.\.\.\}/);
   });

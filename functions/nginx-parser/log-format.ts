@@ -51,7 +51,10 @@ export interface FormatVariable {
   readonly kind: ValueKind;
   /** JSON key of the value, or `undefined` when the value only feeds a leading key (e.g. `$time_local`). */
   readonly key: string | undefined;
-  /** The leading key (the original schema's, or `protocol`) this variable fills, if any (`host`, `timestamp`, `request`, `status`, `size`, `refferer`, `useragent`). */
+  /**
+   * The leading key this variable fills, if any: one of the original schema's (`host`, `timestamp`, `request`,
+   * `status`, `size`, `refferer`, `useragent`).
+   */
   readonly role: LeadingKey | undefined;
   /**
    * For a numeric `$upstream_*` list: the key of its typed summary, a JSON number (`upstream_status_last`: the last
