@@ -151,6 +151,11 @@ describe('retention and the memory budget', () => {
   });
 });
 
+it('refuses a memory budget too small to hold a shard\'s buffers, saying what it needs', () => {
+  expect(() => new KinesisStore({ memoryBudgetBytes: 1 << 20 })).toThrow(/memoryBudgetBytes must be at least 4194304 .*got 1048576/);
+  expect(() => new KinesisStore({ memoryBudgetBytes: Number.NaN })).toThrow(/got NaN/);
+});
+
 describe('per-shard write limits', () => {
   it('are off by default', async () => {
     const { store } = await storeWith();
