@@ -53,6 +53,7 @@ export interface KinesisStoreOptions {
 
 /** The default of {@link KinesisStoreOptions.memoryBudgetBytes}. */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
+const MIN_MEMORY_BUDGET_BYTES = 4 * 1024 * 1024;
 
 const POW_128 = 2n ** 128n;
 /** Shards are created this long before the stream, so a record's sequence number always sorts after the shard's start. */
@@ -157,6 +158,12 @@ export class KinesisStore {
     this.now = opts.now ?? Date.now;
     this.account = opts.accountId ?? '000000000000';
     this.budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
+    if (!(this.budget >= MIN_MEMORY_BUDGET_BYTES)) {
+      throw new Error(
+        `memoryBudgetBytes must be at least ${MIN_MEMORY_BUDGET_BYTES} (4 MiB: each shard keeps its records in 1 MiB ` +
+          `buffers), got ${opts.memoryBudgetBytes}; leave it out for the default of ${DEFAULT_MEMORY_BUDGET_BYTES}`,
+      );
+    }
   }
 
   /** Memory held by records of all streams (buffers and per-record arrays). */

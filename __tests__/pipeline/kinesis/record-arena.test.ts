@@ -37,7 +37,7 @@ test('gives back what it stored, as objects and as the JSON GetRecords sends, th
         }
       },
     ),
-    { numRuns: 60 },
+    { numRuns: 25 },
   );
 });
 
