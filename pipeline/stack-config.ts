@@ -300,3 +300,150 @@ export function projectRoot(from: string = process.cwd()): string {
     dir = parent;
   }
 }
+
+/** A column of the Glue table: its name and Hive type as synthesized. */
+export interface TableColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** The projected partition column: its name, projection format and where each value's objects are. */
+export interface PartitionProjection {
+  readonly name: string;
+  /** Java date pattern of the values (`projection.<name>.format`), e.g. `yyyy/MM/dd/HH`. */
+  readonly format: string;
+  /** First value of `projection.<name>.range` (the second is `NOW` for Firehose's layout). */
+  readonly rangeStart: string;
+  /**
+   * `storage.location.template` below the bucket, with `${<name>}` where the value goes, e.g. `nginx/${datehour}/`;
+   * the bucket is the delivery stream's, which the local tools take from the stack they run.
+   */
+  readonly keyTemplate: string;
+}
+
+/** One Athena named query as the stack defines it, its table references resolved to names. */
+export interface NamedQuery {
+  readonly name: string;
+  readonly description: string;
+  /** The database the query runs in (Athena's default schema for unqualified names). */
+  readonly database: string;
+  /** Trino SQL, as Athena runs it. */
+  readonly sql: string;
+}
+
+/** The Glue table over the delivered logs and the named queries over it, read from a synthesized stack. */
+export interface CatalogConfig {
+  /** The file they were read from. */
+  readonly source: string;
+  readonly database: string;
+  readonly table: string;
+  readonly columns: readonly TableColumn[];
+  readonly partition: PartitionProjection;
+  /** The Hive SerDe that reads the objects on AWS. */
+  readonly serde: string;
+  readonly queries: readonly NamedQuery[];
+}
+
+/**
+ * Reads the Glue table and named queries of a synthesized stack. The `localstack` stack has none by default
+ * (`CATALOG` is off there: LocalStack Community has no Glue or Athena), so when the stack asked for has no table the
+ * `aws` stack of the same synth is read: both derive the table from the same `LOG_FORMAT` and prefix, so the table
+ * is the one Athena would query over this data.
+ */
+export function readCatalogConfig(opts: ReadStackConfigOptions = {}): CatalogConfig {
+  const stack = opts.stack ?? 'localstack';
+  const candidates = stack === 'aws' ? ['aws'] : [stack, 'aws'];
+  const tried: string[] = [];
+  for (const name of candidates) {
+    const path = stackJsonPath({ ...opts, stack: name });
+    tried.push(path);
+    if (!existsSync(path)) continue;
+    const json = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (isObject(json) && isObject(json.resource) && resourcesOf(json.resource, 'aws_glue_catalog_table').length > 0) {
+      return parseCatalogConfig(json, path);
+    }
+  }
+  throw new Error(
+    `no aws_glue_catalog_table in ${tried.join(' or ')}: run \`npm run synth\` (the aws stack has the catalog unless ` +
+      'CATALOG=off; set CATALOG=on to give the localstack stack one too)',
+  );
+}
+
+/** Turns synthesized Terraform JSON into a {@link CatalogConfig}. `source` names the file in error messages. */
+export function parseCatalogConfig(json: unknown, source = 'cdk.tf.json'): CatalogConfig {
+  const fail = (what: string): never => {
+    throw new Error(`${source}: ${what}`);
+  };
+  if (!isObject(json) || !isObject(json.resource)) return fail('has no "resource" block; is this a synthesized stack?');
+  const resources = json.resource;
+  const tables = resourcesOf(resources, 'aws_glue_catalog_table');
+  if (tables.length !== 1) fail(`expected exactly one aws_glue_catalog_table, found ${tables.length}`);
+  const [id, t] = tables[0]!;
+  const at = `aws_glue_catalog_table.${id}`;
+  const resolve_ = (v: unknown, what: string): string => {
+    const s = typeof v === 'string' ? resolveReferences(v, resources) : undefined;
+    return s ?? fail(`${at}.${what} is ${JSON.stringify(v)}; expected a string known at synth`);
+  };
+  const table = resolve_(t.name, 'name');
+  const database = resolve_(t.database_name, 'database_name');
+  const storage = block(t.storage_descriptor) ?? fail(`${at} has no storage_descriptor`);
+  const columns = list(storage.columns).map((c, i) => ({
+    name: str(c.name) ?? fail(`${at}.storage_descriptor.columns[${i}] has no name`),
+    type: str(c.type) ?? fail(`${at}.storage_descriptor.columns[${i}] has no type`),
+  }));
+  if (columns.length === 0) fail(`${at} has no columns`);
+  const serde = str(block(storage.ser_de_info)?.serialization_library) ?? fail(`${at} has no ser_de_info.serialization_library`);
+
+  const keys = list(t.partition_keys);
+  if (keys.length !== 1) fail(`${at} has ${keys.length} partition keys; the local tools know Firehose's one projected hour`);
+  const key = str(keys[0]!.name) ?? fail(`${at}.partition_keys[0] has no name`);
+  const params = isObject(t.parameters) ? t.parameters : fail(`${at} has no parameters (partition projection)`);
+  const param = (name: string): string => str(params[name]) ?? fail(`${at}.parameters has no "${name}"`);
+  if (param('projection.enabled') !== 'true') fail(`${at} does not use partition projection ("projection.enabled")`);
+  if (param(`projection.${key}.type`) !== 'date') fail(`${at}: projection.${key}.type must be "date"`);
+  const template = unescapeTerraform(param('storage.location.template'));
+  const location = /^s3:\/\/[^/]+\/(.*)$/.exec(template);
+  if (!location || !location[1]!.includes(`\${${key}}`)) {
+    fail(`${at}: storage.location.template ${JSON.stringify(template)} is not s3://BUCKET/…\${${key}}…`);
+  }
+  const partition: PartitionProjection = {
+    name: key,
+    format: param(`projection.${key}.format`),
+    rangeStart: param(`projection.${key}.range`).split(',')[0]!.trim(),
+    keyTemplate: location![1]!,
+  };
+
+  const queries = resourcesOf(resources, 'aws_athena_named_query').map(([qid, q]): NamedQuery => {
+    const qat = `aws_athena_named_query.${qid}`;
+    const text = (v: unknown, what: string): string =>
+      (typeof v === 'string' ? resolveReferences(v, resources) : undefined) ?? fail(`${qat}.${what} is not a string known at synth`);
+    return {
+      name: text(q.name, 'name'),
+      description: typeof q.description === 'string' ? unescapeTerraform(q.description) : '',
+      database: text(q.database, 'database'),
+      sql: text(q.query, 'query'),
+    };
+  });
+  return Object.freeze({ source, database, table, columns, partition, serde, queries });
+}
+
+/**
+ * Replaces `${type.id.attribute}` references by the literal attribute of that resource (names set at synth) and
+ * undoes Terraform's escapes (`$${` and `%%{`); undefined when a reference has no literal value.
+ */
+function resolveReferences(value: string, resources: Json): string | undefined {
+  let unresolved = false;
+  const out = value.replace(/(?<!\$)\$\{([a-z0-9_]+)\.([^.}]+)\.([a-z_]+)\}/g, (whole, type: string, id: string, attr: string) => {
+    const group = resources[type];
+    const r = isObject(group) ? group[id] : undefined;
+    const v = isObject(r) ? r[attr] : undefined;
+    if (typeof v === 'string' && !v.includes('${')) return v;
+    unresolved = true;
+    return whole;
+  });
+  return unresolved ? undefined : unescapeTerraform(out);
+}
+
+function unescapeTerraform(s: string): string {
+  return s.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
+}
