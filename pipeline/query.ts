@@ -407,3 +407,106 @@ export async function openBucketTable(
   const table = await LogTable.open(catalog, objects, { threads: opts.threads });
   return { table, outside };
 }
+
+/** How the values of one column read back with its declared type. */
+export interface ColumnCheck {
+  readonly column: string;
+  readonly type: string;
+  /** Lines where the JSON has a value (not null, not missing). */
+  readonly values: number;
+  /** Of those, values DuckDB read with the column's type (not NULL). */
+  readonly typed: number;
+  /** Values whose JSON type the column's type does not read as it is, with up to three examples. */
+  readonly misfits: number;
+  readonly examples: readonly string[];
+}
+
+/** The result of {@link checkSchema}: per column, and the JSON keys no column reads. */
+export interface SchemaCheck {
+  readonly lines: number;
+  readonly columns: readonly ColumnCheck[];
+  readonly unreadKeys: readonly string[];
+  /** DuckDB's error when a typed read failed outright (a value it cannot cast). */
+  readonly typedReadError?: string;
+}
+
+/** JSON types (DuckDB's json_type names) each Hive type reads without turning a value into NULL. */
+function jsonTypesFor(hive: string): readonly string[] | undefined {
+  const t = hive.trim().toLowerCase();
+  if (t === 'string' || t === 'varchar') return ['VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE'];
+  if (['tinyint', 'smallint', 'int', 'integer', 'bigint'].includes(t)) return ['BIGINT', 'UBIGINT'];
+  if (t === 'double' || t === 'float' || t.startsWith('decimal')) return ['BIGINT', 'UBIGINT', 'DOUBLE'];
+  if (t === 'boolean') return ['BOOLEAN'];
+  if (t.startsWith('array<')) return ['ARRAY'];
+  return undefined;
+}
+
+/**
+ * Reads NDJSON files with the Glue columns' types and checks that no value is lost to NULL: every value present in
+ * the JSON reads back typed, its JSON type is one the column's type takes as it is (a number for a numeric column,
+ * within range for int), and every JSON key is a column. This is the schema proof of the parser's output.
+ */
+export async function checkSchema(columns: readonly { name: string; type: string }[], files: readonly string[]): Promise<SchemaCheck> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  try {
+    const list = `[${files.map(sqlString).join(', ')}]`;
+    await c.run(`CREATE TABLE raw AS SELECT json FROM read_ndjson_objects(${list})`);
+    const lines = Number((await c.runAndReadAll('SELECT count(*) AS n FROM raw')).getRowObjectsJson()[0]!.n);
+    const struct = `{${columns.map((col) => `${sqlString(col.name)}: ${sqlString(duckdbType(col.type))}`).join(', ')}}`;
+    let typed: Record<string, number> | undefined;
+    let typedReadError: string | undefined;
+    try {
+      const r = await c.runAndReadAll(
+        `SELECT ${columns.map((col) => `count(${sqlIdent(col.name)}) AS ${sqlIdent(col.name)}`).join(', ')} ` +
+          `FROM read_json(${list}, columns = ${struct}, format = 'newline_delimited')`,
+      );
+      const row = r.getRowObjectsJson()[0]!;
+      typed = Object.fromEntries(columns.map((col) => [col.name, Number(row[col.name])]));
+    } catch (err) {
+      typedReadError = (err as Error).message.split('\n')[0];
+    }
+    const checks: ColumnCheck[] = [];
+    for (const col of columns) {
+      const path = sqlString(`$."${col.name}"`);
+      const fits = jsonTypesFor(col.type);
+      if (!fits) throw new Error(`no schema rule for the Glue type "${col.type}" of column ${col.name}`);
+      const range = col.type === 'int' ? ` OR (json_type(json, ${path}) IN ('BIGINT', 'UBIGINT') AND TRY_CAST(json_extract_string(json, ${path}) AS INTEGER) IS NULL)` : '';
+      const misfit = `(json_type(json, ${path}) NOT IN (${fits.map(sqlString).join(', ')})${range})`;
+      const present = `json_type(json, ${path}) IS NOT NULL AND json_type(json, ${path}) <> 'NULL'`;
+      const r = (
+        await c.runAndReadAll(
+          `SELECT count(*) FILTER (WHERE ${present}) AS n, count(*) FILTER (WHERE ${present} AND ${misfit}) AS bad, ` +
+            `list(json_extract(json, ${path})::VARCHAR) FILTER (WHERE ${present} AND ${misfit})[1:3] AS examples FROM raw`,
+        )
+      ).getRowObjectsJson()[0]!;
+      const values = Number(r.n);
+      checks.push({
+        column: col.name,
+        type: col.type,
+        values,
+        typed: typed?.[col.name] ?? 0,
+        misfits: Number(r.bad),
+        examples: ((r.examples as string[] | null) ?? []).map(String),
+      });
+    }
+    const keys = (await c.runAndReadAll('SELECT DISTINCT unnest(json_keys(json)) AS k FROM raw ORDER BY 1')).getRowObjectsJson().map((r) => String(r.k));
+    const names = new Set(columns.map((col) => col.name));
+    return { lines, columns: checks, unreadKeys: keys.filter((k) => !names.has(k.toLowerCase())), typedReadError };
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** What is wrong in a {@link SchemaCheck}, one line per problem (empty when the schema holds). */
+export function schemaProblems(check: SchemaCheck): string[] {
+  return [
+    ...(check.typedReadError ? [`typed read failed: ${check.typedReadError}`] : []),
+    ...check.columns.flatMap((col) => [
+      ...(col.misfits > 0 ? [`${col.column} (${col.type}): ${col.misfits} values of another JSON type, e.g. ${col.examples.join(', ')}`] : []),
+      ...(!check.typedReadError && col.typed !== col.values ? [`${col.column} (${col.type}): ${col.values - col.typed} values read as NULL`] : []),
+    ]),
+    ...(check.unreadKeys.length > 0 ? [`JSON keys with no column: ${check.unreadKeys.join(', ')}`] : []),
+  ];
+}

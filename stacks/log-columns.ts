@@ -26,6 +26,13 @@ const INTEGER_VARIABLES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Variables nginx lists among numbers but logs as the client sent them: `$content_length` is the request header,
+ * so it can be `0123` or `abc` (nginx answers 400 and still logs it), which the parser keeps as a string. A numeric
+ * column would read those as NULL; a string column reads every value, numbers included, as text.
+ */
+const CLIENT_SUPPLIED_VARIABLES: ReadonlySet<string> = new Set(['content_length']);
+
+/**
  * The table columns for the JSON the parser writes for `logFormat`, in the parser's key order.
  *
  * Uses the parser's own format compiler, so the catalog and the Lambda can never disagree on the keys. Numeric
@@ -44,7 +51,7 @@ export function catalogColumns(logFormat: string = NGINX_MAIN_FORMAT): CatalogCo
     }
     seen.add(name);
     const kind = kinds.get(key);
-    const numeric = kind === 'number' || kind === 'msec';
+    const numeric = (kind === 'number' || kind === 'msec') && !CLIENT_SUPPLIED_VARIABLES.has(key);
     const type = SEED_KEY_TYPES[key] ?? (!numeric ? 'string' : INTEGER_VARIABLES.has(key) ? 'bigint' : 'double');
     return { name, type };
   });

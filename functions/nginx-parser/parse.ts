@@ -415,7 +415,9 @@ export class LineParser {
       case Mode.Number:
       case Mode.Status:
       case Mode.Size:
-        if (dash && mode !== Mode.Status) return writeNull(out, o);
+        // An empty number is no value, as "-" is: nginx logs "" for a unix-socket client's $remote_port, and
+        // escape=json logs "" for every value it lacks. A string "" would be NULL in a numeric Glue column anyway.
+        if ((dash || e === s) && mode !== Mode.Status) return writeNull(out, o);
         if (isCleanNumber(src, s, e)) {
           for (let i = s; i < e; i++) out[o++] = src[i] as number;
           return o;
