@@ -16,6 +16,8 @@ const USAGE = `usage: npm run redrive -- [--endpoint URL] [--stack NAME] [--buck
   --from PREFIX       where the error objects are (default: the stack's error prefix)
   --to PREFIX         where parsed lines go, in Firehose's key layout (default: the stack's prefix)
   --log-format FMT    the nginx log_format to parse with (default: the stack's LOG_FORMAT, i.e. the one synthesized)
+  --raw               re-parse the source-record backup (RAW_BACKUP=on; default --from: its prefix) into --to, a
+                      new prefix (the backup is kept; its lines are already under the main prefix once)
 Every other name (bucket, delivery stream, compression) comes from cdktf.out/stacks/NAME/cdk.tf.json
 (default stack: localstack).`;
 
@@ -28,6 +30,7 @@ async function main(): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       'log-format': { type: 'string' },
+      raw: { type: 'boolean', default: false },
       region: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -41,8 +44,16 @@ async function main(): Promise<number> {
   if (bucket.includes('${')) {
     throw new Error(`the ${values.stack} stack's bucket name is only known after apply ("${bucket}"): pass --bucket NAME`);
   }
-  const from = values.from ?? config.delivery.errorPrefix;
-  const to = values.to ?? config.delivery.prefix;
+  const raw = values.raw;
+  const from = values.from ?? (raw ? config.delivery.backup?.prefix : config.delivery.errorPrefix);
+  if (from === undefined) throw new Error(`the ${values.stack} stack has no source-record backup (RAW_BACKUP=on): pass --from PREFIX`);
+  const to = values.to ?? (raw ? undefined : config.delivery.prefix);
+  if (raw && (to === undefined || to === config.delivery.prefix)) {
+    throw new Error(
+      `--raw re-parses every line of the backup, and each is already under ${config.delivery.prefix} once: pass --to NEW_PREFIX ` +
+        '(e.g. --to nginx-v2/) and point the table at it, or delete what it replaces first',
+    );
+  }
   if (from === '' || to === '') throw new Error('the error prefix and the main prefix must not be empty (pass --from and --to)');
   const region = values.region ?? process.env.AWS_REGION ?? config.region;
   const s3 = s3Client({ endpoint: values.endpoint ?? process.env.AWS_ENDPOINT_URL, region });
@@ -51,11 +62,12 @@ async function main(): Promise<number> {
       s3,
       bucket,
       from,
-      to,
+      to: to!,
       deliveryStreamName: config.delivery.name,
       compression: config.delivery.compression,
       fileExtension: config.delivery.fileExtension,
       logFormat: values['log-format'] ?? config.lambda?.logFormat,
+      source: raw ? 'raw' : 'errors',
       onObject: (o) =>
         process.stderr.write(
           `${o.result.padEnd(9)} s3://${bucket}/${o.key}: ${o.reason ?? `${o.delivered} of ${o.records} records delivered${o.written ? ` → ${o.written}` : ''}, ${o.stillFailing} still failing`}\n`,

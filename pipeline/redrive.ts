@@ -67,15 +67,24 @@ export interface RedriveOptions {
   readonly fileExtension?: string;
   /** The nginx `log_format` to parse with; undefined means the parser's defaults (`main`, `combined`). */
   readonly logFormat?: string;
-  /** Called after each error object is handled. */
+  /**
+   * `errors`: Firehose error records, re-driven objects deleted or cut to what still fails. `raw`: the source-record
+   * backup (raw log lines), re-parsed into `to` and always kept: history, not a queue.
+   * @default 'errors'
+   */
+  readonly source?: 'errors' | 'raw';
+  /** Called after each source object is handled. */
   readonly onObject?: (outcome: ObjectOutcome) => void;
 }
 
 /** What happened to one error object. */
 export interface ObjectOutcome {
   readonly key: string;
-  /** `redriven`: every record delivered, object deleted; `partial`: the rest stays in the object; `unchanged`: none parses; `refused`: not error records. */
-  readonly result: 'redriven' | 'partial' | 'unchanged' | 'refused';
+  /**
+   * `redriven`: every record delivered, object deleted; `partial`: the rest stays in the object; `unchanged`: none
+   * parses; `reparsed`: a backup object's lines delivered, the object kept; `refused`: not what the source holds.
+   */
+  readonly result: 'redriven' | 'partial' | 'unchanged' | 'reparsed' | 'refused';
   readonly records: number;
   readonly delivered: number;
   readonly stillFailing: number;
@@ -135,14 +144,23 @@ async function redriveObject(
   } catch (err) {
     return { ...base, result: 'refused', reason: `unreadable (${(err as Error).message})` };
   }
+  const raw = opts.source === 'raw';
   const lines = text.split('\n').filter((l) => l !== '');
   const records: ErrorRecord[] = [];
-  for (const [i, line] of lines.entries()) {
-    const r = parseErrorRecord(line);
-    if (typeof r === 'string') return { ...base, result: 'refused', reason: `line ${i + 1} is not a Firehose error record: ${r}` };
-    records.push(r);
+  if (raw) {
+    // A backup object holds the records as they arrived, one log line each; its name has the oldest arrival time.
+    const at = /-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9a-f-]{36}(?:\.[A-Za-z0-9]+)?$/.exec(key);
+    if (!at) return { ...base, result: 'refused', reason: 'not a Firehose object name (<stream>-<version>-yyyy-MM-dd-HH-mm-ss-<uuid>)' };
+    const ms = Date.UTC(+at[1]!, +at[2]! - 1, +at[3]!, +at[4]!, +at[5]!, +at[6]!);
+    for (const line of lines) records.push({ arrivalTimestamp: ms, rawData: Buffer.from(`${line}\n`) });
+  } else {
+    for (const [i, line] of lines.entries()) {
+      const r = parseErrorRecord(line);
+      if (typeof r === 'string') return { ...base, result: 'refused', reason: `line ${i + 1} is not a Firehose error record: ${r}` };
+      records.push(r);
+    }
   }
-  if (records.length === 0) return { ...base, result: 'refused', reason: 'empty: no Firehose error records' };
+  if (records.length === 0) return { ...base, result: 'refused', reason: raw ? 'empty: no log lines' : 'empty: no Firehose error records' };
 
   const response = transform({ records: records.map((r, i) => ({ recordId: String(i), data: r.rawData.toString('base64') })) });
   const ok: Buffer[] = [];
@@ -157,7 +175,7 @@ async function redriveObject(
     else failing.push(lines[i]!);
   });
   const counts = { ...base, records: records.length, delivered: ok.length, stillFailing: failing.length, dropped };
-  if (ok.length === 0 && dropped === 0) return { ...counts, result: 'unchanged' };
+  if (ok.length === 0 && (dropped === 0 || raw)) return { ...counts, result: 'unchanged' };
 
   let written: string | undefined;
   if (ok.length > 0) {
@@ -174,6 +192,7 @@ async function redriveObject(
     const ndjson = Buffer.concat(ok);
     await put(opts, written, opts.compression === 'GZIP' ? gzipSync(ndjson) : ndjson);
   }
+  if (raw) return { ...counts, result: 'reparsed', written };
   if (failing.length === 0) {
     await opts.s3.send(new DeleteObjectCommand({ Bucket: opts.bucket, Key: key }));
     return { ...counts, result: 'redriven', written };

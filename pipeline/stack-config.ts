@@ -56,6 +56,16 @@ export interface DeliveryConfig {
   /** An explicit `file_extension`; undefined means Firehose's default (`.gz` for GZIP, none when uncompressed). */
   readonly fileExtension?: string;
   readonly processor?: ProcessorConfig;
+  /** Firehose's source-record backup (`s3_backup_mode = "Enabled"`): every record as it arrived, under `prefix`. */
+  readonly backup?: BackupConfig;
+}
+
+/** Where and how the source-record backup is written. */
+export interface BackupConfig {
+  readonly prefix: string;
+  readonly bufferingSizeMb: number;
+  readonly bufferingIntervalSeconds: number;
+  readonly compression: CompressionFormat;
 }
 
 /** The parser Lambda. */
@@ -141,6 +151,15 @@ export function parseStackConfig(json: unknown, source = 'cdk.tf.json'): Pipelin
   if (!['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'].includes(compression)) {
     fail(`${at}.extended_s3_configuration.compression_format ${JSON.stringify(compression)} is not a Firehose format`);
   }
+  const backupBlock = str(s3.s3_backup_mode) === 'Enabled' ? block(s3.s3_backup_configuration) : undefined;
+  if (str(s3.s3_backup_mode) === 'Enabled' && !backupBlock) fail(`${at} has s3_backup_mode Enabled but no s3_backup_configuration`);
+  const backup: BackupConfig | undefined = backupBlock && {
+    prefix: str(backupBlock.prefix) ?? '',
+    bufferingSizeMb: num(backupBlock.buffering_size, `${at}.s3_backup_configuration.buffering_size`, fail) ?? FIREHOSE_DEFAULTS.bufferingSizeMb,
+    bufferingIntervalSeconds:
+      num(backupBlock.buffering_interval, `${at}.s3_backup_configuration.buffering_interval`, fail) ?? FIREHOSE_DEFAULTS.bufferingIntervalSeconds,
+    compression: (str(backupBlock.compression_format) ?? FIREHOSE_DEFAULTS.compression) as CompressionFormat,
+  };
   const delivery: DeliveryConfig = {
     name,
     arn: `arn:aws:firehose:${region}:${LOCAL_ACCOUNT_ID}:deliverystream/${name}`,
@@ -152,6 +171,7 @@ export function parseStackConfig(json: unknown, source = 'cdk.tf.json'): Pipelin
     compression,
     fileExtension: str(s3.file_extension) || undefined,
     processor,
+    backup,
   };
 
   const lambdaEntry = processor ? referenced(resources, 'aws_lambda_function', processor.lambdaArn) : undefined;

@@ -18,6 +18,7 @@ export interface AppConfig {
   /** Unset: each stack picks its default (a catalog on AWS, none on LocalStack). */
   readonly catalog?: boolean;
   readonly webHost: boolean;
+  readonly rawBackup: boolean;
   readonly alarmEmail?: string;
   readonly logExpirationDays?: number;
 }
@@ -34,6 +35,7 @@ export const ENV_VARS = Object.freeze({
   BUFFER_INTERVAL_SECONDS: `Firehose flush interval to S3, 0–900 (default ${DELIVERY_DEFAULTS.bufferingIntervalSeconds})`,
   CATALOG: 'on or off: Glue table and Athena workgroup (default on for aws, off for localstack: Community has no Glue)',
   WEB_HOST: 'on or off: the EC2 web host running nginx and the Kinesis Agent (default off)',
+  RAW_BACKUP: 'on or off: Firehose keeps every raw line under raw/ too, for re-parsing history (default off)',
   ALARM_EMAIL: 'address subscribed to an SNS topic the alarms notify (default none: alarms without notifications)',
   LOG_EXPIRATION_DAYS: 'days after which log objects expire (default never)',
 });
@@ -73,6 +75,7 @@ export function configFromEnv(env: Env): AppConfig {
     ),
     catalog: onOff('CATALOG', value('CATALOG')),
     webHost: onOff('WEB_HOST', value('WEB_HOST')) ?? false,
+    rawBackup: onOff('RAW_BACKUP', value('RAW_BACKUP')) ?? false,
     alarmEmail: email(value('ALARM_EMAIL')),
     logExpirationDays:
       value('LOG_EXPIRATION_DAYS') === undefined

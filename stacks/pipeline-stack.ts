@@ -4,7 +4,7 @@ import { Aspects, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AgentAccess } from './agent-access';
 import { AgentConfig } from './agent-config';
-import { NAMES } from './defaults';
+import { DELIVERY_DEFAULTS, NAMES } from './defaults';
 import { DeliveryStream } from './delivery-stream';
 import { LogBucket } from './log-bucket';
 import { LogCatalog } from './log-catalog';
@@ -56,6 +56,8 @@ export interface PipelineStackProps {
   readonly bufferingIntervalSeconds?: number;
   /** Firehose flush size to S3. @default - 5 MB */
   readonly bufferingSizeMBs?: number;
+  /** Firehose's source-record backup of every raw line under "raw/" (see DeliveryStreamProps). @default - false */
+  readonly rawBackup?: boolean;
   /** Static S3 key prefix of the parsed logs. @default - "nginx/" */
   readonly prefix?: string;
   /** Days after which log objects expire. @default - never */
@@ -139,6 +141,7 @@ export class PipelineStack extends TerraformStack {
       bufferingSizeMBs: props.bufferingSizeMBs,
       // GZIP on AWS: Athena reads .gz natively, and storage and scans shrink several-fold. LocalStack ignores it.
       compressionFormat: aws ? 'GZIP' : 'UNCOMPRESSED',
+      rawBackupPrefix: props.rawBackup ? DELIVERY_DEFAULTS.rawBackupPrefix : undefined,
     });
     this.agentAccess = new AgentAccess(this, 'agent-access', { stream: this.logStream, name: `${prefix}-agent` });
     this.agentConfig = new AgentConfig(this, 'agent-config', { target: props.target, region, streamName: prefix });

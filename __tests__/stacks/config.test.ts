@@ -15,6 +15,7 @@ describe('configFromEnv', () => {
       bufferingIntervalSeconds: 60,
       catalog: undefined,
       webHost: false,
+      rawBackup: false,
       alarmEmail: undefined,
       logExpirationDays: undefined,
     });
@@ -36,6 +37,7 @@ describe('configFromEnv', () => {
       BUFFER_INTERVAL_SECONDS: '300',
       CATALOG: 'on',
       WEB_HOST: 'ON',
+      RAW_BACKUP: 'on',
       ALARM_EMAIL: 'ops@example.com',
       LOG_EXPIRATION_DAYS: '365',
     });
@@ -51,6 +53,7 @@ describe('configFromEnv', () => {
       bufferingIntervalSeconds: 300,
       catalog: true,
       webHost: true,
+      rawBackup: true,
       alarmEmail: 'ops@example.com',
       logExpirationDays: 365,
     });
@@ -65,6 +68,7 @@ describe('configFromEnv', () => {
         'CATALOG',
         'LOG_EXPIRATION_DAYS',
         'WEB_HOST',
+        'RAW_BACKUP',
         'BUFFER_INTERVAL_SECONDS',
         'LOCALSTACK_ENDPOINT',
         'LOG_FORMAT',
