@@ -41,18 +41,20 @@ async function main(): Promise<void> {
   const n = (JSON.parse(count.stdout) as { n: number }[])[0]!.n;
   if (n !== corpus.lines) throw new Error(`the table has ${n} rows, the corpus ${corpus.lines} lines`);
 
-  const results: { query: string; medianSeconds: number; runsSeconds: number[]; peakRssMb: number; rows: number }[] = [];
+  const results: { query: string; medianSeconds: number; runsSeconds: number[]; medianCpuSeconds: number; peakRssMb: number; rows: number }[] = [];
   for (const q of catalog.queries) {
     const times: number[] = [];
+    const cpu: number[] = [];
     let rss = 0;
     let rows = 0;
     for (let i = 0; i < runs; i++) {
       const r = await run(cli, dir, q.name);
       times.push(r.seconds);
+      cpu.push(r.cpuSeconds);
       rss = Math.max(rss, r.peakRssBytes);
       rows = (JSON.parse(r.stdout) as unknown[]).length;
     }
-    results.push({ query: q.name, medianSeconds: median(times), runsSeconds: times, peakRssMb: rss / 1e6, rows });
+    results.push({ query: q.name, medianSeconds: median(times), runsSeconds: times, medianCpuSeconds: median(cpu), peakRssMb: rss / 1e6, rows });
   }
   const width = Math.max(...results.map((r) => r.query.length));
   process.stderr.write(
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
       ...results.map(
         (r) =>
           `  ${r.query.padEnd(width)}  ${r.medianSeconds.toFixed(2)} s (runs ${r.runsSeconds.map((s) => s.toFixed(2)).join(', ')})  ` +
-          `peak RSS ${r.peakRssMb.toFixed(0)} MB  ${r.rows} rows`,
+          `CPU ${r.medianCpuSeconds.toFixed(2)} s  peak RSS ${r.peakRssMb.toFixed(0)} MB  ${r.rows} rows`,
       ),
       '',
     ].join('\n'),
@@ -120,8 +122,11 @@ function prepare(root: string, dir: string, bucket: string, prefix: string, line
   return made;
 }
 
-/** One `npm run query` process: its output, wall time and peak RSS (VmHWM, sampled every 20 ms). */
-async function run(cli: string, dir: string, query: string): Promise<{ stdout: string; seconds: number; peakRssBytes: number }> {
+/**
+ * One `npm run query` process: its output, wall time, CPU time (user + system; on a busy machine the wall time
+ * grows, the CPU time much less) and peak RSS (VmHWM), both sampled every 20 ms.
+ */
+async function run(cli: string, dir: string, query: string): Promise<{ stdout: string; seconds: number; cpuSeconds: number; peakRssBytes: number }> {
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [cli, '--dir', dir, '--json', query], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -129,12 +134,27 @@ async function run(cli: string, dir: string, query: string): Promise<{ stdout: s
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, vmHwm(child.pid))), 20);
+  let cpu = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, vmHwm(child.pid));
+    cpu = Math.max(cpu, cpuSeconds(child.pid));
+  }, 20);
   const [code] = (await once(child, 'close')) as [number | null];
   clearInterval(sampler);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`npm run query ${query} exited with ${code}:\n${stderr}`);
-  return { stdout, seconds, peakRssBytes: peak };
+  return { stdout, seconds, cpuSeconds: cpu, peakRssBytes: peak };
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc, 1/100 s ticks); 0 when unavailable. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function vmHwm(pid: number | undefined): number {
