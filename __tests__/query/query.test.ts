@@ -1,5 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -16,8 +16,8 @@ import {
   type BucketTable,
   type ObjectSource,
 } from '../../pipeline/query';
-import { parseCatalogConfig, type CatalogConfig } from '../../pipeline/stack-config';
-import { AWS, synthesized } from '../stacks/helpers';
+import { parseCatalogConfig, readCatalogConfig, type CatalogConfig } from '../../pipeline/stack-config';
+import { AWS, LOCALSTACK, synthesized } from '../stacks/helpers';
 import { makeCorpus, ndjson, type CorpusObject, type Row } from './corpus';
 
 const BUCKET = 'query-test-bucket';
@@ -69,6 +69,24 @@ describe('the table from the synthesized stack', () => {
     expect(partitionOfKey('nginx/2026/05/01/13/_SUCCESS', p, at)).toMatchObject({ outside: expect.stringMatching(/hidden/) });
     expect(partitionOfKey('nginx/2026/05/01/13/a/b', p, at)).toMatchObject({ outside: expect.any(String) });
     expect(partitionOfKey('errors/2026/05/01/13/x', p, at)).toMatchObject({ outside: expect.any(String) });
+  });
+
+  test("the localstack stack has no catalog by default: the aws stack's is read; neither is an error", () => {
+    const project = mkdtempSync(join(tmpdir(), 'catalog-'));
+    const write = (stack: string, doc: unknown): void => {
+      mkdirSync(join(project, 'cdktf.out', 'stacks', stack), { recursive: true });
+      writeFileSync(join(project, 'cdktf.out', 'stacks', stack, 'cdk.tf.json'), JSON.stringify(doc));
+    };
+    try {
+      write('localstack', synthesized(LOCALSTACK).doc);
+      expect(() => readCatalogConfig({ projectDir: project })).toThrow(/no aws_glue_catalog_table in .*localstack.* or .*aws.*: run `npm run synth`/);
+      write('aws', synthesized(AWS).doc);
+      expect(readCatalogConfig({ projectDir: project }).source).toMatch(/stacks\/aws\/cdk\.tf\.json$/);
+      write('localstack', synthesized(LOCALSTACK, { catalog: true }).doc);
+      expect(readCatalogConfig({ projectDir: project }).source).toMatch(/stacks\/localstack\/cdk\.tf\.json$/);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   test('an unknown named query lists the known ones; text with spaces is SQL', () => {
