@@ -16,9 +16,10 @@ import { parseArgs } from 'node:util';
 import { writeDemoLog } from '../pipeline/demo-log';
 import { NAMED_QUERY_NAMES } from '../facts/named-queries';
 import { limitHeapGrowth } from '../pipeline/heap';
-import { formatTable, openBucketTable, resolveQuery } from '../pipeline/query';
+import { s3Client } from '../pipeline/clients';
+import { formatTable, openBucketTable, resolveQuery, type ObjectSource } from '../pipeline/query';
 import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pipeline';
-import { projectRoot, readCatalogConfig, readStackConfig, type PipelineConfig } from '../pipeline/stack-config';
+import { projectRoot, readCatalogConfig, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoint URL] [--stack NAME]
                    [--lines N] [--checkpoint FILE] [--in-flight N] [--quiet]
@@ -111,7 +112,19 @@ async function main(): Promise<number> {
   log(humanSummary(summary, config.source));
   if (lambdaLines > 0) log(`  parser Lambda log (${lambdaLines} lines, its CloudWatch Logs here): ${lambdaLogFile}`);
   // After the timed run: what Athena's named queries answer over what was just delivered.
-  if (s3Directory && summary.objects > 0) log(await answers(root, values.stack, config, s3Directory));
+  if (summary.objects > 0) {
+    const source: ObjectSource = s3Directory
+      ? { kind: 'directory', directory: s3Directory, bucket: config.bucket }
+      : { kind: 's3', s3: s3Client({ endpoint: summary.endpoints.s3, region: config.region }), bucket: config.bucket, downloadDir: join(root, '.tmp', 'query') };
+    try {
+      log(await answers(root, values.stack, source, s3Directory ? `--dir ${s3Directory}` : `--endpoint ${summary.endpoints.s3}`));
+    } finally {
+      if (source.kind === 's3') {
+        source.s3.destroy();
+        rmSync(source.downloadDir, { recursive: true, force: true });
+      }
+    }
+  }
   process.stdout.write(`${JSON.stringify({ ...summary, keys: undefined })}\n`);
 
   if (values.serve) {
@@ -171,14 +184,14 @@ function plural(n: number, word: string): string {
 }
 
 /**
- * Two of the stack's named queries over the delivered objects (in the embedded S3's directory), as a few lines for
- * the summary; a failure is reported in those lines, never fails the run.
+ * Two of the stack's named queries over the delivered objects (read in the embedded S3's directory, or downloaded
+ * from the endpoint), as a few lines for the summary; a failure is reported in those lines, never fails the run.
  */
-async function answers(root: string, stack: string, config: PipelineConfig, directory: string): Promise<string> {
+async function answers(root: string, stack: string, source: ObjectSource, where: string): Promise<string> {
   const indent = (text: string): string => text.replace(/^/gm, '    ');
   try {
     const catalog = readCatalogConfig({ projectDir: root, stack });
-    const { table } = await openBucketTable(catalog, { kind: 'directory', directory, bucket: config.bucket });
+    const { table } = await openBucketTable(catalog, source);
     try {
       const byHour = await table.query(resolveQuery(catalog, NAMED_QUERY_NAMES.requestsByHour).sql);
       const uris = await table.query(resolveQuery(catalog, NAMED_QUERY_NAMES.topUris).sql);
@@ -190,7 +203,7 @@ async function answers(root: string, stack: string, config: PipelineConfig, dire
         `  ${NAMED_QUERY_NAMES.topUris} (first ${top.rows.length} of ${uris.rows.length}):`,
         indent(formatTable(top, 40)),
         ...table.skipped.map((s) => `  skipped ${s.key}: ${s.reason}`),
-        `  More: npm run query -- --list, then npm run query -- --dir ${directory} NAME (or any SQL over "logs")`,
+        `  More: npm run query -- --list, then npm run query -- ${where} NAME (or any SQL over "logs")`,
       ].join('\n');
     } finally {
       table.close();
