@@ -10,8 +10,9 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { listStoredObjects } from './emulators';
 import type { CatalogConfig, NamedQuery, PartitionProjection } from './stack-config';
 import { getObject, listKeys } from './verify';
@@ -232,18 +233,33 @@ export class LogTable {
   /** Objects left out because DuckDB could not read them (corrupt GZIP, a line that is not JSON, a type mismatch). */
   readonly skipped: SkippedObject[] = [];
 
+  /**
+   * Each object as a link named for DuckDB: `<dir>/<key>=<value, URL-encoded>/<n>.json[.gz]`, a Hive-style partition
+   * folder DuckDB reads the value from, and an extension that tells it the compression (found from the bytes).
+   */
+  private readonly links = new Map<TableObject, string>();
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly catalog: CatalogConfig,
     private objects: TableObject[],
-  ) {}
+    private readonly linkDir: string,
+  ) {
+    objects.forEach((o, i) => {
+      const folder = join(linkDir, `${catalog.partition.name}=${encodeURIComponent(o.partition)}`);
+      mkdirSync(folder, { recursive: true });
+      const link = join(folder, `${i}.json${isGzip(o.path) ? '.gz' : ''}`);
+      symlinkSync(resolve(o.path), link);
+      this.links.set(o, link);
+    });
+  }
 
   /** Opens an in-memory DuckDB with the table over `objects`. */
   static async open(catalog: CatalogConfig, objects: readonly TableObject[], opts: { threads?: number } = {}): Promise<LogTable> {
     const instance = await DuckDBInstance.create(':memory:', opts.threads ? { threads: String(opts.threads) } : {});
     const connection = await instance.connect();
-    const table = new LogTable(instance, connection, catalog, [...objects]);
+    const table = new LogTable(instance, connection, catalog, [...objects], mkdtempSync(join(tmpdir(), 'log-table-')));
     try {
       // A database named like Athena's catalog, so `awsdatacatalog.db.table` resolves too. (A named `:memory:NAME`
       // instance would be shared by every instance of that name in the process.)
@@ -271,34 +287,20 @@ export class LogTable {
 
   private async defineView(): Promise<void> {
     const { catalog } = this;
+    const key = catalog.partition.name;
     const columns = `{${catalog.columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`).join(', ')}}`;
-    const byPath = new Map(this.objects.map((o) => [o.path, o]));
-    const gz = this.objects.filter((o) => isGzip(o.path));
-    const plain = this.objects.filter((o) => !gz.includes(o));
-    const read = (files: TableObject[], compression: string): string =>
-      `SELECT * FROM read_json([${files.map((f) => sqlString(f.path)).join(', ')}], columns = ${columns}, ` +
-      `format = 'newline_delimited', compression = '${compression}', filename = true)`;
-    const parts = [...(gz.length ? [read(gz, 'gzip')] : []), ...(plain.length ? [read(plain, 'uncompressed')] : [])];
-    const c = this.connection;
-    await c.run('CREATE OR REPLACE TABLE awsdatacatalog.main.__objects (path VARCHAR, partition_value VARCHAR)');
-    if (byPath.size > 0) {
-      const appender = await c.createAppender('__objects', 'main', 'awsdatacatalog');
-      for (const o of this.objects) {
-        appender.appendVarchar(o.path);
-        appender.appendVarchar(o.partition);
-        appender.endRow();
-      }
-      appender.closeSync();
-    }
-    const select = catalog.columns.map((col) => `j.${sqlIdent(col.name)}`).join(', ');
+    const select = catalog.columns.map((col) => sqlIdent(col.name)).join(', ');
+    // Hive partitioning over the links' folders gives each row its partition value, and DuckDB reads only the
+    // objects whose value passes a query's filter on it (`datehour >= …`): Athena's partition pruning.
     const body =
-      parts.length === 0
+      this.objects.length === 0
         ? `SELECT ${catalog.columns.map((col) => `CAST(NULL AS ${duckdbType(col.type)}) AS ${sqlIdent(col.name)}`).join(', ')}, ` +
-          `CAST(NULL AS VARCHAR) AS ${sqlIdent(catalog.partition.name)} WHERE false`
-        : `SELECT ${select}, o.partition_value AS ${sqlIdent(catalog.partition.name)} FROM (${parts.join(' UNION ALL ')}) j ` +
-          'JOIN main.__objects o ON j.filename = o.path';
-    await c.run(`CREATE OR REPLACE VIEW ${sqlIdent(catalog.database)}.${sqlIdent(catalog.table)} AS ${body}`);
-    await c.run(`CREATE OR REPLACE VIEW main.logs AS SELECT * FROM ${sqlIdent(catalog.database)}.${sqlIdent(catalog.table)}`);
+          `CAST(NULL AS VARCHAR) AS ${sqlIdent(key)} WHERE false`
+        : `SELECT ${select}, ${sqlIdent(key)} FROM read_json([${this.objects.map((o) => sqlString(this.links.get(o)!)).join(', ')}], ` +
+          `columns = ${columns}, format = 'newline_delimited', compression = 'auto_detect', ` +
+          `hive_partitioning = true, hive_types = {${sqlString(key)}: 'VARCHAR'})`;
+    await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdent(catalog.database)}.${sqlIdent(catalog.table)} AS ${body}`);
+    await this.connection.run(`CREATE OR REPLACE VIEW main.logs AS SELECT * FROM ${sqlIdent(catalog.database)}.${sqlIdent(catalog.table)}`);
   }
 
   /**
@@ -320,19 +322,20 @@ export class LogTable {
         return { columns: names, rows };
       } catch (err) {
         const message = (err as Error).message;
-        const bad = this.objects.find((o) => message.includes(o.path));
+        const bad = this.objects.find((o) => message.includes(this.links.get(o)!));
         if (!bad) throw new QueryError(`${message.trim()}\nin query:\n${sql}`, { cause: err });
-        this.skipped.push({ key: bad.key, reason: message.split('\n')[0]!.replaceAll(bad.path, bad.key).trim() });
+        this.skipped.push({ key: bad.key, reason: message.split('\n')[0]!.replaceAll(this.links.get(bad)!, bad.key).trim() });
         this.objects = this.objects.filter((o) => o !== bad);
         await this.defineView();
       }
     }
   }
 
-  /** Closes the database. */
+  /** Closes the database and removes the links (never the objects). */
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+    rmSync(this.linkDir, { recursive: true, force: true });
   }
 }
 

@@ -244,6 +244,26 @@ describe('objects the table cannot read', () => {
     }
   });
 
+  test("a filter on datehour skips other partitions' objects unread, as Athena's projection does", async () => {
+    const other = await startS3({ buckets: [BUCKET] });
+    const client = s3Client({ endpoint: other.endpoint, region: 'us-east-1' });
+    const hour = formatTimestamp('yyyy/MM/dd/HH', now);
+    const old = formatTimestamp('yyyy/MM/dd/HH', now - 48 * 3_600_000);
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `nginx/${hour}/new`, Body: ndjson(makeCorpus(now)[0]!.rows) }));
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `nginx/${old}/broken`, Body: 'not JSON\n' }));
+    client.destroy();
+    const { table } = await openBucketTable(catalog, { kind: 'directory', directory: other.directory, bucket: BUCKET });
+    try {
+      await table.query(`SELECT count(*) FROM logs WHERE datehour >= '${hour}'`);
+      expect(table.skipped).toEqual([]);
+      await table.query('SELECT count(*) FROM logs');
+      expect(table.skipped.map((s) => s.key)).toEqual([`nginx/${old}/broken`]);
+    } finally {
+      table.close();
+      await other.stop();
+    }
+  });
+
   test('an empty or missing prefix is an error that says so', async () => {
     await expect(openBucketTable(catalog, { kind: 'directory', directory: s3.directory, bucket: 'no-such-bucket' })).rejects.toThrow(
       /bucket no-such-bucket is not in the S3 emulator's directory/,
