@@ -5,8 +5,8 @@
  * Everything about the table comes from the synthesized stack (`readCatalogConfig`): the columns with their Hive
  * types, the projection's format, range and `storage.location.template`. An object belongs to the table when its key
  * is `template` with a projected value and a file name, exactly the objects Athena reads for that partition; its
- * partition value comes from its key. Objects are read from the embedded S3's directory or downloaded through the S3
- * API (`collectObjects`), then queried where they lie.
+ * partition value comes from its key. Objects are read in place from the embedded S3's directory or downloaded
+ * through the S3 API (`collectObjects`).
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -165,40 +165,42 @@ export type ObjectSource =
   | { readonly kind: 'directory'; readonly directory: string; readonly bucket: string }
   | { readonly kind: 's3'; readonly s3: S3Client; readonly bucket: string; readonly downloadDir: string; readonly concurrency?: number };
 
-/** Lists (and downloads when needed) every object under `prefix`. */
-export async function collectObjects(source: ObjectSource, prefix: string): Promise<LocalObject[]> {
-  if (source.kind === 'directory') return listStoredObjects(source.directory, source.bucket, prefix);
-  const keys = await listKeys(source.s3, source.bucket, prefix);
-  mkdirSync(source.downloadDir, { recursive: true });
-  const out: LocalObject[] = new Array(keys.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < keys.length) {
-      const i = next++;
-      const key = keys[i]!;
-      const path = join(source.downloadDir, `${String(i).padStart(7, '0')}.object`);
-      writeFileSync(path, await getObject(source.s3, source.bucket, key));
-      out[i] = { key, path };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(source.concurrency ?? 8, keys.length) }, worker));
-  return out;
-}
-
-/** Splits the listed objects into the table's (with their partition values) and those outside it. */
-export function tableObjects(
-  objects: readonly LocalObject[],
+/**
+ * Lists the objects under `prefix` and splits them into the table's, with their partition values, and those outside
+ * it; from an S3 endpoint only the table's are downloaded.
+ */
+export async function collectObjects(
+  source: ObjectSource,
   partition: PartitionProjection,
   now?: number,
-): { objects: TableObject[]; outside: SkippedObject[] } {
+): Promise<{ listed: number; objects: TableObject[]; outside: SkippedObject[] }> {
+  const prefix = listingPrefix(partition);
+  const listed =
+    source.kind === 'directory'
+      ? listStoredObjects(source.directory, source.bucket, prefix)
+      : (await listKeys(source.s3, source.bucket, prefix)).map((key) => ({ key, path: '' }));
   const inside: TableObject[] = [];
   const outside: SkippedObject[] = [];
-  for (const o of objects) {
+  for (const o of listed) {
     const p = partitionOfKey(o.key, partition, now);
     if ('value' in p) inside.push({ ...o, partition: p.value });
     else outside.push({ key: o.key, reason: p.outside });
   }
-  return { objects: inside, outside };
+  if (source.kind === 's3') {
+    mkdirSync(source.downloadDir, { recursive: true });
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < inside.length) {
+        const i = next++;
+        const o = inside[i]!;
+        const path = join(source.downloadDir, `${String(i).padStart(7, '0')}.object`);
+        writeFileSync(path, await getObject(source.s3, source.bucket, o.key));
+        inside[i] = { ...o, path };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(source.concurrency ?? 8, inside.length) }, worker));
+  }
+  return { listed: listed.length, objects: inside, outside };
 }
 
 function isGzip(path: string): boolean {
@@ -398,15 +400,13 @@ export async function openBucketTable(
   source: ObjectSource,
   opts: { now?: number; threads?: number } = {},
 ): Promise<BucketTable> {
-  const prefix = listingPrefix(catalog.partition);
-  const listed = await collectObjects(source, prefix);
-  if (listed.length === 0) {
+  const { listed, objects, outside } = await collectObjects(source, catalog.partition, opts.now);
+  if (listed === 0) {
     throw new Error(
-      `no objects under s3://${source.bucket}/${prefix} (${source.kind === 'directory' ? `S3 emulator directory ${source.directory}` : 'S3 API'}): ` +
+      `no objects under s3://${source.bucket}/${listingPrefix(catalog.partition)} (${source.kind === 'directory' ? `S3 emulator directory ${source.directory}` : 'S3 API'}): ` +
         'nothing delivered yet, or the wrong bucket or endpoint',
     );
   }
-  const { objects, outside } = tableObjects(listed, catalog.partition, opts.now);
   const table = await LogTable.open(catalog, objects, { threads: opts.threads });
   return { table, outside };
 }
