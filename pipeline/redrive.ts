@@ -17,7 +17,7 @@ import type { CompressionFormat } from './stack-config';
 import { getObject, listKeys, objectText } from './verify';
 
 /** One Firehose error record, as far as re-drive needs it. */
-export interface ErrorRecord {
+export interface FailedRecord {
   readonly arrivalTimestamp: number;
   /** The source record's bytes. */
   readonly rawData: Buffer;
@@ -28,7 +28,7 @@ export interface ErrorRecord {
  * `arrivalTimestamp` are required, with `errorCode` and the Lambda's ARN (`lambdaArn`, or `lambdaARN` as reported
  * from AWS). Returns what is wrong otherwise.
  */
-export function parseErrorRecord(line: string): ErrorRecord | string {
+export function parseErrorRecord(line: string): FailedRecord | string {
   let doc: unknown;
   try {
     doc = JSON.parse(line);
@@ -146,7 +146,7 @@ async function redriveObject(
   }
   const raw = opts.source === 'raw';
   const lines = text.split('\n').filter((l) => l !== '');
-  const records: ErrorRecord[] = [];
+  const records: FailedRecord[] = [];
   if (raw) {
     // A backup object holds the records as they arrived, one log line each; its name has the oldest arrival time.
     const at = /-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9a-f-]{36}(?:\.[A-Za-z0-9]+)?$/.exec(key);
