@@ -12,11 +12,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { s3Client } from '../pipeline/clients';
-import { describeQueries, formatTable, openBucketTable, resolveQuery, TRINO_MACROS, type ObjectSource } from '../pipeline/query';
+import {
+  checkSchema,
+  collectObjects,
+  describeQueries,
+  formatTable,
+  openBucketTable,
+  resolveQuery,
+  schemaProblems,
+  TRINO_MACROS,
+  type ObjectSource,
+} from '../pipeline/query';
 import { projectRoot, readCatalogConfig, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm run query -- [--endpoint URL | --dir S3RVER_DIR] [--stack NAME] [--bucket B] [--region R]
-                       [--json] [--list] <named query | SQL>
+                       [--json] [--list] [--check-schema] <named query | SQL>
 
   <named query>   one of the stack's Athena named queries (--list names them)
   <SQL>           any statement; the table is "logs", or its Glue name (e.g. nginx_access_logs.access_log)
@@ -25,6 +35,8 @@ const USAGE = `usage: npm run query -- [--endpoint URL | --dir S3RVER_DIR] [--st
   --stack NAME    synthesized stack for the bucket and the table (default localstack; the table comes from the
                   aws stack when NAME has none)
   --json          print one JSON array of row objects instead of a table
+  --check-schema  instead of a query: check that every value of every object reads back with its Glue column's
+                  type (none turned into NULL) and that every JSON key is a column; exit 1 on a problem
 Trino functions DuckDB lacks, provided as macros: ${TRINO_MACROS.map((m) => m.name).join(', ')}.`;
 
 async function main(): Promise<number> {
@@ -38,6 +50,7 @@ async function main(): Promise<number> {
       region: { type: 'string' },
       json: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
+      'check-schema': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -51,11 +64,12 @@ async function main(): Promise<number> {
     process.stdout.write(`${describeQueries(catalog.queries)}\n`);
     return 0;
   }
-  if (positionals.length !== 1) {
+  const checking = values['check-schema'];
+  if (positionals.length !== (checking ? 0 : 1)) {
     process.stderr.write(`${USAGE}\n\ngive one named query or one SQL statement (quoted), got ${positionals.length} arguments\n`);
     return 2;
   }
-  const { sql } = resolveQuery(catalog, positionals[0]!);
+  const sql = checking ? '' : resolveQuery(catalog, positionals[0]!).sql;
   if (values.dir !== undefined && values.endpoint !== undefined) throw new Error('give --dir or --endpoint, not both');
 
   const config = readStackConfig({ projectDir: root, stack: values.stack });
@@ -70,6 +84,16 @@ async function main(): Promise<number> {
     const source: ObjectSource = s3
       ? { kind: 's3', s3, bucket, downloadDir: downloadDir! }
       : { kind: 'directory', directory: values.dir!, bucket };
+    if (checking) {
+      const { objects } = await collectObjects(source, catalog.partition);
+      const check = await checkSchema(catalog.columns, objects.map((o) => o.path));
+      const problems = schemaProblems(check);
+      process.stdout.write(
+        `${check.lines} lines in ${objects.length} objects against ${catalog.columns.length} columns of ${catalog.database}.${catalog.table}: ` +
+          `${problems.length === 0 ? 'every value reads back with its column type' : `\n  ${problems.join('\n  ')}`}\n`,
+      );
+      return problems.length === 0 ? 0 : 1;
+    }
     const { table, outside } = await openBucketTable(catalog, source);
     try {
       const result = await table.query(sql);

@@ -453,16 +453,25 @@ export async function checkSchema(columns: readonly { name: string; type: string
   const instance = await DuckDBInstance.create(':memory:');
   const c = await instance.connect();
   try {
-    const list = `[${files.map(sqlString).join(', ')}]`;
-    await c.run(`CREATE TABLE raw AS SELECT json FROM read_ndjson_objects(${list})`);
+    // Objects keep no extension in the S3 emulator's directory: the compression is told from each file's bytes.
+    const gz = files.filter(isGzip);
+    const plain = files.filter((f) => !gz.includes(f));
+    const list = (fs: readonly string[]): string => `[${fs.map(sqlString).join(', ')}]`;
+    const reads = [...(gz.length ? [[gz, 'gzip'] as const] : []), ...(plain.length ? [[plain, 'uncompressed'] as const] : [])];
+    await c.run(
+      `CREATE TABLE raw AS ${reads.map(([fs, comp]) => `SELECT json FROM read_ndjson_objects(${list(fs)}, compression = '${comp}')`).join(' UNION ALL ') || 'SELECT NULL::JSON AS json WHERE false'}`,
+    );
     const lines = Number((await c.runAndReadAll('SELECT count(*) AS n FROM raw')).getRowObjectsJson()[0]!.n);
     const struct = `{${columns.map((col) => `${sqlString(col.name)}: ${sqlString(duckdbType(col.type))}`).join(', ')}}`;
     let typed: Record<string, number> | undefined;
     let typedReadError: string | undefined;
     try {
+      const typedReads = reads.map(
+        ([fs, comp]) => `SELECT * FROM read_json(${list(fs)}, columns = ${struct}, format = 'newline_delimited', compression = '${comp}')`,
+      );
       const r = await c.runAndReadAll(
         `SELECT ${columns.map((col) => `count(${sqlIdent(col.name)}) AS ${sqlIdent(col.name)}`).join(', ')} ` +
-          `FROM read_json(${list}, columns = ${struct}, format = 'newline_delimited')`,
+          `FROM (${typedReads.join(' UNION ALL ') || `SELECT ${columns.map((col) => `NULL AS ${sqlIdent(col.name)}`).join(', ')} WHERE false`})`,
       );
       const row = r.getRowObjectsJson()[0]!;
       typed = Object.fromEntries(columns.map((col) => [col.name, Number(row[col.name])]));

@@ -29,6 +29,9 @@ describe('npm run query', () => {
     const row = (uri: string, status: number) => JSON.stringify({ host: '10.0.0.1', timestamp: '2026-05-01T00:00:00', uri, status, size: 10 });
     writeFileSync(object, `${row('/a', 200)}\n${row('/a', 500)}\n${row('/b', 200)}\n`);
     mkdirSync(join(data, 'empty-bucket'), { recursive: true });
+    const misfit = join(data, 'misfit-bucket', 'nginx', hour, 'stream-1-y._S3rver_object');
+    mkdirSync(dirname(misfit), { recursive: true });
+    writeFileSync(misfit, `${row('/a', 200)}\n{"status":"abc","size":"0123"}\n`);
     buildSync({ entryPoints: [join(ROOT, 'bin', 'query.ts')], outfile: cli, bundle: true, packages: 'external', platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
   });
   afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -66,5 +69,15 @@ describe('npm run query', () => {
     const empty = run('--dir', data, '--bucket', 'empty-bucket', 'top-uris');
     expect(empty.status).toBe(1);
     expect(empty.stderr).toMatch(/no objects under s3:\/\/empty-bucket\/nginx\/ .*nothing delivered yet/);
+  });
+
+  test('--check-schema proves the objects against the Glue types, or says which values would be NULL', () => {
+    const ok = run('--dir', data, '--check-schema');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^3 lines in 1 objects against 12 columns of nginx_access_logs\.access_log: every value reads back/);
+    const bad = run('--dir', data, '--bucket', 'misfit-bucket', '--check-schema');
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/status \(int\): 1 values of another JSON type, e\.g\. "abc"/);
+    expect(bad.stdout).toMatch(/size \(bigint\): 1 values of another JSON type, e\.g\. "0123"/);
   });
 });
