@@ -10,11 +10,14 @@
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { createTransform } from '../functions/nginx-parser/handler';
+import { createTransform, type FirehoseOutputRecord } from '../functions/nginx-parser/handler';
+import { PROCESSOR_BUFFER_DEFAULT_MB } from '../functions/nginx-parser/limits';
 import { createParser } from '../functions/nginx-parser/parse';
 import { decodeBase64, defaultExtension, objectKey } from './firehose-format';
 import type { CompressionFormat } from './stack-config';
 import { getObject, listKeys, objectText } from './verify';
+
+const PROCESSOR_BUFFER_BYTES = PROCESSOR_BUFFER_DEFAULT_MB * 1024 * 1024;
 
 /** One Firehose error record, as far as re-drive needs it. */
 export interface FailedRecord {
@@ -162,12 +165,11 @@ async function redriveObject(
   }
   if (records.length === 0) return { ...base, result: 'refused', reason: raw ? 'empty: no log lines' : 'empty: no Firehose error records' };
 
-  const response = transform({ records: records.map((r, i) => ({ recordId: String(i), data: r.rawData.toString('base64') })) });
   const ok: Buffer[] = [];
   const failing: string[] = [];
   let oldest = Number.POSITIVE_INFINITY;
   let dropped = 0;
-  response.records.forEach((out, i) => {
+  transformInBatches(transform, records).forEach((out, i) => {
     if (out.result === 'Ok') {
       ok.push(Buffer.from(out.data, 'base64'));
       oldest = Math.min(oldest, records[i]!.arrivalTimestamp);
@@ -200,6 +202,27 @@ async function redriveObject(
   const rest = Buffer.from(`${failing.join('\n')}\n`);
   await put(opts, key, gzipped ? gzipSync(rest) : rest);
   return { ...counts, result: 'partial', written };
+}
+
+/**
+ * The transformation's result for every record, in order, in batches of at most the processor buffer's default size:
+ * an error object holds up to a whole S3 buffer of records, and in one call the handler's response cap would return
+ * the records past ~6 MB of output unconverted (Firehose never sends it more than one processor buffer).
+ */
+function transformInBatches(transform: ReturnType<typeof createTransform>, records: readonly FailedRecord[]): FirehoseOutputRecord[] {
+  const out: FirehoseOutputRecord[] = [];
+  for (let start = 0; start < records.length; ) {
+    let end = start;
+    let bytes = 0;
+    while (end < records.length && (end === start || bytes + records[end]!.rawData.length <= PROCESSOR_BUFFER_BYTES)) {
+      bytes += records[end]!.rawData.length;
+      end += 1;
+    }
+    const batch = records.slice(start, end).map((r, i) => ({ recordId: String(i), data: r.rawData.toString('base64') }));
+    out.push(...transform({ records: batch }).records);
+    start = end;
+  }
+  return out;
 }
 
 async function put(opts: RedriveOptions, key: string, body: Buffer): Promise<void> {
