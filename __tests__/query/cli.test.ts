@@ -9,6 +9,9 @@ import { AWS, LOCALSTACK, synthesized } from '../stacks/helpers';
  * `npm run query` as users run it: bin/query.ts built by esbuild into a project folder of its own (under the
  * repository, so node_modules resolves) holding both synthesized stacks and an S3 emulator directory.
  */
+// Each test starts the CLI (node, the AWS SDK, DuckDB) one to three times.
+jest.setTimeout(30_000);
+
 describe('npm run query', () => {
   const ROOT = resolve(__dirname, '..', '..');
   const project = join(ROOT, '.tmp', `query-cli-test-${process.pid}`);
@@ -33,7 +36,7 @@ describe('npm run query', () => {
     mkdirSync(dirname(misfit), { recursive: true });
     writeFileSync(misfit, `${row('/a', 200)}\n{"status":"abc","size":"0123"}\n`);
     buildSync({ entryPoints: [join(ROOT, 'bin', 'query.ts')], outfile: cli, bundle: true, packages: 'external', platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
-  });
+  }, 30_000);
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
   const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });

@@ -115,7 +115,7 @@ describe.each(['plain', 'gzip'] as const)('queries over %s objects', (compressio
     tables.directory = await openBucketTable(catalog, { kind: 'directory', directory: s3.directory, bucket: BUCKET });
     const viaApi: ObjectSource = { kind: 's3', s3: client.current, bucket: BUCKET, downloadDir: downloads };
     tables.s3 = await openBucketTable(catalog, viaApi);
-  });
+  }, 30_000);
 
   afterAll(async () => {
     tables.directory?.table.close();

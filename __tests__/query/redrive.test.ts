@@ -89,7 +89,7 @@ describe.each(['UNCOMPRESSED', 'GZIP'] as const)('redrive (%s)', (compression) =
       const key = objectKey({ prefix: 'errors/', deliveryStreamName: STREAM, version: 1, oldestArrivalMs: arrival + o * 60_000, extension: compression === 'GZIP' ? '.gz' : '' });
       await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: compression === 'GZIP' ? gzipSync(body) : body }));
     }
-  });
+  }, 20_000);
 
   afterEach(async () => {
     client.destroy();
@@ -109,24 +109,6 @@ describe.each(['UNCOMPRESSED', 'GZIP'] as const)('redrive (%s)', (compression) =
     if (compression === 'GZIP') expect(keys.every((k) => k.endsWith('.gz'))).toBe(true);
   });
 
-  test('an error object larger than one Lambda response re-drives whole', async () => {
-    const big = [...builtInLines(30_000, 0, 8)].join('').split('\n').filter((l) => l !== '');
-    const body = big
-      .map((l, i) =>
-        errorRecordLine(
-          { data: Buffer.from(`${l}\n`), arrivalMs: arrival, shardId: 's', partitionKey: 'p', sequenceNumber: String(i) },
-          { errorCode: 'Lambda.ProcessingFailedStatus', errorMessage: 'm', attemptsMade: 1, lambdaArn: 'arn:aws:lambda:x', endedMs: arrival },
-        ),
-      )
-      .join('');
-    // ~3 MB of raw lines: in one call the response (2.6x the raw bytes) would be ~8 MB, over Lambda's 6 MB.
-    expect(big.reduce((n, l) => n + l.length + 1, 0)).toBeGreaterThan(3_000_000);
-    const key = objectKey({ prefix: 'errors/', deliveryStreamName: STREAM, version: 1, oldestArrivalMs: arrival, extension: '' });
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-    const report = await redrive(options());
-    expect(report.objects.find((o) => o.key === key)).toMatchObject({ result: 'redriven', delivered: big.length, stillFailing: 0 });
-  });
-
   test('a second run changes nothing', async () => {
     await redrive(options());
     const before = await snapshot(client);
@@ -135,8 +117,26 @@ describe.each(['UNCOMPRESSED', 'GZIP'] as const)('redrive (%s)', (compression) =
     expect(await snapshot(client)).toEqual(before);
   });
 
-  // The crash cases once (uncompressed): compression changes nothing in the order of writes and deletes.
+  // Once (uncompressed): compression changes nothing in the batches, nor in the order of writes and deletes.
   if (compression === 'UNCOMPRESSED') {
+    test('an error object larger than one Lambda response re-drives whole', async () => {
+      const big = [...builtInLines(30_000, 0, 8)].join('').split('\n').filter((l) => l !== '');
+      const body = big
+        .map((l, i) =>
+          errorRecordLine(
+            { data: Buffer.from(`${l}\n`), arrivalMs: arrival, shardId: 's', partitionKey: 'p', sequenceNumber: String(i) },
+            { errorCode: 'Lambda.ProcessingFailedStatus', errorMessage: 'm', attemptsMade: 1, lambdaArn: 'arn:aws:lambda:x', endedMs: arrival },
+          ),
+        )
+        .join('');
+      // ~3 MB of raw lines: in one call the response (2.6x the raw bytes) would be ~8 MB, over Lambda's 6 MB.
+      expect(big.reduce((n, l) => n + l.length + 1, 0)).toBeGreaterThan(3_000_000);
+      const key = objectKey({ prefix: 'errors/', deliveryStreamName: STREAM, version: 1, oldestArrivalMs: arrival, extension: '' });
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+      const report = await redrive(options());
+      expect(report.objects.find((o) => o.key === key)).toMatchObject({ result: 'redriven', delivered: big.length, stillFailing: 0 });
+    }, 20_000);
+
     test.each([
       ['after the parsed lines are written, before the error object is deleted', (c: unknown) => c instanceof DeleteObjectCommand, 1],
       ['after the parsed lines are written, before the error object is cut to what still fails', putTo('errors/'), 1],

@@ -46,7 +46,7 @@ test("the hostile generator corpus reads back with the Glue types, no value lost
   expect(schemaProblems(check)).toEqual([]);
   // Not vacuous: the numeric columns did hold numbers.
   expect(check.columns.find((c) => c.column === 'size')!.typed).toBeGreaterThan(15_000);
-});
+}, 20_000);
 
 test('checkSchema finds a value that a column type would turn into NULL', async () => {
   const file = join(dir, 'misfit.json');
