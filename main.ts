@@ -26,6 +26,7 @@ function main(): void {
     bufferingIntervalSeconds: config.bufferingIntervalSeconds,
     catalog: config.catalog,
     webHost: config.webHost,
+    rawBackup: config.rawBackup,
     alarmEmail: config.alarmEmail,
     logExpirationDays: config.logExpirationDays,
   };

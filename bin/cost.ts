@@ -27,6 +27,7 @@ const rows: Array<[string, (e: CostEstimate) => string]> = [
   ['S3 storage of a month of logs, plain JSON', (e) => usd(e.s3StoragePlainUsd)],
   ['CloudWatch alarms (7)', (e) => usd(e.alarmsUsd)],
   ['**Total** (provisioned, GZIP, 5 KB rounding)', (e) => `**${usd(e.totalUsd)}**`],
+  ['Optional raw backup (`RAW_BACKUP=on`): a month of raw log, GZIP, and its PUTs', (e) => usd(e.rawBackupUsd)],
   ['Athena, one query over a day, GZIP', (e) => usd(e.athenaDayQueryGzipUsd)],
   ['Athena, one query over a day, plain', (e) => usd(e.athenaDayQueryPlainUsd)],
 ];

@@ -10,13 +10,16 @@
  *   npm start -- --serve                       keep the endpoints up for the AWS CLI afterwards
  *   npm start -- --endpoint http://localhost:4566   LocalStack or moto instead of the embedded emulators
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeDemoLog } from '../pipeline/demo-log';
+import { NAMED_QUERY_NAMES } from '../facts/named-queries';
 import { limitHeapGrowth } from '../pipeline/heap';
+import { s3Client } from '../pipeline/clients';
+import { formatTable, openBucketTable, resolveQuery, type ObjectSource } from '../pipeline/query';
 import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pipeline';
-import { projectRoot, readStackConfig } from '../pipeline/stack-config';
+import { projectRoot, readCatalogConfig, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoint URL] [--stack NAME]
                    [--lines N] [--checkpoint FILE] [--in-flight N] [--shard-limits] [--quiet]
@@ -87,6 +90,10 @@ async function main(): Promise<number> {
   const lambdaLog = createWriteStream(lambdaLogFile);
   let lambdaLines = 0;
   const progress = values.quiet ? undefined : progressPrinter();
+  // The embedded S3 keeps its objects here after the run (a fresh folder each run), for the answers below and for
+  // `npm run query -- --dir`.
+  const s3Directory = values.endpoint === undefined ? join(root, '.tmp', 's3') : undefined;
+  if (s3Directory) rmSync(s3Directory, { recursive: true, force: true });
   const { summary, stopEmulators } = await runPipeline({
     config,
     input: resolve(input),
@@ -94,6 +101,7 @@ async function main(): Promise<number> {
     follow: values.follow,
     kinesisEndpoint: values.endpoint,
     s3Endpoint: values.endpoint,
+    s3Directory,
     checkpointFile: values.checkpoint,
     shipperMaxInFlight: values['in-flight'] === undefined ? undefined : Number(values['in-flight']),
     kinesisOptions: { shardWriteLimits: values['shard-limits'] },
@@ -110,10 +118,24 @@ async function main(): Promise<number> {
   progress?.done();
   log(humanSummary(summary, config.source));
   if (lambdaLines > 0) log(`  parser Lambda log (${lambdaLines} lines, its CloudWatch Logs here): ${lambdaLogFile}`);
+  // After the timed run: what Athena's named queries answer over what was just delivered.
+  if (summary.objects > 0) {
+    const source: ObjectSource = s3Directory
+      ? { kind: 'directory', directory: s3Directory, bucket: config.bucket }
+      : { kind: 's3', s3: s3Client({ endpoint: summary.endpoints.s3, region: config.region }), bucket: config.bucket, downloadDir: join(root, '.tmp', 'query') };
+    try {
+      log(await answers(root, values.stack, source, s3Directory ? `--dir ${s3Directory}` : `--endpoint ${summary.endpoints.s3}`));
+    } finally {
+      if (source.kind === 's3') {
+        source.s3.destroy();
+        rmSync(source.downloadDir, { recursive: true, force: true });
+      }
+    }
+  }
   process.stdout.write(`${JSON.stringify({ ...summary, keys: undefined })}\n`);
 
   if (values.serve) {
-    log(serveHelp(summary));
+    log(serveHelp(summary, s3Directory));
     if (!controller.signal.aborted) await new Promise((r) => controller.signal.addEventListener('abort', r, { once: true }));
     await stopEmulators();
   }
@@ -168,7 +190,37 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function serveHelp(s: RunSummary): string {
+/**
+ * Two of the stack's named queries over the delivered objects (read in the embedded S3's directory, or downloaded
+ * from the endpoint), as a few lines for the summary; a failure is reported in those lines, never fails the run.
+ */
+async function answers(root: string, stack: string, source: ObjectSource, where: string): Promise<string> {
+  const indent = (text: string): string => text.replace(/^/gm, '    ');
+  try {
+    const catalog = readCatalogConfig({ projectDir: root, stack });
+    const { table } = await openBucketTable(catalog, source);
+    try {
+      const byHour = await table.query(resolveQuery(catalog, NAMED_QUERY_NAMES.requestsByHour).sql);
+      const uris = await table.query(resolveQuery(catalog, NAMED_QUERY_NAMES.topUris).sql);
+      const top = { ...uris, rows: uris.rows.slice(0, 5) };
+      return [
+        `  Answers: the stack's Athena named queries over ${catalog.database}.${catalog.table}, run here by DuckDB`,
+        `  ${NAMED_QUERY_NAMES.requestsByHour}:`,
+        indent(formatTable(byHour)),
+        `  ${NAMED_QUERY_NAMES.topUris} (first ${top.rows.length} of ${uris.rows.length}):`,
+        indent(formatTable(top, 40)),
+        ...table.skipped.map((s) => `  skipped ${s.key}: ${s.reason}`),
+        `  More: npm run query -- --list, then npm run query -- ${where} NAME (or any SQL over "logs")`,
+      ].join('\n');
+    } finally {
+      table.close();
+    }
+  } catch (err) {
+    return `  (no answers: ${(err as Error).message})`;
+  }
+}
+
+function serveHelp(s: RunSummary, s3Directory: string | undefined): string {
   const env = 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test';
   return [
     '',
@@ -176,6 +228,7 @@ function serveHelp(s: RunSummary): string {
     `  ${env} aws --region ${s.region} --endpoint-url ${s.endpoints.s3} s3 ls --recursive s3://${s.bucket}/`,
     `  ${env} aws --region ${s.region} --endpoint-url ${s.endpoints.kinesis} kinesis describe-stream --stream-name ${s.stream}`,
     `  npm run verify -- --endpoint ${s.endpoints.s3}`,
+    `  npm run query -- ${s3Directory ? `--dir ${s3Directory}` : `--endpoint ${s.endpoints.s3}`} top-uris`,
   ].join('\n');
 }
 

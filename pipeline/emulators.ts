@@ -4,11 +4,11 @@
  * Both speak the real wire protocols (Kinesis AWS JSON 1.1 and S3 REST), so the AWS SDK and the AWS CLI work
  * against them unchanged. They always listen on 127.0.0.1 at a port the OS picks unless one is given.
  */
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import S3rver = require('s3rver');
 import { createKinesisServer, KinesisStore, type KinesisStoreOptions } from './kinesis/server';
 
@@ -113,6 +113,34 @@ export async function startS3(opts: S3EmulatorOptions = {}): Promise<S3Emulator>
       if (removeOnStop) rmSync(directory, { recursive: true, force: true });
     }),
   };
+}
+
+/** The suffix s3rver gives the file holding an object's bytes: `<directory>/<bucket>/<key>._S3rver_object`. */
+export const S3RVER_OBJECT_SUFFIX = '._S3rver_object';
+
+/**
+ * The objects under `prefix` in an s3rver directory, as files to read in place (no copy through the S3 API): s3rver
+ * keeps each object's bytes at `<directory>/<bucket>/<key>._S3rver_object` (POSIX paths; keys are not re-encoded).
+ */
+export function listStoredObjects(directory: string, bucket: string, prefix = ''): { key: string; path: string }[] {
+  const root = join(directory, bucket);
+  if (!existsSync(root)) throw new Error(`bucket ${bucket} is not in the S3 emulator's directory ${directory}`);
+  // Start from the deepest folder the prefix names, so a bucket with much else in it is not walked whole.
+  const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+  const out: { key: string; path: string }[] = [];
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(S3RVER_OBJECT_SUFFIX)) {
+        const key = relative(root, path).split(sep).join('/').slice(0, -S3RVER_OBJECT_SUFFIX.length);
+        if (key.startsWith(prefix)) out.push({ key, path });
+      }
+    }
+  };
+  walk(join(root, folder));
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /**

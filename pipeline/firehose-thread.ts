@@ -39,6 +39,8 @@ export interface FirehoseThreadData {
   readonly kinesisEndpoint: string;
   /** @default - an embedded s3rver on this thread, stopped by `close()` */
   readonly s3Endpoint?: string;
+  /** Where the embedded s3rver keeps the objects; kept after `close()`. @default - a temporary directory, removed */
+  readonly s3Directory?: string;
   /** The parser bundle the stack deploys. */
   readonly bundlePath: string;
   /** Send the Lambda's console lines to the main thread (`onLambdaLog`) instead of this process's console. */
@@ -123,6 +125,7 @@ export class FirehoseThread {
       config: opts.config,
       kinesisEndpoint: opts.kinesisEndpoint,
       s3Endpoint: opts.s3Endpoint,
+      s3Directory: opts.s3Directory,
       bundlePath: opts.bundlePath,
       forwardLambdaLog: opts.onLambdaLog !== undefined,
     };
@@ -229,7 +232,7 @@ export function serveFirehoseThread(port: MessagePort, data: FirehoseThreadData)
   };
   const ready = answer('ready', async () => {
     if (data.s3Endpoint !== undefined) return { s3: { endpoint: data.s3Endpoint, port: Number(new URL(data.s3Endpoint).port), embedded: false } };
-    s3rver = await startS3();
+    s3rver = await startS3({ directory: data.s3Directory });
     return { s3: { endpoint: s3rver.endpoint, port: s3rver.port, embedded: true } };
   });
   let clients: { kinesis: KinesisClient; s3: S3Client } | undefined;

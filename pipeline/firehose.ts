@@ -118,10 +118,10 @@ export interface LocalFirehoseOptions {
   readonly now?: () => number;
 }
 
-/** One object the Firehose wrote. */
+/** One object the Firehose wrote: parsed lines, error records, or the source-record backup. */
 export interface DeliveredObject {
   readonly key: string;
-  readonly kind: 'main' | 'error';
+  readonly kind: Kind;
   readonly records: number;
   readonly bytes: number;
 }
@@ -163,7 +163,7 @@ interface OutputEntry {
   readonly records: number;
 }
 
-type Kind = 'main' | 'error';
+type Kind = 'main' | 'error' | 'raw';
 
 type Fetched = { readonly out: GetRecordsCommandOutput; readonly startedAt: number } | { readonly error: unknown };
 
@@ -205,7 +205,15 @@ export class LocalFirehose {
     // Without a processor, records go straight to the S3 buffer; a batch of one record keeps that path uniform.
     this.processorBuffer = new HintBuffer(p ? p.bufferSizeMBs * MiB : 1, p ? p.bufferIntervalSeconds * 1000 : 0);
     const s3Buffer = (): HintBuffer<OutputEntry> => new HintBuffer(d.bufferingSizeMBs * MiB, d.bufferingIntervalSeconds * 1000);
-    this.outputs = { main: s3Buffer(), error: s3Buffer() };
+    const b = d.backup;
+    if (b && b.compressionFormat !== 'UNCOMPRESSED' && b.compressionFormat !== 'GZIP') {
+      throw new Error(`backup compression ${b.compressionFormat} is not supported by the local Firehose; use UNCOMPRESSED or GZIP`);
+    }
+    this.outputs = {
+      main: s3Buffer(),
+      error: s3Buffer(),
+      raw: b ? new HintBuffer(b.bufferingSizeMBs * MiB, b.bufferingIntervalSeconds * 1000) : s3Buffer(),
+    };
   }
 
   /** Lists the shards and starts one reader per shard, plus the buffer-age timer. */
@@ -255,6 +263,7 @@ export class LocalFirehose {
       await this.flushProcessor();
       await this.flushOutput('main');
       await this.flushOutput('error');
+      await this.flushOutput('raw');
     });
     await Promise.all([...this.inflight]);
     if (this.failure) throw this.failure;
@@ -361,6 +370,11 @@ export class LocalFirehose {
     this.lastSequence.set(shardId, record.sequenceNumber);
     this.stats.recordsRead += 1;
     this.stats.bytesRead += data.length;
+    // The source-record backup keeps the record as it arrived, whatever the Lambda makes of it.
+    if (this.cfg.delivery.backup) {
+      const written = this.output('raw', data, 1, record.arrivalMs);
+      if (written) await written;
+    }
     if (this.processorBuffer.wouldOverflow(data.length)) await this.enqueue(() => this.flushProcessor());
     this.processorBuffer.add(record, data.length, record.arrivalMs, this.now());
     if (this.processorBuffer.isFull() || !this.cfg.delivery.processor) await this.enqueue(() => this.flushProcessor());
@@ -378,7 +392,7 @@ export class LocalFirehose {
   private tick(): void {
     const now = this.now();
     if (this.processorBuffer.isDue(now)) void this.enqueue(() => this.flushProcessor()).catch(() => undefined);
-    for (const kind of ['main', 'error'] as const) {
+    for (const kind of ['main', 'error', 'raw'] as const) {
       if (this.outputs[kind].isDue(now)) void this.enqueue(() => this.flushOutput(kind)).catch(() => undefined);
     }
   }
@@ -459,16 +473,17 @@ export class LocalFirehose {
     if (buffer.length === 0) return;
     const { items, oldestArrivalMs } = buffer.take();
     const d = this.cfg.delivery;
+    const compression = kind === 'raw' ? d.backup?.compressionFormat ?? d.compressionFormat : d.compressionFormat;
     const key = objectKey({
-      prefix: kind === 'main' ? d.prefix : d.errorOutputPrefix,
+      prefix: kind === 'main' ? d.prefix : kind === 'error' ? d.errorOutputPrefix : d.backup?.prefix ?? '',
       deliveryStreamName: d.name,
       version: this.opts.version ?? 1,
       oldestArrivalMs,
-      extension: d.fileExtension ?? defaultExtension(d.compressionFormat),
+      extension: kind === 'raw' ? defaultExtension(compression) : d.fileExtension ?? defaultExtension(compression),
     });
     const records = items.reduce((n, e) => n + e.records, 0);
     const raw = Buffer.concat(items.map((e) => e.body));
-    const body = d.compressionFormat === 'GZIP' ? await gzip(raw) : raw;
+    const body = compression === 'GZIP' ? await gzip(raw) : raw;
     // Back-pressure: with every slot busy (a slow or failing S3) the readers wait here instead of piling up memory.
     while (this.inflight.size >= (this.opts.s3Concurrency ?? 4)) await Promise.race(this.inflight);
     const put = this.putWithRetry(key, body, records).then((ok) => {

@@ -35,6 +35,11 @@ export interface RunPipelineOptions {
   readonly kinesisOptions?: KinesisEmulatorOptions;
   /** S3 endpoint to use instead of the embedded s3rver. */
   readonly s3Endpoint?: string;
+  /**
+   * Where the embedded s3rver keeps the objects, kept when it stops, so they can be read afterwards (`npm run query
+   * -- --dir`). @default - a temporary directory, removed when the emulators stop
+   */
+  readonly s3Directory?: string;
   /** Shipper checkpoint file, so a restart neither loses nor duplicates lines. @default - none */
   readonly checkpointFile?: string;
   /** Stops a `follow` run (or a long one): the shipper flushes, the Firehose drains, everything stops. */
@@ -136,6 +141,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
         config,
         kinesisEndpoint,
         s3Endpoint: opts.s3Endpoint,
+        s3Directory: opts.s3Directory,
         bundlePath: opts.bundlePath,
         onWarning: opts.onWarning,
         onLambdaLog: opts.onLambdaLog,
@@ -145,7 +151,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
       if (where.embedded) emulators.push({ endpoint: where.endpoint, port: where.port, stop: () => thread.close() });
       else threadToClose = thread;
     } else {
-      s3Endpoint = opts.s3Endpoint ?? (await started(emulators, startS3())).endpoint;
+      s3Endpoint = opts.s3Endpoint ?? (await started(emulators, startS3({ directory: opts.s3Directory }))).endpoint;
     }
     kinesis = kinesisClient({ endpoint: kinesisEndpoint, region: config.region, maxAttempts: 1 });
     s3 = s3Client({ endpoint: s3Endpoint, region: config.region, maxAttempts: 1 });

@@ -42,6 +42,16 @@ export interface DeliveryConfig {
   /** An explicit `file_extension`; undefined means Firehose's default (`.gz` for GZIP, none when uncompressed). */
   readonly fileExtension?: string;
   readonly processor?: ProcessorConfig;
+  /** Firehose's source-record backup (`s3_backup_mode = "Enabled"`): every record as it arrived, under `prefix`. */
+  readonly backup?: BackupConfig;
+}
+
+/** Where and how the source-record backup is written. */
+export interface BackupConfig {
+  readonly prefix: string;
+  readonly bufferingSizeMBs: number;
+  readonly bufferingIntervalSeconds: number;
+  readonly compressionFormat: CompressionFormat;
 }
 
 /** The parser Lambda. */
@@ -130,6 +140,18 @@ export function parseStackConfig(json: unknown, source = 'cdk.tf.json'): Pipelin
   if (!FIREHOSE_COMPRESSION_FORMATS.includes(compressionFormat)) {
     fail(`${at}.extended_s3_configuration.compression_format ${JSON.stringify(compressionFormat)} is not a Firehose format`);
   }
+  const backupMode = str(s3.s3_backup_mode);
+  const backupBlock = backupMode === 'Enabled' ? firstBlock(s3.s3_backup_configuration) : undefined;
+  if (backupMode === 'Enabled' && !backupBlock) fail(`${at} has s3_backup_mode Enabled but no s3_backup_configuration`);
+  const backup: BackupConfig | undefined = backupBlock && {
+    prefix: str(backupBlock.prefix) ?? '',
+    bufferingSizeMBs:
+      num(backupBlock.buffering_size, `${at}.s3_backup_configuration.buffering_size`, fail) ?? FIREHOSE_API_DEFAULTS.bufferingSizeMBs,
+    bufferingIntervalSeconds:
+      num(backupBlock.buffering_interval, `${at}.s3_backup_configuration.buffering_interval`, fail) ??
+      FIREHOSE_API_DEFAULTS.bufferingIntervalSeconds,
+    compressionFormat: (str(backupBlock.compression_format) ?? FIREHOSE_API_DEFAULTS.compressionFormat) as CompressionFormat,
+  };
   const delivery: DeliveryConfig = {
     name,
     arn: `arn:aws:firehose:${region}:${EMULATOR_ACCOUNT_ID}:deliverystream/${name}`,
@@ -141,6 +163,7 @@ export function parseStackConfig(json: unknown, source = 'cdk.tf.json'): Pipelin
     compressionFormat,
     fileExtension: str(s3.file_extension) || undefined,
     processor,
+    backup,
   };
 
   const lambdaEntry = processor ? referenced(resources, 'aws_lambda_function', processor.lambdaArn) : undefined;
@@ -275,4 +298,151 @@ export function projectRoot(from: string = process.cwd()): string {
     if (parent === dir) return resolve(from);
     dir = parent;
   }
+}
+
+/** A column of the Glue table: its name and Hive type as synthesized. */
+export interface TableColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** The projected partition column: its name, projection format and where each value's objects are. */
+export interface PartitionProjection {
+  readonly name: string;
+  /** Java date pattern of the values (`projection.<name>.format`), e.g. `yyyy/MM/dd/HH`. */
+  readonly format: string;
+  /** First value of `projection.<name>.range` (the second is `NOW` for Firehose's layout). */
+  readonly rangeStart: string;
+  /**
+   * `storage.location.template` below the bucket, with `${<name>}` where the value goes, e.g. `nginx/${datehour}/`;
+   * the bucket is the delivery stream's, which the local tools take from the stack they run.
+   */
+  readonly keyTemplate: string;
+}
+
+/** One Athena named query as the stack defines it, its table references resolved to names. */
+export interface NamedQuery {
+  readonly name: string;
+  readonly description: string;
+  /** The database the query runs in (Athena's default schema for unqualified names). */
+  readonly database: string;
+  /** Trino SQL, as Athena runs it. */
+  readonly sql: string;
+}
+
+/** The Glue table over the delivered logs and the named queries over it, read from a synthesized stack. */
+export interface CatalogConfig {
+  /** The file they were read from. */
+  readonly source: string;
+  readonly database: string;
+  readonly table: string;
+  readonly columns: readonly TableColumn[];
+  readonly partition: PartitionProjection;
+  /** The Hive SerDe that reads the objects on AWS. */
+  readonly serde: string;
+  readonly queries: readonly NamedQuery[];
+}
+
+/**
+ * Reads the Glue table and named queries of a synthesized stack. The `localstack` stack has none by default
+ * (`CATALOG` is off there: LocalStack Community has no Glue or Athena), so when the stack asked for has no table the
+ * `aws` stack of the same synth is read: both derive the table from the same `LOG_FORMAT` and prefix, so the table
+ * is the one Athena would query over this data.
+ */
+export function readCatalogConfig(opts: ReadStackConfigOptions = {}): CatalogConfig {
+  const stack = opts.stack ?? 'localstack';
+  const candidates = stack === 'aws' ? ['aws'] : [stack, 'aws'];
+  const tried: string[] = [];
+  for (const name of candidates) {
+    const path = stackJsonPath({ ...opts, stack: name });
+    tried.push(path);
+    if (!existsSync(path)) continue;
+    const json = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (isBlock(json) && isBlock(json.resource) && resourcesOf(json.resource, 'aws_glue_catalog_table').length > 0) {
+      return parseCatalogConfig(json, path);
+    }
+  }
+  throw new Error(
+    `no aws_glue_catalog_table in ${tried.join(' or ')}: run \`npm run synth\` (the aws stack has the catalog unless ` +
+      'CATALOG=off; set CATALOG=on to give the localstack stack one too)',
+  );
+}
+
+/** Turns synthesized Terraform JSON into a {@link CatalogConfig}. `source` names the file in error messages. */
+export function parseCatalogConfig(json: unknown, source = 'cdk.tf.json'): CatalogConfig {
+  const fail = (what: string): never => {
+    throw new Error(`${source}: ${what}`);
+  };
+  if (!isBlock(json) || !isBlock(json.resource)) return fail('has no "resource" block; is this a synthesized stack?');
+  const resources = json.resource;
+  const tables = resourcesOf(resources, 'aws_glue_catalog_table');
+  if (tables.length !== 1) fail(`expected exactly one aws_glue_catalog_table, found ${tables.length}`);
+  const [id, t] = tables[0]!;
+  const at = `aws_glue_catalog_table.${id}`;
+  const resolve_ = (v: unknown, what: string): string => {
+    const s = typeof v === 'string' ? resolveReferences(v, resources) : undefined;
+    return s ?? fail(`${at}.${what} is ${JSON.stringify(v)}; expected a string known at synth`);
+  };
+  const table = resolve_(t.name, 'name');
+  const database = resolve_(t.database_name, 'database_name');
+  const storage = firstBlock(t.storage_descriptor) ?? fail(`${at} has no storage_descriptor`);
+  const columns = blocks(storage.columns).map((c, i) => ({
+    name: str(c.name) ?? fail(`${at}.storage_descriptor.columns[${i}] has no name`),
+    type: str(c.type) ?? fail(`${at}.storage_descriptor.columns[${i}] has no type`),
+  }));
+  if (columns.length === 0) fail(`${at} has no columns`);
+  const serde = str(firstBlock(storage.ser_de_info)?.serialization_library) ?? fail(`${at} has no ser_de_info.serialization_library`);
+
+  const keys = blocks(t.partition_keys);
+  if (keys.length !== 1) fail(`${at} has ${keys.length} partition keys; the local tools know Firehose's one projected hour`);
+  const key = str(keys[0]!.name) ?? fail(`${at}.partition_keys[0] has no name`);
+  const params = isBlock(t.parameters) ? t.parameters : fail(`${at} has no parameters (partition projection)`);
+  const param = (name: string): string => str(params[name]) ?? fail(`${at}.parameters has no "${name}"`);
+  if (param('projection.enabled') !== 'true') fail(`${at} does not use partition projection ("projection.enabled")`);
+  if (param(`projection.${key}.type`) !== 'date') fail(`${at}: projection.${key}.type must be "date"`);
+  const template = unescapeTerraform(param('storage.location.template'));
+  const location = /^s3:\/\/[^/]+\/(.*)$/.exec(template);
+  if (!location || !location[1]!.includes(`\${${key}}`)) {
+    fail(`${at}: storage.location.template ${JSON.stringify(template)} is not s3://BUCKET/…\${${key}}…`);
+  }
+  const partition: PartitionProjection = {
+    name: key,
+    format: param(`projection.${key}.format`),
+    rangeStart: param(`projection.${key}.range`).split(',')[0]!.trim(),
+    keyTemplate: location![1]!,
+  };
+
+  const queries = resourcesOf(resources, 'aws_athena_named_query').map(([qid, q]): NamedQuery => {
+    const qat = `aws_athena_named_query.${qid}`;
+    const text = (v: unknown, what: string): string =>
+      (typeof v === 'string' ? resolveReferences(v, resources) : undefined) ?? fail(`${qat}.${what} is not a string known at synth`);
+    return {
+      name: text(q.name, 'name'),
+      description: typeof q.description === 'string' ? unescapeTerraform(q.description) : '',
+      database: text(q.database, 'database'),
+      sql: text(q.query, 'query'),
+    };
+  });
+  return Object.freeze({ source, database, table, columns, partition, serde, queries });
+}
+
+/**
+ * Replaces `${type.id.attribute}` references by the literal attribute of that resource (names set at synth) and
+ * undoes Terraform's escapes (`$${` and `%%{`); undefined when a reference has no literal value.
+ */
+function resolveReferences(value: string, resources: Json): string | undefined {
+  let unresolved = false;
+  const out = value.replace(/(?<!\$)\$\{([a-z0-9_]+)\.([^.}]+)\.([a-z_]+)\}/g, (whole, type: string, id: string, attr: string) => {
+    const group = resources[type];
+    const r = isBlock(group) ? group[id] : undefined;
+    const v = isBlock(r) ? r[attr] : undefined;
+    if (typeof v === 'string' && !v.includes('${')) return v;
+    unresolved = true;
+    return whole;
+  });
+  return unresolved ? undefined : unescapeTerraform(out);
+}
+
+function unescapeTerraform(s: string): string {
+  return s.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
 }

@@ -22,6 +22,7 @@ export interface AppConfig {
   /** Unset: each stack picks its default (a catalog on AWS, none on LocalStack). */
   readonly catalog?: boolean;
   readonly webHost: boolean;
+  readonly rawBackup: boolean;
   readonly alarmEmail?: string;
   readonly logExpirationDays?: number;
 }
@@ -77,6 +78,12 @@ export const ENV_VARS = Object.freeze({
     meaning: 'Glue table and Athena workgroup (LocalStack Community has no Glue/Athena)',
   },
   WEB_HOST: { default: '`off`', meaning: 'an EC2 web host with nginx and the Kinesis Agent, as in the original setup' },
+  RAW_BACKUP: {
+    default: '`off`',
+    meaning:
+      `Firehose's source-record backup: every raw line also under \`${DELIVERY_DEFAULTS.rawBackupPrefix}\`, so ` +
+      '`npm run redrive -- --raw` can re-parse history with a new parser or format',
+  },
   ALARM_EMAIL: { default: 'none', meaning: 'subscribes an address to an SNS topic the alarms notify' },
   LOG_EXPIRATION_DAYS: { default: 'never', meaning: 'days before log objects expire' },
 } satisfies Record<string, EnvVarDoc>);
@@ -125,6 +132,7 @@ export function configFromEnv(env: Env): AppConfig {
     ),
     catalog: onOff('CATALOG', value('CATALOG')),
     webHost: onOff('WEB_HOST', value('WEB_HOST')) ?? false,
+    rawBackup: onOff('RAW_BACKUP', value('RAW_BACKUP')) ?? false,
     alarmEmail: email(value('ALARM_EMAIL')),
     logExpirationDays:
       value('LOG_EXPIRATION_DAYS') === undefined

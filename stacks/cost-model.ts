@@ -45,6 +45,8 @@ export interface CostInput {
   readonly jsonExpansion?: number;
   /** JSON bytes per GZIP byte. @default 11.4 - measured with gzip -6 on that NDJSON */
   readonly gzipRatio?: number;
+  /** Raw log bytes per GZIP byte, for the source-record backup. @default 7.77 - measured with gzip -6 on the same log */
+  readonly rawGzipRatio?: number;
   /**
    * Parser throughput on one full vCPU (1,769 MB), raw MB/s.
    * @default 40 - conservative: `npm run bench:parser` measured the handler at ~107 MB/s, without the Lambda runtime's
@@ -77,6 +79,8 @@ export interface CostEstimate {
   /** Storage of one month of logs for one month; it adds up for every month kept. */
   readonly s3StorageGzipUsd: number;
   readonly s3StoragePlainUsd: number;
+  /** RAW_BACKUP=on: the raw log kept under raw/ (GZIP) for a month, and its objects' PUTs; not in the total. */
+  readonly rawBackupUsd: number;
   readonly alarmsUsd: number;
   /** One Athena query over one day of logs. */
   readonly athenaDayQueryGzipUsd: number;
@@ -131,6 +135,10 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
   const alarmsUsd = 7 * p.alarmMonthUsd;
 
   const s3StorageGzipUsd = storage(gzipBytesPerDay);
+  // The backup buffers the raw bytes with the same hints: at most as many objects as the data prefix.
+  const rawObjectsPerDay = Math.max(86_400 / (input.bufferingIntervalSeconds ?? 60), rawBytesPerDay / ((input.bufferingSizeMB ?? 5) * MB));
+  const rawBackupUsd =
+    storage(rawBytesPerDay / (input.rawGzipRatio ?? 7.77)) + ((rawObjectsPerDay * DAYS_PER_MONTH) / 1000) * p.s3PutPerThousandUsd;
   return {
     shards: plan.shards,
     kinesisProvisionedUsd: plan.provisionedMonthlyUsd,
@@ -141,6 +149,7 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
     s3PutsUsd,
     s3StorageGzipUsd,
     s3StoragePlainUsd: storage(jsonBytesPerDay),
+    rawBackupUsd,
     alarmsUsd,
     athenaDayQueryGzipUsd: athena(gzipBytesPerDay),
     athenaDayQueryPlainUsd: athena(jsonBytesPerDay),

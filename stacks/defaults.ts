@@ -24,6 +24,8 @@ export const DELIVERY_DEFAULTS = Object.freeze({
    */
   prefix: 'nginx/',
   errorOutputPrefix: 'errors/',
+  /** Where Firehose's source-record backup (RAW_BACKUP=on) keeps every record as it arrived, before the parser. */
+  rawBackupPrefix: 'raw/',
   /** One minute, matching the Kinesis Agent's own default flush age: data lands about two minutes after the request. */
   bufferingIntervalSeconds: 60,
   bufferingSizeMBs: FIREHOSE_API_DEFAULTS.bufferingSizeMBs,

@@ -78,6 +78,13 @@ export interface DeliveryStreamProps {
    */
   readonly compressionFormat?: string;
   /**
+   * Source-record backup: Firehose also writes every record as it arrived, before the parser, under this static
+   * prefix (same bucket, buffering and compression), so a later parser or format can be applied to history with
+   * `npm run redrive -- --raw`. Once enabled on a delivery stream, AWS does not allow turning it off again.
+   * @default - no backup
+   */
+  readonly rawBackupPrefix?: string;
+  /**
    * Days the delivery-error log group keeps logs.
    * @default - 14 days
    */
@@ -110,6 +117,13 @@ export class DeliveryStream extends Construct {
       processorRetries: props.processorRetries ?? DELIVERY_DEFAULTS.processorRetries,
     };
     validate(settings);
+    if (props.rawBackupPrefix !== undefined) {
+      checkStaticPrefix('delivery rawBackupPrefix', props.rawBackupPrefix);
+      if ([settings.prefix, settings.errorOutputPrefix].includes(props.rawBackupPrefix)) {
+        throw new Error(`delivery rawBackupPrefix must differ from prefix and errorOutputPrefix, got "${props.rawBackupPrefix}"`);
+      }
+    }
+    const compressionFormat = props.compressionFormat ?? DELIVERY_DEFAULTS.compressionFormat;
     if (settings.processorBufferSizeMBs > PROCESSOR_BUFFER_SAFE_MAX_MB) {
       Annotations.of(this).addWarning(
         `processor buffer ${settings.processorBufferSizeMBs} MB is above ${PROCESSOR_BUFFER_SAFE_MAX_MB} MB: typical ` +
@@ -190,7 +204,20 @@ export class DeliveryStream extends Construct {
         errorOutputPrefix: settings.errorOutputPrefix,
         bufferingSize: settings.bufferingSizeMBs,
         bufferingInterval: settings.bufferingIntervalSeconds,
-        compressionFormat: props.compressionFormat ?? DELIVERY_DEFAULTS.compressionFormat,
+        compressionFormat,
+        ...(props.rawBackupPrefix === undefined
+          ? {}
+          : {
+              s3BackupMode: 'Enabled',
+              s3BackupConfiguration: {
+                roleArn: this.role.arn,
+                bucketArn: props.destination.bucketArn,
+                prefix: props.rawBackupPrefix,
+                bufferingSize: settings.bufferingSizeMBs,
+                bufferingInterval: settings.bufferingIntervalSeconds,
+                compressionFormat,
+              },
+            }),
         cloudwatchLoggingOptions: {
           enabled: true,
           logGroupName: this.errorLogGroup.name,

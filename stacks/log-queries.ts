@@ -1,6 +1,7 @@
 import { AthenaNamedQuery } from '@cdktf/provider-aws/lib/athena-named-query';
 import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
 import { Construct } from 'constructs';
+import { NAMED_QUERY_NAMES } from '../facts/named-queries';
 import { DEFAULT_NAMES, physicalNames } from '../facts/names';
 import type { LogBucket } from './log-bucket';
 import type { LogCatalog } from './log-catalog';
@@ -27,21 +28,21 @@ interface QueryScope {
 export function namedQueries(scope: QueryScope, hasRequestTime: boolean): Record<string, { description: string; sql: string }> {
   const since = `datehour >= date_format(current_timestamp - interval '${scope.lookbackHours}' hour, '%Y/%m/%d/%H')`;
   const queries: Record<string, { description: string; sql: string }> = {
-    'requests-and-5xx-by-hour': {
+    [NAMED_QUERY_NAMES.requestsByHour]: {
       description: `Requests, 5xx responses and 5xx rate per hour, last ${scope.lookbackHours} h`,
       sql: `SELECT datehour, count(*) AS requests, count_if(status >= 500) AS errors_5xx,\n  round(100.0 * count_if(status >= 500) / count(*), 2) AS pct_5xx\nFROM ${scope.table}\nWHERE ${since}\nGROUP BY datehour\nORDER BY datehour`,
     },
-    'top-uris': {
+    [NAMED_QUERY_NAMES.topUris]: {
       description: `Most requested URIs with bytes sent and error counts, last ${scope.lookbackHours} h`,
       sql: `SELECT uri, count(*) AS requests, sum(size) AS bytes_sent, count_if(status >= 400) AS errors\nFROM ${scope.table}\nWHERE ${since}\nGROUP BY uri\nORDER BY requests DESC\nLIMIT 50`,
     },
-    'top-client-addresses': {
+    [NAMED_QUERY_NAMES.topClientAddresses]: {
       description: `Client addresses with the most requests, last ${scope.lookbackHours} h`,
       sql: `SELECT host, count(*) AS requests, count_if(status >= 400) AS errors, approx_distinct(uri) AS distinct_uris\nFROM ${scope.table}\nWHERE ${since}\nGROUP BY host\nORDER BY requests DESC\nLIMIT 50`,
     },
   };
   if (hasRequestTime) {
-    queries['slowest-requests'] = {
+    queries[NAMED_QUERY_NAMES.slowestRequests] = {
       description: `Slowest requests by $request_time, last ${scope.lookbackHours} h`,
       sql: `SELECT "timestamp", host, verb, uri, status, request_time\nFROM ${scope.table}\nWHERE ${since}\nORDER BY request_time DESC\nLIMIT 50`,
     };

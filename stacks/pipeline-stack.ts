@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { awsBucketName, DEFAULT_NAMES, physicalNames } from '../facts/names';
 import { AgentAccess } from './agent-access';
 import { AgentConfig } from './agent-config';
+import { DELIVERY_DEFAULTS } from './defaults';
 import { DeliveryStream } from './delivery-stream';
 import { LogBucket } from './log-bucket';
 import { LogCatalog } from './log-catalog';
@@ -56,6 +57,8 @@ export interface PipelineStackProps {
   readonly bufferingIntervalSeconds?: number;
   /** Firehose flush size to S3. @default - 5 MB */
   readonly bufferingSizeMBs?: number;
+  /** Firehose's source-record backup of every raw line under "raw/" (see DeliveryStreamProps). @default - false */
+  readonly rawBackup?: boolean;
   /** Static S3 key prefix of the parsed logs. @default - "nginx/" */
   readonly prefix?: string;
   /** Days after which log objects expire. @default - never */
@@ -140,6 +143,7 @@ export class PipelineStack extends TerraformStack {
       bufferingSizeMBs: props.bufferingSizeMBs,
       // GZIP on AWS: Athena reads .gz natively, and storage and scans shrink several-fold. LocalStack ignores it.
       compressionFormat: aws ? 'GZIP' : 'UNCOMPRESSED',
+      rawBackupPrefix: props.rawBackup ? DELIVERY_DEFAULTS.rawBackupPrefix : undefined,
     });
     this.agentAccess = new AgentAccess(this, 'agent-access', { stream: this.logStream, name: names.agent });
     this.agentConfig = new AgentConfig(this, 'agent-config', { target: props.target, region, streamName: names.stream });

@@ -45,3 +45,12 @@ describe('estimateMonthlyCost', () => {
     );
   });
 });
+
+describe('raw backup cost', () => {
+  test('is a month of the raw log gzipped plus one PUT per object, outside the total', () => {
+    const e = estimateMonthlyCost({ gbPerDay: 10, bufferingIntervalSeconds: 86_400, bufferingSizeMB: 1_000_000 });
+    // One object a day; 10 GiB a day at 7.77x is ~1.29 GiB stored per day.
+    expect(e.rawBackupUsd).toBeCloseTo(((10 / 7.77) * (730 / 24)) * PRICES_US_EAST_1.s3StandardGbMonthUsd + ((730 / 24) / 1000) * PRICES_US_EAST_1.s3PutPerThousandUsd, 6);
+    expect(e.totalUsd).toBeCloseTo(e.kinesisProvisionedUsd + e.firehoseUsd + e.lambdaUsd + e.s3PutsUsd + e.s3StorageGzipUsd + e.alarmsUsd, 6);
+  });
+});

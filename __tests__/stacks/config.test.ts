@@ -17,6 +17,7 @@ describe('configFromEnv', () => {
       bufferingIntervalSeconds: 60,
       catalog: undefined,
       webHost: false,
+      rawBackup: false,
       alarmEmail: undefined,
       logExpirationDays: undefined,
     });
@@ -38,6 +39,7 @@ describe('configFromEnv', () => {
       BUFFER_INTERVAL_SECONDS: '300',
       CATALOG: 'on',
       WEB_HOST: 'ON',
+      RAW_BACKUP: 'on',
       ALARM_EMAIL: 'ops@example.com',
       LOG_EXPIRATION_DAYS: '365',
     });
@@ -53,6 +55,7 @@ describe('configFromEnv', () => {
       bufferingIntervalSeconds: 300,
       catalog: true,
       webHost: true,
+      rawBackup: true,
       alarmEmail: 'ops@example.com',
       logExpirationDays: 365,
     });
@@ -67,6 +70,7 @@ describe('configFromEnv', () => {
         'CATALOG',
         'LOG_EXPIRATION_DAYS',
         'WEB_HOST',
+        'RAW_BACKUP',
         'BUFFER_INTERVAL_SECONDS',
         'LOCALSTACK_ENDPOINT',
         'LOG_FORMAT',
