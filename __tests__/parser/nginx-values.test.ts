@@ -59,15 +59,18 @@ describe('unquoted values are what nginx writes there', () => {
   });
 
   it('checks every narrow variable of a custom format: times, $msec, $pid, ports, tokens', () => {
-    const parser = createParser('$remote_addr port=$remote_port>$server_addr rt=$request_time ms=$msec pid=$pid host=$host "$request"');
-    const ok = '192.0.2.1 port=51234>10.0.0.5 rt=0.012 ms=1481105107.123 pid=4711 host=example.com "GET / HTTP/1.1"';
-    expect(json(parser, ok)).toMatchObject({ host: '192.0.2.1', remote_port: 51234, server_addr: '10.0.0.5', request_time: 0.012, msec: 1481105107.123, pid: 4711, nginx_host: 'example.com' });
+    const parser = createParser('$remote_addr port=$remote_port>$server_addr sport=$server_port rt=$request_time ms=$msec pid=$pid host=$host "$request"');
+    const ok = '192.0.2.1 port=51234>10.0.0.5 sport=80 rt=0.012 ms=1481105107.123 pid=4711 host=example.com "GET / HTTP/1.1"';
+    expect(json(parser, ok)).toMatchObject({ host: '192.0.2.1', remote_port: 51234, server_addr: '10.0.0.5', server_port: 80, request_time: 0.012, msec: 1481105107.123, pid: 4711, nginx_host: 'example.com' });
     expect(failure(parser, ok.replace('rt=0.012', 'rt=12'))).toMatch(/\$request_time is not what nginx writes there \(expected: decimal\)/);
     expect(failure(parser, ok.replace('ms=1481105107.123', 'ms=soon'))).toMatch(/\$msec is not what nginx writes there/);
     expect(failure(parser, ok.replace('pid=4711', 'pid=47 11'))).toMatch(/\$pid is not what nginx writes there/);
     expect(failure(parser, ok.replace('host=example.com', 'host=exa mple.com'))).toMatch(/\$host is not what nginx writes there \(expected: token\)/);
     // A client on a UNIX socket has no port: nginx writes an empty $remote_port.
     expect(json(parser, ok.replace('192.0.2.1 port=51234', 'unix: port='))).toMatchObject({ host: 'unix:', remote_port: null });
+    // A server listening on a UNIX socket has no port either: an empty $server_port.
+    expect(json(parser, ok.replace('>10.0.0.5 sport=80', '>unix: sport='))).toMatchObject({ server_addr: 'unix:', server_port: null });
+    expect(failure(parser, ok.replace('sport=80', 'sport=eighty'))).toMatch(/\$server_port is not what nginx writes there/);
   });
 
   it('rejects a format whose narrow variable is followed only by characters it may contain', () => {

@@ -26,7 +26,7 @@ export type LogEscape = 'default' | 'json' | 'none';
  *
  * `-` (nginx's "not found") is null for every kind. An empty `token` or `text` value is an empty string. An empty
  * number, address or list is null where nginx writes one: with `escape=json` or `escape=none` (how they log "not
- * found"), and for the few variables that may be empty (`$remote_port` of a UNIX-socket client); elsewhere it fails.
+ * found"), and for the few variables that may be empty (the ports of a UNIX-socket connection); elsewhere it fails.
  */
 export type ValueKind =
   | 'time_local'
@@ -134,8 +134,11 @@ const KINDS = new Map<string, ValueKind>(
   Object.entries(VARIABLES_BY_KIND).flatMap(([kind, names]) => words(names as string).map((n): [string, ValueKind] => [n, kind as ValueKind])),
 );
 
-/** Variables nginx may write as an empty string even with escape=default (`$remote_port` of a UNIX-socket client). */
-const MAY_BE_EMPTY = new Set(words('remote_port proxy_protocol_addr'));
+/**
+ * Variables nginx may write as an empty string even with escape=default: the ports of a UNIX-socket connection
+ * (`$remote_port` and `$realip_remote_port` of its client, `$server_port` of a `listen unix:` server).
+ */
+const MAY_BE_EMPTY = new Set(words('remote_port realip_remote_port server_port proxy_protocol_addr'));
 
 const TIME_KINDS = new Set<ValueKind>(['time_local', 'time_iso8601', 'msec']);
 
