@@ -135,10 +135,11 @@ const KINDS = new Map<string, ValueKind>(
 );
 
 /**
- * Variables nginx may write as an empty string even with escape=default: the ports of a UNIX-socket connection
- * (`$remote_port` and `$realip_remote_port` of its client, `$server_port` of a `listen unix:` server).
+ * Variables nginx may write as an empty string even with escape=default: every port variable, which nginx leaves
+ * empty when the socket has no port (`$remote_port` of a UNIX-socket client, `$server_port` of a `listen unix:`
+ * server, a PROXY header without ports), and `$proxy_protocol_addr`.
  */
-const MAY_BE_EMPTY = new Set(words('remote_port realip_remote_port server_port proxy_protocol_addr'));
+const MAY_BE_EMPTY = /_port$|^proxy_protocol_addr$/;
 
 const TIME_KINDS = new Set<ValueKind>(['time_local', 'time_iso8601', 'msec']);
 
@@ -264,7 +265,7 @@ export function compileLogFormat(input: string): CompiledLogFormat {
     const ownKey = repeatOf >= 0 || (role !== undefined && name !== 'msec') ? undefined : name;
     const summary = name === 'upstream_status' ? '_last' : '_total';
     const companion = ownKey !== undefined && isList(kind) && kind !== 'address_list' ? `${name}${summary}` : undefined;
-    const mayBeEmpty = escape !== 'default' || kind === 'token' || kind === 'text' || MAY_BE_EMPTY.has(name);
+    const mayBeEmpty = escape !== 'default' || kind === 'token' || kind === 'text' || MAY_BE_EMPTY.test(name);
     return { name, kind, role, key: ownKey, companion, repeatOf, mayBeEmpty };
   });
 
