@@ -24,7 +24,7 @@ import { startKinesis } from '../pipeline/emulators';
 import type { RunSummary } from '../pipeline/run-pipeline';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../pipeline/shipper';
+import { MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../pipeline/agent/shipper';
 import { projectRoot, readStackConfig, type PipelineConfig } from '../pipeline/stack-config';
 
 /** The shipper's default number of PutRecords calls in flight, so the bare rate is measured on equal terms. */

@@ -3,7 +3,7 @@
  *
  * Prints the shard count for an expected peak and whether on-demand would be cheaper; STREAM_SHARDS takes the result.
  */
-import { planStreamCapacity } from '../stacks/capacity';
+import { planStreamCapacity } from '../tools/capacity';
 
 const USAGE =
   'usage: npm run capacity -- --peak-lines-per-second N --line-bytes B [--average-lines-per-second A] [--headroom 0.25]';

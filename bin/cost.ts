@@ -1,9 +1,9 @@
 /**
  * `npm run cost [GB/day ...]`: prints the monthly cost table (Markdown) for the given daily raw log volumes.
  *
- * Defaults to 1, 10 and 100 GiB a day. Prices and measured ratios come from stacks/cost-model.ts.
+ * Defaults to 1, 10 and 100 GiB a day. Prices and measured ratios come from tools/cost-model.ts.
  */
-import { estimateMonthlyCost, PRICES_US_EAST_1, type CostEstimate } from '../stacks/cost-model';
+import { estimateMonthlyCost, PRICES_US_EAST_1, type CostEstimate } from '../tools/cost-model';
 
 const volumes = process.argv.slice(2).map(Number);
 const days = volumes.length > 0 ? volumes : [1, 10, 100];

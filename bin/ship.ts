@@ -10,7 +10,7 @@ import { realpathSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kinesisClient } from '../pipeline/clients';
-import { Shipper, type ShipperStats } from '../pipeline/shipper';
+import { Shipper, type ShipperStats } from '../pipeline/agent/shipper';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm run ship -- FILE [--follow [--from-end]] [--endpoint URL] [--region R] [--stream NAME]

@@ -13,7 +13,7 @@ import { kinesisClient, s3Client } from './clients';
 import { startKinesis, startS3, type Emulator } from './emulators';
 import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
 import { FirehoseThread, firehoseWorkerScript } from './firehose-thread';
-import { Shipper, type ShipperStats } from './shipper';
+import { Shipper, type ShipperStats } from './agent/shipper';
 import { projectRoot, type PipelineConfig } from './stack-config';
 import { dirname } from 'node:path';
 

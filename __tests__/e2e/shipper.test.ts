@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kinesisClient } from '../../pipeline/clients';
 import { startFaultProxy } from '../../pipeline/fault-proxy';
-import { Shipper, type ShipSummary } from '../../pipeline/shipper';
+import { Shipper, type ShipSummary } from '../../pipeline/agent/shipper';
 import { projectRoot } from '../../pipeline/stack-config';
 import { createStream, kinesisFixture, linesOf, readStream, sorted, type KinesisFixture } from '../pipeline/kinesis-helpers';
 

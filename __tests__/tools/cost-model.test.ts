@@ -1,4 +1,4 @@
-import { estimateMonthlyCost, PRICES_US_EAST_1 } from '../../stacks/cost-model';
+import { estimateMonthlyCost, PRICES_US_EAST_1 } from '../../tools/cost-model';
 
 describe('estimateMonthlyCost', () => {
   const one = estimateMonthlyCost({ gbPerDay: 1 });

@@ -1,9 +1,9 @@
 import type { PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kinesisClient } from '../../pipeline/clients';
-import { readCheckpoint } from '../../pipeline/checkpoint';
-import { startFaultProxy } from '../../pipeline/fault-proxy';
+import { kinesisClient } from '../../../pipeline/clients';
+import { readCheckpoint } from '../../../pipeline/agent/checkpoint';
+import { startFaultProxy } from '../../../pipeline/fault-proxy';
 import {
   backoffMillis,
   isRetryable,
@@ -11,8 +11,8 @@ import {
   MAX_RECORD_BYTES,
   PARTITION_KEY_LENGTH,
   Shipper,
-} from '../../pipeline/shipper';
-import { createStream, kinesisFixture, linesOf, readStream, sorted, type KinesisFixture } from './kinesis-helpers';
+} from '../../../pipeline/agent/shipper';
+import { createStream, kinesisFixture, linesOf, readStream, sorted, type KinesisFixture } from '../kinesis-helpers';
 
 let fx: KinesisFixture;
 beforeEach(async () => {

@@ -16,7 +16,7 @@ import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } fr
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KINESIS_LIMITS } from '../facts/aws-limits';
+import { KINESIS_LIMITS } from '../../facts/aws-limits';
 import { fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { tailLines, type InitialPosition, type Line, type TailEvent, type TrackedFile } from './tail';
 

@@ -1,4 +1,4 @@
-import { KINESIS_PRICES_US_EAST_1, planStreamCapacity, SHARD_WRITE_LIMITS } from '../../stacks/capacity';
+import { KINESIS_PRICES_US_EAST_1, planStreamCapacity, SHARD_WRITE_LIMITS } from '../../tools/capacity';
 
 describe('planStreamCapacity', () => {
   it('needs one shard for a small site', () => {
