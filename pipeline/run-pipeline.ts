@@ -63,6 +63,12 @@ export interface RunPipelineOptions {
   readonly shipperMaxInFlight?: number;
   /** Shipper's buffer age: a live tail sends lines within this time. @default - 1000 ms with follow, 60 s otherwise */
   readonly shipperBufferAgeMillis?: number;
+  /**
+   * Ship one line per record, as the Kinesis Agent does, instead of many lines per record checked against the
+   * stack's LOG_FORMAT (our agent's default).
+   * @default false
+   */
+  readonly oneLinePerRecord?: boolean;
 }
 
 /** A snapshot for progress displays. */
@@ -83,7 +89,9 @@ export interface RunSummary {
   readonly errorPrefix: string;
   readonly compression: string;
   readonly linesIn: number;
+  /** Kinesis records: one per line, or many lines each when aggregating. */
   readonly recordsShipped: number;
+  readonly linesShipped: number;
   readonly recordsOk: number;
   readonly recordsFailed: number;
   readonly recordsDropped: number;
@@ -162,6 +170,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
       maxInFlightBatches: opts.shipperMaxInFlight,
       maxBufferAgeMillis: opts.shipperBufferAgeMillis ?? (opts.follow ? 1_000 : 60_000),
       signal: opts.signal,
+      aggregate: opts.oneLinePerRecord ? undefined : { logFormat: config.lambda?.logFormat },
     });
     const startedAt = Date.now();
     const fh = firehose;
@@ -186,6 +195,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
       compression: config.delivery.compression,
       linesIn: shipped.linesRead,
       recordsShipped: shipped.recordsShipped,
+      linesShipped: shipped.linesShipped,
       recordsOk: s.recordsOk,
       recordsFailed: s.recordsFailed,
       recordsDropped: s.recordsDropped,

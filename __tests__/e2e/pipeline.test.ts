@@ -68,7 +68,7 @@ test('an S3 endpoint that goes away and comes back mid-run: writes are retried, 
       onProgress: (p) => {
         // A quarter into shipping (the shipper's counters are this thread's, the Firehose's arrive every 100 ms):
         // most objects are still to be written, so the outage always meets some of them.
-        if (outage || p.shipper.recordsShipped < 5_000) return;
+        if (outage || p.shipper.linesShipped < 5_000) return;
         outage = (async () => {
           await s3.stop();
           await new Promise((res) => setTimeout(res, 1500));
@@ -100,7 +100,7 @@ test('a Kinesis endpoint that fails calls, fails entries and restarts mid-run: r
       kinesisEndpoint: proxy.endpoint,
       progressIntervalMs: 20,
       onProgress: (p) => {
-        if (outage || p.shipper.recordsShipped < 5_000) return;
+        if (outage || p.shipper.linesShipped < 5_000) return;
         outage = (async () => {
           proxy.failNext(3);
           await new Promise((res) => setTimeout(res, 200));

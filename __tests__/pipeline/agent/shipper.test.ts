@@ -251,6 +251,85 @@ describe('Shipper, checkpoint', () => {
   });
 });
 
+describe('Shipper, aggregating (our agent)', () => {
+  /** `count` good lines with a line that does not fit the format every `badEvery` lines. */
+  function mixed(count: number, badEvery: number): string {
+    let text = '';
+    for (let i = 0; i < count; i++) text += i % badEvery === 0 ? `binary \u0000 junk ${i}\n` : logText(1, `m${i}`);
+    return text;
+  }
+
+  it('packs whole lines into ≤ 25,000-byte records, sends bad lines alone, every line exactly once', async () => {
+    const file = join(fx.dir, 'access.log');
+    const text = mixed(5000, 100);
+    writeFileSync(file, text);
+    const summary = await new Shipper({ client: fx.client, streamName: 'logs', file, aggregate: {} }).run();
+
+    const { data, keys } = await readStream(fx.client, 'logs');
+    const shippedLines = data.flatMap((d) => d.toString().split(/(?<=\n)/));
+    expect(sorted(shippedLines)).toEqual(sorted(linesOf(text)));
+    expect(data.every((d) => d.length <= 25_000 && d.toString().endsWith('\n'))).toBe(true);
+    const bad = data.filter((d) => d.toString().startsWith('binary'));
+    expect(bad).toHaveLength(50);
+    expect(bad.every((d) => d.toString().split('\n').length === 2)).toBe(true);
+    expect(data.length).toBeLessThanOrEqual(5000 / 10);
+    expect(new Set(keys).size).toBe(data.length);
+    expect(summary).toMatchObject({ linesRead: 5000, linesShipped: 5000, linesUnfit: 50, recordsShipped: data.length });
+  });
+
+  it('checks lines with the given log_format', async () => {
+    const file = join(fx.dir, 'custom.log');
+    writeFileSync(file, '1.2.3.4 200\n1.2.3.5 404\nnot a status line\n');
+    const summary = await new Shipper({ client: fx.client, streamName: 'logs', file, aggregate: { logFormat: '$remote_addr $status' } }).run();
+    const { data } = await readStream(fx.client, 'logs');
+    expect(sorted(data.map(String))).toEqual(['1.2.3.4 200\n1.2.3.5 404\n', 'not a status line\n']);
+    expect(summary.linesUnfit).toBe(1);
+  });
+
+  it('sends a partial record once its oldest line is maxBufferAgeMillis old, while following', async () => {
+    const file = join(fx.dir, 'live.log');
+    writeFileSync(file, logText(3));
+    const shipper = new Shipper({ client: fx.client, streamName: 'logs', file, follow: true, maxBufferAgeMillis: 100, aggregate: {} });
+    const done = shipper.run();
+    await new Promise<void>((resolve) => shipper.on('progress', (s) => s.linesShipped === 3 && resolve()));
+    appendFileSync(file, logText(2, 'later'));
+    await new Promise<void>((resolve) => shipper.on('progress', (s) => s.linesShipped === 5 && resolve()));
+    shipper.stop();
+    const summary = await done;
+    const { data } = await readStream(fx.client, 'logs');
+    expect(sorted(data.map(String))).toEqual(sorted([logText(3), logText(2, 'later')]));
+    expect(summary.recordsShipped).toBe(2);
+  });
+
+  it('stopped mid-file and restarted: no line lost, none duplicated, with bad lines between aggregates', async () => {
+    const file = join(fx.dir, 'access.log');
+    const checkpointFile = join(fx.dir, 'state', 'checkpoint.json');
+    const text = mixed(20_000, 37);
+    writeFileSync(file, text);
+    const first = new Shipper({
+      client: fx.client,
+      streamName: 'logs',
+      file,
+      checkpointFile,
+      maxBufferSizeRecords: 5,
+      aggregate: { maxRecordBytes: 2_000 },
+    });
+    first.on('progress', (s) => {
+      if (s.linesShipped >= 3000) first.stop();
+    });
+    const part = await first.run();
+    expect(part.linesShipped).toBeGreaterThanOrEqual(3000);
+    expect(part.linesShipped).toBeLessThan(20_000);
+    expect(readCheckpoint(checkpointFile)?.offset).toBe(part.checkpoint?.offset);
+
+    const rest = await new Shipper({ client: fx.client, streamName: 'logs', file, checkpointFile, aggregate: {} }).run();
+    const { data } = await readStream(fx.client, 'logs');
+    const shippedLines = data.flatMap((d) => d.toString().split(/(?<=\n)/));
+    expect(part.linesShipped + rest.linesShipped).toBe(20_000);
+    expect(sorted(shippedLines)).toEqual(sorted(linesOf(text)));
+  });
+});
+
 describe('retry policy', () => {
   it('backs off exponentially with full jitter, capped', () => {
     expect(backoffMillis(1, 100, 10_000, () => 1)).toBe(100);
