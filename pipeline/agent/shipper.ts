@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KINESIS_LIMITS } from '../../facts/aws-limits';
 import { AGGREGATION_DEFAULTS, lineFitsFormat, RecordAggregator, type OutRecord } from './aggregator';
 import { fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { PARTITION_KEY_LENGTH as AGENT_PARTITION_KEY_LENGTH } from './defaults';
 import { tailLines, type InitialPosition, type Line, type TailEvent, type TrackedFile } from './tail';
 
 /** Kinesis PutRecords limits: records per call. */
@@ -29,7 +30,7 @@ export const MAX_BYTES_PER_CALL = KINESIS_LIMITS.maxBytesPerPutRecords;
 /** Bytes per record, partition key included (the stream default; the agent hard-codes it). */
 export const MAX_RECORD_BYTES = KINESIS_LIMITS.maxRecordBytes;
 /** Length of the random partition keys: 16 hex characters, 64 random bits. */
-export const PARTITION_KEY_LENGTH = 16;
+export const PARTITION_KEY_LENGTH = AGENT_PARTITION_KEY_LENGTH;
 
 /** Options for {@link Shipper}. */
 export interface ShipperOptions {
