@@ -56,6 +56,19 @@ export interface ShipperOptions {
   readonly retryBaseMillis?: number;
   /** @default 10000 */
   readonly retryMaxMillis?: number;
+  /**
+   * Treat a missing stream (`ResourceNotFoundException`) like throttling: retry with backoff until it exists or the
+   * shipper is stopped, as a long-running agent should (the stream may be created after the host).
+   * @default false: fail at once with a clear error
+   */
+  readonly retryMissingStream?: boolean;
+  /**
+   * After {@link Shipper.stop}, how long batches may keep retrying before the shipper gives up on them and `run()`
+   * rejects; their lines stay after the checkpoint and are sent at the next start. A service manager's stop timeout
+   * must not be spent on a stream that is down.
+   * @default Infinity: retry until acknowledged
+   */
+  readonly stopGraceMillis?: number;
   /** Attempts per batch before the shipper gives up (and fails, checkpoint intact). @default Infinity */
   readonly maxAttempts?: number;
   /** @default 100 */
@@ -180,6 +193,8 @@ export class Shipper extends EventEmitter<ShipperEvents> {
   };
 
   private readonly stopper = new AbortController();
+  /** Aborted `stopGraceMillis` after a stop: retrying batches give up. */
+  private readonly abandon = new AbortController();
   private readonly maxRecords: number;
   private readonly maxBytes: number;
   private readonly maxAge: number;
@@ -221,13 +236,16 @@ export class Shipper extends EventEmitter<ShipperEvents> {
             fits: lineFitsFormat(aggregate.logFormat),
           },
     );
-    opts.signal?.addEventListener('abort', () => this.stopper.abort(), { once: true });
-    if (opts.signal?.aborted) this.stopper.abort();
+    opts.signal?.addEventListener('abort', () => this.stop(), { once: true });
+    if (opts.signal?.aborted) this.stop();
   }
 
   /** Asks the shipper to stop: it stops reading, flushes what it has buffered and `run()` resolves. */
   stop(): void {
+    if (this.stopper.signal.aborted) return;
     this.stopper.abort();
+    const grace = this.opts.stopGraceMillis ?? Infinity;
+    if (Number.isFinite(grace)) setTimeout(() => this.abandon.abort(), grace).unref();
   }
 
   /** Ships until EOF (or until stopped, with `follow`); rejects only on an error that retrying cannot fix. */
@@ -441,9 +459,10 @@ export class Shipper extends EventEmitter<ShipperEvents> {
         entries = failed;
         records = records.filter((_, i) => results[i]?.ErrorCode);
       } catch (err) {
-        if (!isRetryable(err)) throw describe(err, this.opts.streamName);
+        const missing = (err as Error).name === 'ResourceNotFoundException';
+        if (!isRetryable(err) && !(missing && this.opts.retryMissingStream)) throw describe(err, this.opts.streamName);
         this.stats.failedCalls++;
-        reason = errorReason(err);
+        reason = missing ? `ResourceNotFoundException: stream "${this.opts.streamName}" does not exist (yet)` : errorReason(err);
       }
       // Another batch failed for good: this one can no longer move the checkpoint, so stop retrying it.
       if (this.fatal) throw this.fatal;
@@ -453,7 +472,17 @@ export class Shipper extends EventEmitter<ShipperEvents> {
       const delayMillis = backoffMillis(attempt, this.opts.retryBaseMillis ?? 100, this.opts.retryMaxMillis ?? 10_000);
       this.stats.retries++;
       this.emit('retry', { attempt, delayMillis, reason, entries: entries.length });
-      await sleep(delayMillis);
+      try {
+        await sleep(delayMillis, undefined, { signal: this.abandon.signal });
+      } catch {
+        // Only the abandon signal ends the sleep early.
+      }
+      if (this.abandon.signal.aborted) {
+        throw new Error(
+          `stopped while PutRecords was still failing (${reason}): ${entries.length} records not acknowledged; ` +
+            'their lines are after the checkpoint and are sent again at the next start',
+        );
+      }
     }
   }
 }
