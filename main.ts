@@ -1,5 +1,6 @@
 import { App } from 'cdktf';
 import { resolve } from 'node:path';
+import { AGENT_BUILD } from './pipeline/agent/defaults';
 import { configFromEnv } from './stacks/config';
 import { PipelineStack, type PipelineStackProps } from './stacks/pipeline-stack';
 
@@ -7,13 +8,14 @@ import { PipelineStack, type PipelineStackProps } from './stacks/pipeline-stack'
  * Synthesizes the pipeline twice: stack `aws` for a real account and stack `localstack` for an emulator.
  *
  * The only place that reads the environment (see ENV_VARS in stacks/config.ts). Run from the project root, as npm
- * scripts and the cdktf CLI do: the Lambda bundle is dist/nginx-parser.
+ * scripts and the cdktf CLI do: the Lambda bundle is dist/nginx-parser, the agent bundle dist/agent.
  */
 function main(): void {
   const config = configFromEnv(process.env);
   const app = new App();
   const common: Omit<PipelineStackProps, 'target'> = {
     bundleDir: resolve('dist', 'nginx-parser'),
+    agentBundlePath: resolve(AGENT_BUILD.directory, AGENT_BUILD.bundle),
     region: config.region,
     namePrefix: config.namePrefix,
     bucketName: config.bucketName,
@@ -24,6 +26,8 @@ function main(): void {
     bufferingIntervalSeconds: config.bufferingIntervalSeconds,
     catalog: config.catalog,
     webHost: config.webHost,
+    agent: config.agent,
+    noRecordsAlarmMinutes: config.noRecordsAlarmMinutes,
     alarmEmail: config.alarmEmail,
     logExpirationDays: config.logExpirationDays,
   };

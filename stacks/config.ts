@@ -18,6 +18,10 @@ export interface AppConfig {
   /** Unset: each stack picks its default (a catalog on AWS, none on LocalStack). */
   readonly catalog?: boolean;
   readonly webHost: boolean;
+  /** Which agent the web host runs. */
+  readonly agent: WebHostAgent;
+  /** Unset: the alarm's default (15 minutes). */
+  readonly noRecordsAlarmMinutes?: number;
   readonly alarmEmail?: string;
   readonly logExpirationDays?: number;
 }
@@ -33,7 +37,9 @@ export const ENV_VARS = Object.freeze({
   PROCESSOR_BUFFER_MB: `Firehose batch size for the parser Lambda, 0.2–3 (default ${DELIVERY_DEFAULTS.processorBufferSizeMBs})`,
   BUFFER_INTERVAL_SECONDS: `Firehose flush interval to S3, 0–900 (default ${DELIVERY_DEFAULTS.bufferingIntervalSeconds})`,
   CATALOG: 'on or off: Glue table and Athena workgroup (default on for aws, off for localstack: Community has no Glue)',
-  WEB_HOST: 'on or off: the EC2 web host running nginx and the Kinesis Agent (default off)',
+  WEB_HOST: 'on or off: the EC2 web host running nginx and a log agent (default off)',
+  AGENT: 'nginx-log-agent (ours: many lines per record) or kinesis-agent: what the web host runs (default nginx-log-agent)',
+  NO_RECORDS_ALARM_MINUTES: 'minutes without a record on the stream before the stuck-agent alarm fires, 1–1440 (default 15)',
   ALARM_EMAIL: 'address subscribed to an SNS topic the alarms notify (default none: alarms without notifications)',
   LOG_EXPIRATION_DAYS: 'days after which log objects expire (default never)',
 });
@@ -73,6 +79,11 @@ export function configFromEnv(env: Env): AppConfig {
     ),
     catalog: onOff('CATALOG', value('CATALOG')),
     webHost: onOff('WEB_HOST', value('WEB_HOST')) ?? false,
+    agent: agentKind(value('AGENT')),
+    noRecordsAlarmMinutes:
+      value('NO_RECORDS_ALARM_MINUTES') === undefined
+        ? undefined
+        : number('NO_RECORDS_ALARM_MINUTES', value('NO_RECORDS_ALARM_MINUTES') as string, 'a whole number of minutes'),
     alarmEmail: email(value('ALARM_EMAIL')),
     logExpirationDays:
       value('LOG_EXPIRATION_DAYS') === undefined
@@ -80,6 +91,16 @@ export function configFromEnv(env: Env): AppConfig {
         : number('LOG_EXPIRATION_DAYS', value('LOG_EXPIRATION_DAYS') as string, 'a whole number of days'),
   };
   return Object.freeze(config);
+}
+
+/** The agents a web host can run. */
+export const WEB_HOST_AGENTS = ['nginx-log-agent', 'kinesis-agent'] as const;
+export type WebHostAgent = (typeof WEB_HOST_AGENTS)[number];
+
+function agentKind(raw: string | undefined): WebHostAgent {
+  if (raw === undefined) return 'nginx-log-agent';
+  if ((WEB_HOST_AGENTS as readonly string[]).includes(raw)) return raw as WebHostAgent;
+  throw new Error(`AGENT must be ${WEB_HOST_AGENTS.map((a) => `"${a}"`).join(' or ')}, got "${raw}"`);
 }
 
 function onOff(name: string, raw: string | undefined): boolean | undefined {

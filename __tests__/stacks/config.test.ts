@@ -15,6 +15,8 @@ describe('configFromEnv', () => {
       bufferingIntervalSeconds: 60,
       catalog: undefined,
       webHost: false,
+      agent: 'nginx-log-agent',
+      noRecordsAlarmMinutes: undefined,
       alarmEmail: undefined,
       logExpirationDays: undefined,
     });
@@ -36,6 +38,8 @@ describe('configFromEnv', () => {
       BUFFER_INTERVAL_SECONDS: '300',
       CATALOG: 'on',
       WEB_HOST: 'ON',
+      AGENT: 'kinesis-agent',
+      NO_RECORDS_ALARM_MINUTES: '30',
       ALARM_EMAIL: 'ops@example.com',
       LOG_EXPIRATION_DAYS: '365',
     });
@@ -51,6 +55,8 @@ describe('configFromEnv', () => {
       bufferingIntervalSeconds: 300,
       catalog: true,
       webHost: true,
+      agent: 'kinesis-agent',
+      noRecordsAlarmMinutes: 30,
       alarmEmail: 'ops@example.com',
       logExpirationDays: 365,
     });
@@ -65,6 +71,8 @@ describe('configFromEnv', () => {
         'CATALOG',
         'LOG_EXPIRATION_DAYS',
         'WEB_HOST',
+        'AGENT',
+        'NO_RECORDS_ALARM_MINUTES',
         'BUFFER_INTERVAL_SECONDS',
         'LOCALSTACK_ENDPOINT',
         'LOG_FORMAT',
@@ -92,6 +100,16 @@ describe('configFromEnv', () => {
 
   it('fails for a processor buffer that is not a number', () => {
     expect(() => configFromEnv({ PROCESSOR_BUFFER_MB: '1MB' })).toThrow('PROCESSOR_BUFFER_MB must be megabytes, e.g. 1 or 0.5, got "1MB"');
+  });
+
+  it('fails for an agent it cannot install, listing the two it can', () => {
+    expect(() => configFromEnv({ AGENT: 'fluentd' })).toThrow('AGENT must be "nginx-log-agent" or "kinesis-agent", got "fluentd"');
+  });
+
+  it('fails for a stuck-agent alarm time that is not a number', () => {
+    expect(() => configFromEnv({ NO_RECORDS_ALARM_MINUTES: '15m' })).toThrow(
+      'NO_RECORDS_ALARM_MINUTES must be a whole number of minutes, got "15m"',
+    );
   });
 
   it('fails for an on/off switch that is neither', () => {
