@@ -97,6 +97,9 @@ test('a Kinesis endpoint that fails calls, fails entries and restarts mid-run: r
   let outage: Promise<void> | undefined;
   try {
     const r = await runAndCheck('kinesis-faults', 20_000, config, {
+      // One line per record: hundreds of PutRecords calls for the faults to land in (aggregated, 20,000 lines are a
+      // few calls; aggregated shipping through faults is covered by the shipper and agent suites).
+      oneLinePerRecord: true,
       kinesisEndpoint: proxy.endpoint,
       progressIntervalMs: 20,
       onProgress: (p) => {

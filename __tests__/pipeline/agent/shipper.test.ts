@@ -301,6 +301,35 @@ describe('Shipper, aggregating (our agent)', () => {
     expect(summary.recordsShipped).toBe(2);
   });
 
+  it('a throttling storm on aggregated records: failed calls and failed entries re-sent, nothing lost or doubled', async () => {
+    const proxy = await startFaultProxy(fx.kinesis.endpoint);
+    const client = kinesisClient({ endpoint: proxy.endpoint, region: 'us-east-1', maxAttempts: 1 });
+    try {
+      const file = join(fx.dir, 'access.log');
+      const text = mixed(20_000, 50);
+      writeFileSync(file, text);
+      // A third of the entries of the first ten calls throttled, and the first three calls throttled whole.
+      proxy.failEntries(({ index }, call) => call <= 10 && index % 3 === 0);
+      proxy.failNext(3, { status: 400, code: 'ProvisionedThroughputExceededException' });
+      const summary = await new Shipper({
+        client,
+        streamName: 'logs',
+        file,
+        maxBufferSizeRecords: 20,
+        retryBaseMillis: 1,
+        aggregate: { maxRecordBytes: 5_000 },
+      }).run();
+      const { data } = await readStream(fx.client, 'logs');
+      expect(sorted(data.flatMap((d) => d.toString().split(/(?<=\n)/)))).toEqual(sorted(linesOf(text)));
+      expect(summary.failedCalls).toBe(3);
+      expect(summary.failedEntries).toBeGreaterThan(0);
+      expect(summary).toMatchObject({ linesShipped: 20_000, recordsShipped: data.length });
+    } finally {
+      client.destroy();
+      await proxy.stop();
+    }
+  });
+
   it('stopped mid-file and restarted: no line lost, none duplicated, with bad lines between aggregates', async () => {
     const file = join(fx.dir, 'access.log');
     const checkpointFile = join(fx.dir, 'state', 'checkpoint.json');
