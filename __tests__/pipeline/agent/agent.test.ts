@@ -73,6 +73,21 @@ describe('runLogAgent', () => {
     expect(logs.join('\n')).toMatch(/stopped while PutRecords was still failing .* their lines are after the checkpoint and are sent again at the next start/);
   });
 
+  it('a log that does not exist yet: says so once, ships it once nginx creates it', async () => {
+    const file = join(fx.dir, 'later.log');
+    await createStream(fx.client, 'logs', 1);
+    const logs: string[] = [];
+    const controller = new AbortController();
+    const done = runLogAgent(config(file), { signal: controller.signal, log: (m) => logs.push(m) });
+    await until(() => logs.some((m) => m.includes('waiting for it to appear')), 'the waiting message');
+    writeFileSync(file, line(7));
+    await until(async () => (await readStream(fx.client, 'logs')).data.length > 0, 'the records');
+    controller.abort();
+    await done;
+    expect(logs.filter((m) => m.includes('does not exist (yet)'))).toHaveLength(1);
+    expect((await readStream(fx.client, 'logs')).data.map(String)).toEqual([line(7)]);
+  });
+
   const asRoot = process.getuid?.() === 0;
   (asRoot ? it.skip : it)('an unreadable log: names the file and the permission once, ships once it is readable', async () => {
     const file = join(fx.dir, 'access.log');
