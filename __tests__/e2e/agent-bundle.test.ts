@@ -8,7 +8,7 @@
 import { GetMetricStatisticsCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -256,4 +256,40 @@ maybe('credentials from IMDSv2, a rename rotation, SIGTERM flushes, SIGKILL + re
   for (const [l, n] of got) if (n > 1) expect(beforeKill.has(l) || rotated.has(l)).toBe(false);
   w.close();
   expect(existsSync(state)).toBe(true);
+});
+
+maybe('an unreadable log: one line naming the file and the permission, shipped once readable', async () => {
+  // systemd runs the agent as its own user; as root here, setpriv drops to nobody so file permissions apply.
+  const asRoot = process.getuid?.() === 0;
+  const dir = fx.dir;
+  chmodSync(dir, 0o755);
+  const log = join(dir, 'access.log');
+  const state = join(dir, 'state-nobody');
+  mkdirSync(state, { mode: 0o777 });
+  chmodSync(state, 0o777);
+  writeFileSync(log, `10.1.2.3 - - [05/Dec/2026:17:00:00 +0000] "GET /secret HTTP/1.1" 200 1 "-" "e2e" "-"\n`);
+  chmodSync(log, 0o600);
+  const configFile = join(dir, 'config-nobody.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({ stream: 'logs', region: 'us-east-1', kinesisEndpoint: fx.kinesis.endpoint, files: [log], checkpointDirectory: state, maxBufferAgeMillis: 100, metrics: { enabled: false } }),
+  );
+  chmodSync(configFile, 0o644);
+  const env = { PATH: process.env.PATH, HOME: dir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  const command = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
+  const child = spawn(command[0]!, [...command.slice(1), bundle, '--config', configFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  agents.add(child);
+  let output = '';
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  await waitFor(() => output.includes('permission denied'), 'the permission message');
+  expect(output).toMatch(new RegExp(`cannot read ${log.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: permission denied \\(EACCES\\)`));
+  chmodSync(log, 0o644);
+  const deadline = Date.now() + 30_000;
+  while ((await streamLines()).lines.length === 0 && Date.now() < deadline) await sleep(200);
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  expect(code).toBe(0);
+  expect((await streamLines()).lines).toEqual([readFileSync(log, 'utf8')]);
+  expect(output.match(/permission denied/g)).toHaveLength(1);
 });

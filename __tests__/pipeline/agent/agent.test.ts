@@ -1,9 +1,9 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runLogAgent } from '../../../pipeline/agent/agent';
 import { resolveLogAgentConfig } from '../../../pipeline/agent/config';
-import { createStream, kinesisFixture, readStream, sorted, type KinesisFixture } from '../kinesis-helpers';
+import { createStream, kinesisFixture, readStream, type KinesisFixture } from '../kinesis-helpers';
 
 let fx: KinesisFixture;
 beforeEach(async () => {
@@ -87,24 +87,4 @@ describe('runLogAgent', () => {
     expect(logs.filter((m) => m.includes('does not exist (yet)'))).toHaveLength(1);
     expect((await readStream(fx.client, 'logs')).data.map(String)).toEqual([line(7)]);
   });
-
-  const asRoot = process.getuid?.() === 0;
-  (asRoot ? it.skip : it)('an unreadable log: names the file and the permission once, ships once it is readable', async () => {
-    const file = join(fx.dir, 'access.log');
-    writeFileSync(file, line(1));
-    chmodSync(file, 0o000);
-    await createStream(fx.client, 'logs', 1);
-    const logs: string[] = [];
-    const controller = new AbortController();
-    const done = runLogAgent(config(file), { signal: controller.signal, log: (m) => logs.push(m), restartBaseMillis: 50 });
-    await until(() => logs.some((m) => m.includes('permission denied')), 'the permission message');
-    expect(logs.find((m) => m.includes('permission denied'))).toMatch(/cannot read .*access\.log: permission denied \(EACCES\)/);
-    chmodSync(file, 0o644);
-    await until(async () => (await readStream(fx.client, 'logs')).data.length > 0, 'the records');
-    controller.abort();
-    await done;
-    expect(logs.filter((m) => m.includes('permission denied'))).toHaveLength(1);
-    expect(sorted((await readStream(fx.client, 'logs')).data.map(String))).toEqual([line(1)]);
-  });
-  if (asRoot) console.warn('runLogAgent: the unreadable-file test is skipped: running as root, file permissions do not apply');
 });
