@@ -12,4 +12,7 @@ module.exports = {
   // "ts" first: jest must never pick up a stale compiled main.js next to main.ts.
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': 'ts-jest' },
+  // One worker per core. Jest's default (cores − 1) runs everything in band on a 2-core machine, where the suite
+  // is CPU-bound: the main process only schedules, so a second worker is the other core's work.
+  maxWorkers: '100%',
 };

@@ -1,5 +1,6 @@
 import { App } from 'cdktf';
 import { resolve } from 'node:path';
+import { synthOutdir } from './facts/synth-output';
 import { AGENT_BUILD } from './pipeline/agent/defaults';
 import { configFromEnv } from './stacks/config';
 import { PipelineStack, type PipelineStackProps } from './stacks/pipeline-stack';
@@ -12,7 +13,8 @@ import { PipelineStack, type PipelineStackProps } from './stacks/pipeline-stack'
  */
 function main(): void {
   const config = configFromEnv(process.env);
-  const app = new App();
+  // The folder every tool reads the stacks back from (CDKTF_OUTDIR when set): one rule, in facts/synth-output.ts.
+  const app = new App({ outdir: synthOutdir(process.cwd(), process.env) });
   const common: Omit<PipelineStackProps, 'target'> = {
     bundleDir: resolve('dist', 'nginx-parser'),
     agentBundlePath: resolve(AGENT_BUILD.directory, AGENT_BUILD.bundle),

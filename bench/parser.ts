@@ -1,24 +1,24 @@
 /**
  * Parser benchmark: our Firehose handler side by side with the floor (base64-decode and re-encode each record) and a
- * naive blog-post regex handler, on ~1 MB batches from the shared generator, normal and `--hostile=5`, one line per
- * record (the Kinesis Agent) and aggregated as our agent sends them (whole lines up to 25,000 bytes per record, lines
- * that do not fit the format alone; the naive handler is left out there: it cannot read a record of many lines).
+ * naive blog-post regex handler, on ~1 MB batches from the shared generator, normal and `--hostile=5`, and the normal
+ * lines rewritten to the ingress-nginx preset (upstream fields appended, one line in ten failed over to a second server).
  *
  * Usage: npm run bench:parser [-- --rounds=9 --mb=4]
  * Prints medians over interleaved rounds (MB/s of raw log bytes, lines/s, ratios measured within each round), per-line
  * p99/max on the hostile corpus, time per byte on adversarial long lines, cold first-invocation time of the bundle,
- * the bundle size and peak RSS.
+ * the bundle size and peak RSS, and writes the same into docs/performance.md.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createTransform, type FirehoseTransformationEvent } from '../functions/nginx-parser/handler';
+import type { FirehoseInputEvent } from '../facts/firehose-transformation';
+import { createTransform } from '../functions/nginx-parser/handler';
 import { createParser } from '../functions/nginx-parser/parse';
-import { AGGREGATION_DEFAULTS, lineFitsFormat, RecordAggregator, type OutRecord } from '../pipeline/agent/aggregator';
-import type { Line } from '../pipeline/agent/tail';
+import { printed, writeBenchSection } from './report';
+import { INGRESS_NGINX_FORMAT } from '../functions/nginx-parser/presets';
 
-type Handler = (event: FirehoseTransformationEvent) => { records: { data: string }[] };
+type Handler = (event: FirehoseInputEvent) => { records: { data: string }[] };
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -41,6 +41,14 @@ function repoRoot(): string {
 }
 
 const ROOT = repoRoot();
+
+/** Everything the benchmark printed, for docs/performance.md. */
+const output: string[] = [];
+
+function log(line = ''): void {
+  console.log(line);
+  output.push(line);
+}
 const GENERATOR = resolve(ROOT, '..', 'shared', 'bench', 'gen-nginx-log.mjs');
 
 function generate(lines: number, seed: number, hostile: number): string {
@@ -54,20 +62,23 @@ function generate(lines: number, seed: number, hostile: number): string {
 
 interface Corpus {
   readonly name: string;
-  readonly events: FirehoseTransformationEvent[];
+  /** The LOG_FORMAT the lines are in; undefined for main (the only format the naive regex handles). */
+  readonly logFormat?: string;
+  readonly events: FirehoseInputEvent[];
   readonly lines: string[];
   readonly bytes: number;
 }
 
 /** One record per line, as the Kinesis Agent sends it (line + "\n"), ~1 MB of raw log per event. */
-function corpus(name: string, text: string, mb: number, aggregated = false): Corpus {
+function corpus(name: string, text: string, mb: number, logFormat?: string): Corpus {
   const lines = text.split('\n').filter((l) => l !== '');
-  const events: FirehoseTransformationEvent[] = [];
+  const events: FirehoseInputEvent[] = [];
   let records: { recordId: string; data: string }[] = [];
   let batchBytes = 0;
   let bytes = 0;
   let id = 0;
-  for (const raw of aggregated ? aggregate(lines) : lines.map((line) => Buffer.from(line + '\n'))) {
+  for (const line of lines) {
+    const raw = Buffer.from(line + '\n');
     records.push({ recordId: `49613838875858910653213735508838664445347285229${String(id++).padStart(9, '0')}`, data: raw.toString('base64') });
     batchBytes += raw.length;
     bytes += raw.length;
@@ -79,27 +90,7 @@ function corpus(name: string, text: string, mb: number, aggregated = false): Cor
     }
   }
   if (records.length > 0) events.push({ records });
-  const recordCount = events.reduce((n, e) => n + (e.records?.length ?? 0), 0);
-  const lineCount = aggregated
-    ? events.reduce((n, e) => n + (e.records ?? []).reduce((m, r) => m + Buffer.from(r.data ?? '', 'base64').toString().split('\n').length - 1, 0), 0)
-    : recordCount;
-  return { name, events, lines: lines.slice(0, lineCount), bytes };
-}
-
-/** The records our agent makes of these lines, with its defaults. */
-function aggregate(lines: readonly string[]): Buffer[] {
-  const file = { path: 'bench', dev: 0, ino: 0, head: Buffer.alloc(0) };
-  const aggregator = new RecordAggregator({ maxRecordBytes: AGGREGATION_DEFAULTS.maxRecordBytes, fits: lineFitsFormat(undefined) });
-  const out: OutRecord[] = [];
-  let offset = 0;
-  for (const line of lines) {
-    const data = Buffer.from(line + '\n');
-    offset += data.length;
-    const l: Line = { data, file, endOffset: offset, truncatedBytes: 0 };
-    aggregator.add(l, out);
-  }
-  aggregator.flush(out);
-  return out.map((r) => r.data);
+  return { name, logFormat, events, lines: lines.slice(0, events.reduce((n, e) => n + (e.records?.length ?? 0), 0)), bytes };
 }
 
 const floor: Handler = (event) => ({
@@ -146,9 +137,34 @@ function run(handler: Handler, c: Corpus): { ms: number; outBytes: number } {
   return { ms: performance.now() - t0, outBytes };
 }
 
-function throughput(corpora: Corpus[], withNaive = true): void {
-  const handlers: [string, Handler][] = [['ours', ours], ['floor', floor], ...(withNaive ? [['naive regex', naive] as [string, Handler]] : [])];
+/**
+ * The generator's main lines as the ingress-nginx preset logs them: combined, then request length and time, upstream
+ * names, and the upstream lists; every tenth request first tried a server that refused.
+ */
+function toIngress(text: string): string {
+  let n = 0;
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((line) => {
+      n++;
+      const combined = line.slice(0, line.lastIndexOf(' "'));
+      const ms = (n * 7919) % 900;
+      const time = (x: number): string => `0.${String(x).padStart(3, '0')}`;
+      const upstream =
+        n % 10 === 0
+          ? `10.1.0.${n % 250}:8080, 10.1.0.${(n + 1) % 250}:8080 0, ${n % 5000} ${time(1)}, ${time(ms)} 502, 200`
+          : `10.1.0.${n % 250}:8080 ${n % 5000} ${time(ms)} 200`;
+      return `${combined} ${200 + (n % 300)} ${time(ms + 1)} [default-web-80] [] ${upstream} ${(n * 2654435761).toString(16).padStart(32, '0')}`;
+    })
+    .join('\n');
+}
+
+function throughput(corpora: Corpus[]): void {
   for (const c of corpora) {
+    const own: Handler = c.logFormat === undefined ? ours : createTransform(createParser(c.logFormat), { log: () => undefined });
+    const handlers: [string, Handler][] = [['ours', own], ['floor', floor], ['naive regex', naive]];
+    if (c.logFormat !== undefined) handlers.pop();
     const mbps = new Map<string, number[]>(handlers.map(([n]) => [n, []]));
     const ratioFloor: number[] = [];
     const ratioNaive: number[] = [];
@@ -164,22 +180,19 @@ function throughput(corpora: Corpus[], withNaive = true): void {
       if (round < 0) continue; // warm-up
       for (const [name] of handlers) mbps.get(name)?.push(c.bytes / 1e6 / ((ms.get(name) as number) / 1000));
       ratioFloor.push((ms.get('floor') as number) / (ms.get('ours') as number));
-      if (withNaive) ratioNaive.push((ms.get('naive regex') as number) / (ms.get('ours') as number));
+      if (ms.has('naive regex')) ratioNaive.push((ms.get('naive regex') as number) / (ms.get('ours') as number));
     }
     const lines = c.lines.length;
-    const recordCount = c.events.reduce((n, e) => n + (e.records?.length ?? 0), 0);
-    console.log(
-      `\n${c.name}: ${c.events.length} batches, ${fmt(c.bytes / 1e6, 2)} MB, ${lines} lines in ${recordCount} records, ${ROUNDS} interleaved rounds`,
-    );
-    console.log('| handler | MB/s (median) | lines/s (median) |');
-    console.log('|---|---:|---:|');
+    log(`\n${c.name}: ${c.events.length} batches, ${fmt(c.bytes / 1e6, 2)} MB, ${lines} lines, ${ROUNDS} interleaved rounds`);
+    log('| handler | MB/s (median) | lines/s (median) |');
+    log('|---|---:|---:|');
     for (const [name] of handlers) {
       const m = median(mbps.get(name) as number[]);
-      console.log(`| ${name} | ${fmt(m)} | ${Math.round((m * 1e6 * lines) / c.bytes).toLocaleString('en-US')} |`);
+      log(`| ${name} | ${fmt(m)} | ${Math.round((m * 1e6 * lines) / c.bytes).toLocaleString('en-US')} |`);
     }
-    console.log(`ours ÷ floor throughput (median of per-round ratios): ${fmt(median(ratioFloor), 2)}`);
-    if (withNaive) console.log(`ours ÷ naive regex throughput (median of per-round ratios): ${fmt(median(ratioNaive), 2)}`);
-    console.log(`response expansion (base64 of JSON lines ÷ raw log bytes): ${fmt(expansion, 2)}`);
+    log(`ours ÷ floor throughput (median of per-round ratios): ${fmt(median(ratioFloor), 2)}`);
+    if (c.logFormat === undefined) log(`ours ÷ naive regex throughput (median of per-round ratios): ${fmt(median(ratioNaive), 2)}`);
+    log(`response expansion (base64 of JSON lines ÷ raw log bytes): ${fmt(expansion, 2)}`);
   }
 }
 
@@ -199,24 +212,28 @@ function perLine(c: Corpus): void {
   const sorted = [...times].sort((a, b) => a - b);
   const p = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
   const worst = times.indexOf(sorted[sorted.length - 1] as number);
-  console.log(`\nper-line time on ${c.name} (${times.length} lines, parser core, best of 3 passes, hrtime included): ` +
+  log(`\nper-line time on ${c.name} (${times.length} lines, parser core, best of 3 passes, hrtime included): ` +
     `median ${fmt(p(0.5), 2)} µs, p99 ${fmt(p(0.99), 2)} µs, max ${fmt(sorted[sorted.length - 1] as number, 2)} µs ` +
     `(the max is a ${bufs[worst]?.length ?? 0}-byte line)`);
 }
 
 /** Adversarial lines of growing length: time per KB must stay flat (no backtracking). */
 function linearity(): void {
-  const parser = createParser();
+  const main = createParser();
+  const ingress = createParser(INGRESS_NGINX_FORMAT);
   const head = '1.2.3.4 - - [22/Dec/2020:12:32:36 +0000]';
-  const shapes: [string, (n: number) => string][] = [
+  const upstreamHead = `${head} "GET / HTTP/1.1" 200 1 "-" "-" 76 0.004 [default-web-80] []`;
+  const shapes: [string, (n: number) => string, typeof main?][] = [
     ['request of spaces and \\x22 escapes (parses)', (n) => `${head} "GET /${'a\\x22 '.repeat(n / 6)} HTTP/1.1" 200 1 "-" "-" "-"`],
     ['user agent of bytes that are not UTF-8 (escaped-text path)', (n) => `${head} "GET / HTTP/1.1" 200 1 "-" "${'\\xEC\\x95'.repeat(n / 8)}" "-"`],
     ['unterminated request (both formats scan to the end, fail)', (n) => `${head} "GET /${'a '.repeat(n / 2)}`],
+    ['ingress-nginx: $upstream_addr of n/16 servers (parses)', (n) => `${upstreamHead} ${'10.1.0.7:8080, '.repeat(n / 16)}10.1.0.8:8080 0 0.001 200 id`, ingress],
+    ['ingress-nginx: a list that never ends (", " and " : " only, fails)', (n) => `${upstreamHead} 1${', 1 : 1'.repeat(n / 8)}`, ingress],
   ];
-  console.log('\nadversarial lines (µs per KB; flat = linear):');
-  console.log('| shape | 1 KB | 16 KB | 256 KB |');
-  console.log('|---|---:|---:|---:|');
-  for (const [name, make] of shapes) {
+  log('\nadversarial lines (µs per KB; flat = linear):');
+  log('| shape | 1 KB | 16 KB | 256 KB |');
+  log('|---|---:|---:|---:|');
+  for (const [name, make, parser = main] of shapes) {
     const cells = [1024, 16384, 262144].map((n) => {
       const b = Buffer.from(make(n));
       const reps = Math.max(3, Math.floor(2_000_000 / b.length));
@@ -227,7 +244,7 @@ function linearity(): void {
       }
       return fmt((((performance.now() - t0) * 1000) / reps / b.length) * 1024, 2);
     });
-    console.log(`| ${name} | ${cells.join(' | ')} |`);
+    log(`| ${name} | ${cells.join(' | ')} |`);
   }
 }
 
@@ -235,7 +252,7 @@ function linearity(): void {
 function cold(c: Corpus): void {
   const bundle = join(ROOT, 'dist', 'nginx-parser', 'index.js');
   if (!existsSync(bundle)) {
-    console.log('\ncold start: dist/nginx-parser/index.js missing; run `npm run bundle`');
+    log('\ncold start: dist/nginx-parser/index.js missing; run `npm run bundle`');
     return;
   }
   const script = `
@@ -253,24 +270,23 @@ function cold(c: Corpus): void {
       load: number; first: number; rss: number;
     },
   );
-  console.log(`\ncold start (fresh node, median of 5): module load ${fmt(median(samples.map((s) => s.load)), 2)} ms, ` +
+  log(`\ncold start (fresh node, median of 5): module load ${fmt(median(samples.map((s) => s.load)), 2)} ms, ` +
     `first ~1 MB invocation ${fmt(median(samples.map((s) => s.first)), 1)} ms, peak RSS of that process ` +
     `${fmt(median(samples.map((s) => s.rss)) / 1024, 1)} MB`);
-  console.log(`bundle: ${statSync(bundle).size.toLocaleString('en-US')} bytes minified (dist/nginx-parser/index.js)`);
+  log(`bundle: ${statSync(bundle).size.toLocaleString('en-US')} bytes minified (dist/nginx-parser/index.js)`);
 }
 
 function main(): void {
-  console.log(`node ${process.version}; generator ${GENERATOR}`);
+  log(`node ${process.version}; generator ${GENERATOR}`);
   const normal = corpus('normal', generate(Math.ceil(MB * 4700), 1, 0), MB);
   const hostile = corpus('hostile=5', generate(Math.ceil(MB * 4700), 2, 5), MB);
-  throughput([normal, hostile]);
-  const aggregatedNormal = corpus('normal, aggregated (our agent)', generate(Math.ceil(MB * 4700), 1, 0), MB, true);
-  const aggregatedHostile = corpus('hostile=5, aggregated (our agent)', generate(Math.ceil(MB * 4700), 2, 5), MB, true);
-  throughput([aggregatedNormal, aggregatedHostile], false);
+  const ingress = corpus('ingress-nginx (normal lines, upstream fields appended)', toIngress(generate(Math.ceil(MB * 3800), 1, 0)), MB, INGRESS_NGINX_FORMAT);
+  throughput([normal, hostile, ingress]);
   perLine(hostile);
   linearity();
   cold(normal);
-  console.log(`peak RSS of this benchmark process: ${fmt(process.resourceUsage().maxRSS / 1024, 1)} MB`);
+  log(`peak RSS of this benchmark process: ${fmt(process.resourceUsage().maxRSS / 1024, 1)} MB`);
+  console.log(`\nwrote ${writeBenchSection(ROOT, 'parser', printed(output))}`);
 }
 
 main();

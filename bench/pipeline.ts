@@ -1,15 +1,19 @@
 /**
  * `npm run bench:pipeline`: end-to-end lines/s of `npm start`, time to the first object and peak RSS, side by side
- * with the embedded Kinesis's bare PutRecords rate measured in the same run with nothing else running.
+ * with the embedded Kinesis's bare PutRecords rate and stock kinesalite's, measured in the same run.
  *
- *   npm run bench:pipeline -- [--lines 200000] [--runs 7]
+ *   npm run bench:pipeline -- [--lines 200000] [--runs 7] [--compare-root DIR]
  *
- * Targets (issue 5): end to end ≥ 0.8× the bare Kinesis rate; first object within the S3 buffer interval + 2 s;
- * peak RSS ≤ 400 MB. Each end-to-end run is a real `npm start` process (`node <PIPELINE_NODE_FLAGS>
- * dist/app/bin/start.js --input FILE --quiet`); each bare run is a fresh process with the same node flags, client
- * and kinesalite in it as in npm start. Bare and end to end alternate in order from run to run to even out machine
- * noise; the ratio is the median of the runs' side-by-side ratios. It also reports the CPU time both cost (from
- * /proc): end to end can never go faster than the machine's cores divided by its CPU per line.
+ * Targets: end to end ≥ 0.8× the bare Kinesis rate; first object within the S3 buffer interval + 2 s; peak RSS ≤
+ * 400 MB. Each end-to-end run is a real `npm start` process (`node <PIPELINE_NODE_FLAGS> dist/app/bin/start.js
+ * --input FILE --quiet`); each bare run is a fresh process with the same node flags, client and emulator in it as in
+ * npm start: once with the embedded Kinesis, once with stock kinesalite (the dev dependency the differential tests
+ * use), so their ratio is measured on the same machine at the same time. `--compare-root DIR` also runs `npm start`
+ * from another checkout (built, e.g. a `git worktree` of an earlier commit) in every run, for an end-to-end ratio
+ * against it. The measurements of a run alternate in order from run to run to even out machine noise; every ratio
+ * is the median of the runs' side-by-side ratios. It also reports the CPU time both cost (from /proc): end to end
+ * can never go faster than the machine's cores divided by its CPU per line. The summary goes into
+ * docs/performance.md.
  */
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { randomBytes } from 'node:crypto';
@@ -20,17 +24,19 @@ import { parseArgs } from 'node:util';
 import { kinesisClient } from '../pipeline/clients';
 import { limitHeapGrowth, PIPELINE_NODE_FLAGS } from '../pipeline/heap';
 import { writeDemoLog } from '../pipeline/demo-log';
-import { startKinesis } from '../pipeline/emulators';
+import { closeServer, listen, startKinesis, type Emulator } from '../pipeline/emulators';
 import type { RunSummary } from '../pipeline/run-pipeline';
 import { spawn } from 'node:child_process';
+import type { Server } from 'node:http';
 import { once } from 'node:events';
 import { MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../pipeline/agent/shipper';
 import { projectRoot, readStackConfig, type PipelineConfig } from '../pipeline/stack-config';
+import { printed, writeBenchSection } from './report';
 
 /** The shipper's default number of PutRecords calls in flight, so the bare rate is measured on equal terms. */
 const IN_FLIGHT = 2;
 
-/** A bare measurement: the rate, and the CPU the process (client and kinesalite) spent while it ran. */
+/** A bare measurement: the rate, and the CPU the process (client and emulator) spent while it ran. */
 interface BareFigures {
   recordsPerSec: number;
   cpuSeconds: number;
@@ -46,18 +52,33 @@ interface PipelineFigures {
   cpuSeconds: number;
 }
 
-/** One run: a bare Kinesis rate and an end-to-end run. */
+/** One run: bare rates of the embedded Kinesis and stock kinesalite, and end-to-end runs (this checkout, another). */
 interface RunFigures {
   bare: BareFigures;
+  stock: BareFigures;
   e2e: PipelineFigures;
+  compared?: PipelineFigures;
+}
+
+/** Which emulator a bare measurement runs against. */
+type BareTarget = 'embedded' | 'kinesalite';
+
+/** Stock kinesalite on 127.0.0.1, as the differential tests run it. */
+async function startStockKinesalite(): Promise<Emulator> {
+  // A dev dependency, loaded only for this comparison.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const kinesalite = require('kinesalite') as (options: object) => Server;
+  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
+  const port = await listen(server, 0);
+  return { endpoint: `http://127.0.0.1:${port}`, port, stop: () => closeServer(server) };
 }
 
 /**
- * The embedded Kinesis's own PutRecords rate: the same lines in batches of 500 (within 5 MiB), two calls in flight
- * like the shipper, random partition keys, into a fresh kinesalite with the stack's shard count.
+ * An emulator's own PutRecords rate: the same lines in batches of 500 (within 5 MiB), two calls in flight like the
+ * shipper, random partition keys, into a fresh emulator with the stack's shard count.
  */
-async function bareKinesisRate(lines: Buffer[], config: PipelineConfig): Promise<BareFigures> {
-  const kinesis = await startKinesis();
+async function bareKinesisRate(lines: Buffer[], config: PipelineConfig, target: BareTarget): Promise<BareFigures> {
+  const kinesis = target === 'embedded' ? await startKinesis() : await startStockKinesalite();
   const client = kinesisClient({ endpoint: kinesis.endpoint, region: config.region });
   try {
     const stream = `bare-${randomBytes(4).toString('hex')}`;
@@ -181,8 +202,8 @@ function fileRecords(file: string): Buffer[] {
  * The bare rate measured in a fresh process with npm start's node flags, like each `npm start` run: a client warmed
  * up by earlier runs in this process would otherwise flatter the bare figure.
  */
-async function bareInChild(input: string, root: string): Promise<BareFigures> {
-  const args = [...PIPELINE_NODE_FLAGS, join(root, 'dist', 'app', 'bench', 'pipeline.js'), '--bare', input];
+async function bareInChild(input: string, root: string, target: BareTarget): Promise<BareFigures> {
+  const args = [...PIPELINE_NODE_FLAGS, join(root, 'dist', 'app', 'bench', 'pipeline.js'), '--bare', input, '--target', target];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -191,14 +212,16 @@ async function bareInChild(input: string, root: string): Promise<BareFigures> {
   return JSON.parse(out) as BareFigures;
 }
 
-/** One run, bare and end to end, in the given order. */
-async function measure(input: string, root: string, lines: number, bareFirst: boolean): Promise<RunFigures> {
-  if (bareFirst) {
-    const bare = await bareInChild(input, root);
-    return { bare, e2e: await pipelineRun(input, root, lines) };
-  }
-  const e2e = await pipelineRun(input, root, lines);
-  return { bare: await bareInChild(input, root), e2e };
+/** One run: every measurement once, in an order that rotates from run to run. */
+async function measure(input: string, root: string, lines: number, run: number, compareRoot?: string): Promise<RunFigures> {
+  const steps: (() => Promise<void>)[] = [];
+  const r: Partial<RunFigures> = {};
+  steps.push(async () => void (r.bare = await bareInChild(input, root, 'embedded')));
+  steps.push(async () => void (r.e2e = await pipelineRun(input, root, lines)));
+  if (compareRoot) steps.push(async () => void (r.compared = await pipelineRun(input, compareRoot, lines)));
+  steps.push(async () => void (r.stock = await bareInChild(input, root, 'kinesalite')));
+  for (let i = 0; i < steps.length; i++) await steps[(i + run) % steps.length]!();
+  return r as RunFigures;
 }
 
 async function main(): Promise<void> {
@@ -207,6 +230,8 @@ async function main(): Promise<void> {
       lines: { type: 'string', default: '200000' },
       runs: { type: 'string', default: '7' },
       bare: { type: 'string' },
+      target: { type: 'string', default: 'embedded' },
+      'compare-root': { type: 'string' },
     },
   });
   const root = projectRoot(__dirname);
@@ -214,7 +239,8 @@ async function main(): Promise<void> {
   if (values.bare !== undefined) {
     // The same heap setting as npm start, so the bare rate is measured on equal terms.
     limitHeapGrowth();
-    process.stdout.write(`${JSON.stringify(await bareKinesisRate(fileRecords(values.bare), config))}\n`);
+    const target = values.target === 'kinesalite' ? 'kinesalite' : 'embedded';
+    process.stdout.write(`${JSON.stringify(await bareKinesisRate(fileRecords(values.bare), config, target))}\n`);
     return;
   }
   const lines = Number(values.lines);
@@ -225,11 +251,14 @@ async function main(): Promise<void> {
     await writeDemoLog(root, input, lines, 5);
     const all: RunFigures[] = [];
     for (let i = 0; i < runs; i++) {
-      // Alternate the order so neither measurement always runs on a warmer (or more fragmented) machine.
-      const r = await measure(input, root, lines, i % 2 === 0);
+      // Rotate the order so no measurement always runs on a warmer (or more fragmented) machine.
+      const r = await measure(input, root, lines, i, values['compare-root']);
       all.push(r);
       process.stderr.write(
-        `run ${i + 1}/${runs}: bare ${r.bare.recordsPerSec.toFixed(0)} records/s, end to end ${r.e2e.linesPerSec.toFixed(0)} lines/s ` +
+        `run ${i + 1}/${runs}: bare ${r.bare.recordsPerSec.toFixed(0)} records/s (stock kinesalite ${r.stock.recordsPerSec.toFixed(0)}), ` +
+          `end to end ${r.e2e.linesPerSec.toFixed(0)} lines/s` +
+          (r.compared ? ` (compared checkout ${r.compared.linesPerSec.toFixed(0)}, peak RSS ${r.compared.peakRssMb.toFixed(0)} MB)` : '') +
+          ' ' +
           `(${(r.e2e.linesPerSec / r.bare.recordsPerSec).toFixed(2)}×), first object ${(r.e2e.firstObjectMs / 1000).toFixed(2)} s, ` +
           `peak RSS ${r.e2e.peakRssMb.toFixed(0)} MB, CPU bare ${r.bare.cpuSeconds.toFixed(2)} s / end to end ${r.e2e.cpuSeconds.toFixed(2)} s\n`,
       );
@@ -240,6 +269,9 @@ async function main(): Promise<void> {
     // Each run's pair was measured side by side: the ratio is the median of the runs' ratios.
     const ratios = all.map((r) => r.e2e.linesPerSec / r.bare.recordsPerSec);
     const ratio = median(ratios);
+    const stockRatio = median(all.map((r) => r.bare.recordsPerSec / r.stock.recordsPerSec));
+    const stock = median(all.map((r) => r.stock.recordsPerSec));
+    const compared = all.every((r) => r.compared) ? median(all.map((r) => r.e2e.linesPerSec / r.compared!.linesPerSec)) : undefined;
     const first = median(all.map((r) => r.e2e.firstObjectMs));
     const rss = Math.max(...all.map((r) => r.e2e.peakRssMb));
     const rssRange = [Math.min(...all.map((r) => r.e2e.peakRssMb)), rss];
@@ -249,11 +281,12 @@ async function main(): Promise<void> {
     const cores = availableParallelism();
     const ceiling = cores / (e2eCpu / 1e6);
     const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
-    process.stderr.write(
-      [
+    const report = [
         '',
         `pipeline benchmark: ${lines} lines (5% hostile), ${runs} runs, medians; stack ${config.source}`,
-        `  bare Kinesis PutRecords (client and kinesalite in one process, ${IN_FLIGHT} calls in flight)  ${bare.toFixed(0)} records/s`,
+        `  bare Kinesis PutRecords (client and embedded Kinesis in one process, ${IN_FLIGHT} calls in flight)  ${bare.toFixed(0)} records/s`,
+        `  the same against stock kinesalite                       ${stock.toFixed(0)} records/s: embedded ÷ kinesalite = ${stockRatio.toFixed(2)}×`,
+        ...(compared === undefined ? [] : [`  end to end ÷ the compared checkout's (${values['compare-root']})   ${compared.toFixed(2)}×`]),
         `  end to end, npm start (ship → Kinesis → Firehose → Lambda → S3)   ${e2e.toFixed(0)} lines/s = ${ratio.toFixed(2)}× bare ` +
           `(runs ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})  [target ≥ 0.80: ${verdict(ratio >= 0.8)}]`,
         `  time to first object                                    ${(first / 1000).toFixed(2)} s  [target ≤ ${firstTarget / 1000} s: ${verdict(first <= firstTarget)}]`,
@@ -261,9 +294,15 @@ async function main(): Promise<void> {
         `  CPU per 1,000 lines: bare ${bareCpu} ms, end to end ${e2eCpu} ms (start-up included); on ${cores} cores end to end ` +
           `can reach at most ${(ceiling / 1000).toFixed(1)}k lines/s = ${(ceiling / bare).toFixed(2)}× bare`,
         '',
-      ].join('\n'),
+      ];
+    process.stderr.write(report.join('\n'));
+    const perRun = all.map(
+      (r, i) =>
+        `  run ${i + 1}: bare ${r.bare.recordsPerSec.toFixed(0)} records/s, end to end ${r.e2e.linesPerSec.toFixed(0)} lines/s ` +
+        `(${(r.e2e.linesPerSec / r.bare.recordsPerSec).toFixed(2)}×), peak RSS ${r.e2e.peakRssMb.toFixed(0)} MB`,
     );
-    const summary = { lines, runs, cores, bareRecordsPerSec: Math.round(bare), e2eLinesPerSec: Math.round(e2e), ratio, ratios, firstObjectMs: first, peakRssMb: rss, bareCpuMsPerK: bareCpu, e2eCpuMsPerK: e2eCpu };
+    process.stderr.write(`wrote ${writeBenchSection(root, 'pipeline', printed([...report, ...perRun]))}\n`);
+    const summary = { lines, runs, cores, bareRecordsPerSec: Math.round(bare), stockKinesaliteRecordsPerSec: Math.round(stock), bareOverStock: stockRatio, e2eOverCompared: compared, e2eLinesPerSec: Math.round(e2e), ratio, ratios, firstObjectMs: first, peakRssMb: rss, bareCpuMsPerK: bareCpu, e2eCpuMsPerK: e2eCpu };
     process.stdout.write(`${JSON.stringify({ ...summary, runsDetail: all })}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

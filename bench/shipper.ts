@@ -5,7 +5,7 @@
  *   npm run bench:shipper -- [FILE] [--runs N] [--shards N] [--in-flight N]
  *
  * FILE defaults to 200,000 generated lines with 5% hostile ones (../shared/bench/gen-nginx-log.mjs). Each run uses
- * a fresh in-process kinesalite (one shard unless told), first for the bare rate (500 × 250-byte records per call,
+ * a fresh in-process embedded Kinesis (one shard unless told), first for the bare rate (500 × 250-byte records per call,
  * one call at a time), then for the shipper shipping the whole file. Prints medians and one JSON line.
  */
 import { execFileSync } from 'node:child_process';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     runs: { bare, shipped, aggregated },
   };
   process.stderr.write(
-    `median: bare kinesalite ${result.bareRecordsPerSecond} records/s, shipper ${result.shipperLinesPerSecond} lines/s ` +
+    `median: bare embedded Kinesis ${result.bareRecordsPerSecond} records/s, shipper ${result.shipperLinesPerSecond} lines/s ` +
       `(${result.ratio}× bare); aggregated ${result.aggregatedLinesPerSecond} lines/s ` +
       `(${result.aggregatedOverOneLinePerRecord}× one line per record, median of per-run ratios), peak RSS ${result.peakRssMb} MB\n`,
   );

@@ -10,8 +10,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { STACK_NAMES, stackJsonFile } from '../facts/synth-output';
 
-const TARGETS = ['aws', 'localstack'] as const;
 const USAGE = 'usage: npm run agent-config -- <aws|localstack> [--agent nginx-log-agent|kinesis-agent] [--out FILE]';
 const AGENTS = {
   'nginx-log-agent': { output: 'nginx_log_agent_json', file: 'nginx-log-agent.json', what: 'our agent (/etc/nginx-log-agent/config.json)' },
@@ -20,8 +20,8 @@ const AGENTS = {
 
 function main(argv: readonly string[]): void {
   const [target, ...args] = argv;
-  if (!TARGETS.includes(target as (typeof TARGETS)[number])) {
-    throw new Error(`${USAGE}\nunknown target ${JSON.stringify(target ?? '')}: choose ${TARGETS.join(' or ')}`);
+  if (!STACK_NAMES.includes(target as (typeof STACK_NAMES)[number])) {
+    throw new Error(`${USAGE}\nunknown target ${JSON.stringify(target ?? '')}: choose ${STACK_NAMES.join(' or ')}`);
   }
   const agentAt = args.indexOf('--agent');
   const agentName = agentAt === -1 ? 'nginx-log-agent' : args[agentAt + 1];
@@ -32,8 +32,7 @@ function main(argv: readonly string[]): void {
   const rest = agentAt === -1 ? args : [...args.slice(0, agentAt), ...args.slice(agentAt + 2)];
   const outIndex = rest.indexOf('--out');
   if (rest.length > 0 && (outIndex !== 0 || rest.length !== 2)) throw new Error(USAGE);
-  const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
-  const stackFile = join(outdir, 'stacks', target!, 'cdk.tf.json');
+  const stackFile = stackJsonFile(process.cwd(), target!);
   if (!existsSync(stackFile)) throw new Error(`${stackFile} is missing: run \`npm run synth\` first`);
 
   const stack = JSON.parse(readFileSync(stackFile, 'utf8')) as { output?: Record<string, { value?: unknown }> };

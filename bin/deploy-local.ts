@@ -10,10 +10,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEFAULT_NAMES } from '../facts/names';
+import { DEFAULT_LOCAL_STACK, stackDir } from '../facts/synth-output';
 import { LOCALSTACK_SERVICES } from '../stacks/target';
 import { findExecutable, pluginMirror, terraform, TERRAFORM_INSTALL_HINT, writeMirrorCliConfig } from './lib/terraform';
 
-const DEFAULT_ENDPOINT = 'http://localhost:4566';
 
 async function main(argv: readonly string[]): Promise<void> {
   const destroy = argv.includes('--destroy');
@@ -21,10 +22,10 @@ async function main(argv: readonly string[]): Promise<void> {
   if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(' ')}; usage: npm run deploy:local [-- --destroy]`);
   if (findExecutable('terraform') === undefined) throw new Error(`terraform is not on PATH: ${TERRAFORM_INSTALL_HINT}`);
 
-  const endpoint = (process.env.LOCALSTACK_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+  const endpoint = (process.env.LOCALSTACK_ENDPOINT ?? DEFAULT_NAMES.localstackEndpoint).replace(/\/+$/, '');
   await checkLocalStack(endpoint);
 
-  const dir = resolve(process.env.CDKTF_OUTDIR ?? 'cdktf.out', 'stacks', 'localstack');
+  const dir = stackDir(process.cwd(), DEFAULT_LOCAL_STACK);
   if (!existsSync(join(dir, 'cdk.tf.json'))) throw new Error(`${dir}/cdk.tf.json is missing: run \`npm run synth\` first`);
   const synthesizedEndpoint = readEndpoint(join(dir, 'cdk.tf.json'));
   if (synthesizedEndpoint !== endpoint) {

@@ -1,18 +1,53 @@
 /**
  * Runs the Lambda's parser on a local access log: how a user checks their real logs before deploying.
  *
- * Usage: npm run parse -- FILE [--log-format 'nginx log_format string']
- * FILE may be `-` for stdin. Without --log-format, LOG_FORMAT is used as the Lambda would; unset means nginx's `main`
- * and `combined` formats. NDJSON goes to stdout; each line that does not fit goes to stderr with its line number and
- * why; a summary (lines, ok, failed, MB/s) ends stderr. Exit status 1 when any line failed, 2 on bad usage.
+ * Usage: npm run parse -- FILE [--log-format 'nginx log_format string' | --log-format PRESET]
+ * FILE may be `-` for stdin. Without --log-format, LOG_FORMAT is used as the stack would; unset means nginx's `main`
+ * and `combined` formats; a preset name (main, combined, ingress-nginx, json) stands for its format. NDJSON goes to
+ * stdout; each line that does not fit goes to stderr with its line number and why; a summary (lines, ok, failed, MB/s)
+ * ends stderr, and when lines failed, the preset that fits them best. Exit status 1 when any line failed, 2 on bad
+ * usage.
  */
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { LogFormatError } from '../functions/nginx-parser/log-format';
 import { createParser, type LineParser } from '../functions/nginx-parser/parse';
+import { LOG_FORMAT_PRESETS, type LogFormatPreset, resolveLogFormat } from '../functions/nginx-parser/presets';
 
-const USAGE = "usage: npm run parse -- FILE [--log-format 'nginx log_format string']   (FILE may be - for stdin)";
+const USAGE =
+  "usage: npm run parse -- FILE [--log-format 'nginx log_format string' | --log-format main|combined|ingress-nginx|json]" +
+  '   (FILE may be - for stdin)';
+
+/** Failed lines kept to find the closest preset: enough to be representative, few enough to stay instant. */
+const SAMPLE_LINES = 200;
+
+/**
+ * The preset that fits failed lines best, other than the format in use: the most lines parsed, then the furthest
+ * column reached on the rest. A sentence for stderr, or undefined when no preset gets anywhere.
+ */
+function closestPreset(failed: readonly Buffer[], current: string): string | undefined {
+  let best: { name: LogFormatPreset; ok: number; reach: number } | undefined;
+  for (const name of Object.keys(LOG_FORMAT_PRESETS) as LogFormatPreset[]) {
+    if (LOG_FORMAT_PRESETS[name] === current) continue;
+    const parser = createParser(LOG_FORMAT_PRESETS[name]);
+    let ok = 0;
+    let reach = 0;
+    for (const line of failed) {
+      parser.reset();
+      if (parser.appendLine(line, 0, line.length)) ok++;
+      else reach += (parser.errorColumn - 1) / Math.max(1, line.length);
+    }
+    if (!best || ok > best.ok || (ok === best.ok && reach > best.reach)) best = { name, ok, reach };
+  }
+  if (!best || (best.ok === 0 && best.reach === 0)) return undefined;
+  const rest = failed.length - best.ok;
+  const fit =
+    best.ok > 0
+      ? `${best.ok} of ${failed.length} failed lines fit it`
+      : `none of ${failed.length} failed lines fits it; it reads ${Math.round((100 * best.reach) / rest)} % of each on average`;
+  return `closest preset: ${best.name} (${fit}); try --log-format ${best.name}`;
+}
 
 interface Options {
   readonly file: string;
@@ -48,13 +83,14 @@ async function write(bytes: Uint8Array): Promise<void> {
   if (!process.stdout.write(bytes)) await once(process.stdout, 'drain');
 }
 
-async function run(options: Options, parser: LineParser): Promise<number> {
+async function run(options: Options, parser: LineParser, format: string): Promise<number> {
   const input = options.file === '-' ? process.stdin : createReadStream(options.file, { highWaterMark: 1 << 20 });
   let carry: Buffer = Buffer.alloc(0);
   let lineNo = 0;
   let ok = 0;
   let failed = 0;
   let bytes = 0;
+  const sample: Buffer[] = [];
   const started = performance.now();
 
   const flush = async (): Promise<void> => {
@@ -75,6 +111,7 @@ async function run(options: Options, parser: LineParser): Promise<number> {
       return;
     }
     failed++;
+    if (sample.length < SAMPLE_LINES) sample.push(Buffer.from(buf.subarray(s, e)));
     const text = buf.toString('utf8', s, Math.min(e, s + 300));
     process.stderr.write(`line ${lineNo}: ${parser.error}: ${text}${e - s > 300 ? '…' : ''}\n`);
   };
@@ -100,15 +137,20 @@ async function run(options: Options, parser: LineParser): Promise<number> {
     `${options.file}: ${ok + failed} lines, ${ok} ok, ${failed} failed; ${mb.toFixed(2)} MB in ${seconds.toFixed(2)} s ` +
       `(${(mb / Math.max(seconds, 1e-6)).toFixed(1)} MB/s)\n`,
   );
-  return failed > 0 ? 1 : 0;
+  if (failed === 0) return 0;
+  const hint = closestPreset(sample, format);
+  if (hint !== undefined) process.stderr.write(`${hint}\n`);
+  return 1;
 }
 
 async function main(): Promise<void> {
   let options: Options;
   let parser: LineParser;
+  let format: string;
   try {
     options = parseArgs(process.argv.slice(2));
-    parser = createParser(options.logFormat);
+    format = resolveLogFormat(options.logFormat);
+    parser = createParser(format);
   } catch (err) {
     const prefix = err instanceof LogFormatError ? 'invalid --log-format / LOG_FORMAT: ' : '';
     process.stderr.write(`${prefix}${(err as Error).message}\n`);
@@ -120,7 +162,7 @@ async function main(): Promise<void> {
     throw err;
   });
   try {
-    process.exitCode = await run(options, parser);
+    process.exitCode = await run(options, parser, format);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exitCode = 2;

@@ -1,6 +1,6 @@
 /**
  * `npm run ship -- FILE`: the Kinesis Agent stand-in alone, shipping an nginx access log to a Kinesis data stream
- * (LocalStack, moto, the embedded kinesalite of `npm start -- --serve`, or AWS). LocalStack runs Firehose itself.
+ * (LocalStack, moto, the embedded Kinesis of `npm start -- --serve`, or AWS). LocalStack runs Firehose itself.
  *
  *   npm run ship -- /var/log/nginx/access.log --endpoint http://localhost:4566
  *   npm run ship -- /var/log/nginx/access.log --follow            AWS, credentials from the usual chain
@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { physicalNames } from '../facts/names';
 import { kinesisClient } from '../pipeline/clients';
 import { Shipper, type ShipperStats } from '../pipeline/agent/shipper';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
@@ -20,7 +21,7 @@ const USAGE = `usage: npm run ship -- FILE [--follow [--from-end]] [--endpoint U
   FILE                   the nginx access log; whole lines packed into records of up to 25,000 bytes (lines that
                          do not fit the stack's LOG_FORMAT alone), random partition keys
   --follow               keep tailing FILE through rotation (rename-and-create and copytruncate) until Ctrl-C
-  --endpoint URL         Kinesis endpoint (LocalStack http://localhost:4566, moto, kinesalite); default: AWS
+  --endpoint URL         Kinesis endpoint (LocalStack http://localhost:4566, moto, npm start --serve); default: AWS
   --region R             default: AWS_REGION, AWS_DEFAULT_REGION, the synthesized stack's region, us-east-1
   --stream NAME          default: the stream of the synthesized stack (localstack with --endpoint, else aws),
                          or nginx-access-logs when nothing is synthesized
@@ -34,7 +35,8 @@ const USAGE = `usage: npm run ship -- FILE [--follow [--from-end]] [--endpoint U
   --one-line-per-record  one record per line, "\\n" included, as the Kinesis Agent sends them
   --quiet                no progress lines`;
 
-const FALLBACK_STREAM = 'nginx-access-logs';
+/** The stack's default stream name, for shipping before anything is synthesized. */
+const FALLBACK_STREAM = physicalNames().stream;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole pipeline on this machine, no Docker, no AWS.
  *
- * Embedded Kinesis (kinesalite) and S3 (s3rver) on 127.0.0.1, the stream and bucket as the synthesized `localstack`
+ * Embedded Kinesis (pipeline/kinesis/) and S3 (s3rver) on 127.0.0.1, the stream and bucket as the synthesized `localstack`
  * stack defines them, the Kinesis Agent stand-in shipping a log file, and the local Firehose invoking the bundled
  * parser Lambda. Ends with a summary for people (stderr) and one JSON line for scripts (stdout).
  *
@@ -19,7 +19,8 @@ import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pip
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoint URL] [--stack NAME]
-                   [--lines N] [--checkpoint FILE] [--in-flight N] [--one-line-per-record] [--quiet]
+                   [--lines N] [--checkpoint FILE] [--in-flight N] [--shard-limits] [--one-line-per-record]
+                   [--quiet]
 
   --input FILE       nginx access log to ship (default: a generated demo log in .tmp/demo/)
   --lines N          size of the demo log (default 20000; 5% hostile lines)
@@ -29,6 +30,8 @@ const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoi
   --stack NAME       synthesized stack to read (default localstack: cdktf.out/stacks/NAME/cdk.tf.json)
   --checkpoint FILE  shipper checkpoint, so a restart neither loses nor duplicates lines
   --in-flight N      PutRecords calls in flight (default 2; use 1 with moto_server, which loses records otherwise)
+  --shard-limits     the embedded Kinesis enforces Kinesis's per-shard write limits (1 MiB/s, 1,000 records/s);
+                     off by default, so a run takes as long as the CPU needs, not as long as the shards allow
   --one-line-per-record  ship like the Kinesis Agent (one record per line) instead of our agent's default: many
                      whole lines per record, each checked against the stack's LOG_FORMAT
   --quiet            no progress display`;
@@ -46,6 +49,7 @@ async function main(): Promise<number> {
       checkpoint: { type: 'string' },
       'in-flight': { type: 'string' },
       'one-line-per-record': { type: 'boolean', default: false },
+      'shard-limits': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -56,6 +60,9 @@ async function main(): Promise<number> {
   }
   const root = projectRoot(__dirname);
   const config = readStackConfig({ projectDir: root, stack: values.stack });
+  if (values['shard-limits'] && values.endpoint !== undefined) {
+    throw new Error('--shard-limits applies to the embedded Kinesis only; drop it or --endpoint (LocalStack and moto have their own behaviour)');
+  }
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
 
   let input = values.input;
@@ -94,6 +101,7 @@ async function main(): Promise<number> {
     checkpointFile: values.checkpoint,
     shipperMaxInFlight: values['in-flight'] === undefined ? undefined : Number(values['in-flight']),
     oneLinePerRecord: values['one-line-per-record'],
+    kinesisOptions: { shardWriteLimits: values['shard-limits'] },
     signal: controller.signal,
     keepEmulators: values.serve,
     onProgress: progress?.update,
@@ -151,8 +159,8 @@ function humanSummary(s: RunSummary, source: string): string {
     `  Kinesis ${s.endpoints.kinesis}  stream ${s.stream}`,
     `  S3      ${s.endpoints.s3}  bucket ${s.bucket}`,
     `  ${s.linesIn} lines in, ${s.linesShipped} shipped in ${s.recordsShipped} Kinesis records (${(s.linesShipped / Math.max(s.recordsShipped, 1)).toFixed(1)} lines per record) in ${secs.toFixed(1)} s (${Math.round(s.linesShipped / Math.max(secs, 0.001))} lines/s end to end)`,
-    `  ${s.recordsOk} parsed → s3://${s.bucket}/${s.prefix}  (${plural(s.objects, 'object')}, ${s.compression})`,
-    `  ${s.recordsFailed} failed → s3://${s.bucket}/${s.errorPrefix}  (${plural(s.errorObjects, 'object')} of Firehose error records)`,
+    `  ${s.recordsOk} parsed → s3://${s.bucket}/${s.prefix}  (${plural(s.objects, 'object')}, ${s.compressionFormat})`,
+    `  ${s.recordsFailed} failed → s3://${s.bucket}/${s.errorOutputPrefix}  (${plural(s.errorObjects, 'object')} of Firehose error records)`,
     `  ${s.recordsDropped} dropped (empty lines)` + (s.s3Retries || s.kinesisRetries ? `; retries: S3 ${s.s3Retries}, Kinesis ${s.kinesisRetries}` : ''),
     s.firstObjectMs === undefined ? '' : `  first object after ${(s.firstObjectMs / 1000).toFixed(2)} s`,
     '  Read it back: npm start -- --serve keeps the endpoints up for npm run verify and the AWS CLI.',

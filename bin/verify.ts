@@ -44,7 +44,7 @@ async function main(): Promise<number> {
     const report = await verifyBucket(s3, {
       bucket,
       prefix: values.prefix ?? config.delivery.prefix,
-      errorPrefix: values['error-prefix'] ?? config.delivery.errorPrefix,
+      errorOutputPrefix: values['error-prefix'] ?? config.delivery.errorOutputPrefix,
       deliveryStreamName: config.delivery.name,
     });
     process.stderr.write(describe(report, bucket));

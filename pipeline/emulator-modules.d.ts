@@ -1,21 +1,4 @@
-// Type declarations for the two npm emulators, which ship none. Only what pipeline/emulators.ts uses.
-
-declare module 'kinesalite' {
-  import type { Server } from 'node:http';
-
-  /** Options of kinesalite 3.x (`kinesalite --help`); times are how long a stream stays in a transitional state. */
-  interface KinesaliteOptions {
-    /** LevelDB directory; omitted means in-memory (memdown), which is what we use: leveldown is not built here. */
-    path?: string;
-    createStreamMs?: number;
-    deleteStreamMs?: number;
-    updateStreamMs?: number;
-    shardLimit?: number;
-  }
-
-  function kinesalite(options?: KinesaliteOptions): Server;
-  export = kinesalite;
-}
+// Type declarations for s3rver, which ships none. Only what pipeline/emulators.ts uses.
 
 declare module 's3rver' {
   import type { Server } from 'node:http';

@@ -1,9 +1,8 @@
 /**
- * Embedded AWS emulators from npm, run in-process: kinesalite (Kinesis Data Streams) and s3rver (S3).
+ * Embedded AWS emulators, run in-process: our own Kinesis Data Streams (`pipeline/kinesis/`) and s3rver (S3).
  *
- * Both speak the real wire protocols (Kinesis JSON/CBOR 1.1 and S3 REST), so the AWS SDK and the AWS CLI work
- * against them unchanged. They always listen on 127.0.0.1 (kinesalite would otherwise bind every interface) at a
- * port the OS picks unless one is given.
+ * Both speak the real wire protocols (Kinesis AWS JSON 1.1 and S3 REST), so the AWS SDK and the AWS CLI work
+ * against them unchanged. They always listen on 127.0.0.1 at a port the OS picks unless one is given.
  */
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -11,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver = require('s3rver');
-import { fastKinesalite } from './kinesalite-speedup';
+import { createKinesisServer, KinesisStore, type KinesisStoreOptions } from './kinesis/server';
 
 /** The loopback address every emulator listens on: never all interfaces. */
 export const EMULATOR_HOST = '127.0.0.1';
@@ -26,22 +25,13 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-/** Options for {@link startKinesis}. */
-export interface KinesisEmulatorOptions {
+/**
+ * Options for {@link startKinesis}: the store's (stream timings, shard limit, per-shard write limits, memory budget;
+ * see `pipeline/kinesis/store.ts`) and a port.
+ */
+export interface KinesisEmulatorOptions extends KinesisStoreOptions {
   /** @default - 0: a free port chosen by the OS */
   readonly port?: number;
-  /**
-   * How long a new stream stays CREATING before it turns ACTIVE.
-   *
-   * @default - 0 ms (kinesalite's own default is 500 ms, which only slows tests down)
-   */
-  readonly createStreamMs?: number;
-  /** @default - 0 ms (kinesalite: 500 ms) */
-  readonly deleteStreamMs?: number;
-  /** @default - 0 ms (kinesalite: 500 ms) */
-  readonly updateStreamMs?: number;
-  /** @default - 50 shards per account (kinesalite: 10) */
-  readonly shardLimit?: number;
 }
 
 /** Options for {@link startS3}. */
@@ -67,29 +57,27 @@ export interface S3Emulator extends Emulator {
 }
 
 /**
- * Starts kinesalite in memory on 127.0.0.1, with native BigInt sequence numbers, an append-only record store and
- * GetRecords served from it (`kinesalite-speedup.ts`, `kinesis-record-store.ts`, `kinesis-get-records.ts`): the
- * same API, several times faster.
+ * Starts the embedded Kinesis (`pipeline/kinesis/`) in memory on 127.0.0.1.
  *
- * A new stream is CREATING until kinesalite's timer fires (even at 0 ms) and PutRecords on it fails with
- * ResourceNotFoundException until then: wait for ACTIVE (`waitUntilStreamExists`) as on AWS.
+ * A new stream is CREATING until a timer fires (even at 0 ms) and PutRecords on it fails with
+ * ResourceNotFoundException until then: wait for ACTIVE (`waitUntilStreamExists`) as on AWS. Records are trimmed by
+ * retention and, beyond `memoryBudgetBytes`, once every live reader has passed them; `shardWriteLimits` enforces
+ * Kinesis's per-shard write limits.
  *
- * Stopping it drops every stream: kinesalite's store is in memory (its LevelDB backend is a native module that is
- * not built here). To simulate an endpoint that goes away and comes back with its data, put a
+ * Stopping it drops every stream. To simulate an endpoint that goes away and comes back with its data, put a
  * {@link startFaultProxy} in front of it.
  */
 export async function startKinesis(opts: KinesisEmulatorOptions = {}): Promise<Emulator> {
-  const server = fastKinesalite({
-    createStreamMs: opts.createStreamMs ?? 0,
-    deleteStreamMs: opts.deleteStreamMs ?? 0,
-    updateStreamMs: opts.updateStreamMs ?? 0,
-    shardLimit: opts.shardLimit ?? 50,
-  });
+  const store = new KinesisStore(opts);
+  const server = createKinesisServer(store);
   const port = await listen(server, opts.port ?? 0);
   return {
     endpoint: `http://${EMULATOR_HOST}:${port}`,
     port,
-    stop: once(() => closeServer(server)),
+    stop: once(async () => {
+      await closeServer(server);
+      store.close();
+    }),
   };
 }
 

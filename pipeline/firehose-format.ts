@@ -3,31 +3,7 @@
  * the error records Firehose writes for failed transformations. No I/O here, so every rule has a fast unit test.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-
-/** One record as Firehose hands it to a transformation Lambda for a Kinesis Data Streams source. */
-export interface FirehoseEventRecord {
-  readonly recordId: string;
-  /** Epoch milliseconds. */
-  readonly approximateArrivalTimestamp: number;
-  /** Base64 of the record's bytes. */
-  readonly data: string;
-  readonly kinesisRecordMetadata: {
-    readonly shardId: string;
-    readonly partitionKey: string;
-    readonly approximateArrivalTimestamp: number;
-    readonly sequenceNumber: string;
-    readonly subsequenceNumber: number;
-  };
-}
-
-/** Firehose's transformation event (KDS source), as documented and as Powertools' schema types it. */
-export interface FirehoseTransformationEvent {
-  readonly invocationId: string;
-  readonly deliveryStreamArn: string;
-  readonly sourceKinesisStreamArn: string;
-  readonly region: string;
-  readonly records: readonly FirehoseEventRecord[];
-}
+import type { FirehoseTransformationEvent } from '../facts/firehose-transformation';
 
 /** A record read from the stream, before it is sent to the Lambda. */
 export interface SourceRecord {
@@ -37,9 +13,6 @@ export interface SourceRecord {
   readonly partitionKey: string;
   readonly sequenceNumber: string;
 }
-
-/** The three statuses Firehose accepts from a transformation. */
-export type TransformationStatus = 'Ok' | 'Dropped' | 'ProcessingFailed';
 
 /** What Firehose decided for one input record after validating the Lambda's response. */
 export type RecordOutcome =
@@ -120,9 +93,9 @@ const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /**
  * `Buffer.byteLength(JSON.stringify(value))`, without building the JSON for plain values: a Lambda response is
- * measured against the 6 MB limit on every invocation, and serialising it only to measure it was a tenth of the
- * local Firehose's CPU. Anything but strings, numbers, booleans, null, arrays and plain objects is measured by
- * serialising it.
+ * measured against the 6 MB limit on every invocation, and serialising it only to measure it was a large share of
+ * the local Firehose's CPU (docs/performance.md). Anything but strings, numbers, booleans, null, arrays and plain
+ * objects is measured by serialising it.
  */
 export function jsonByteLength(value: unknown): number {
   switch (typeof value) {

@@ -27,10 +27,9 @@ import type { PipelineConfig } from './stack-config';
 
 /**
  * The worker's young generation, in MB: V8 makes it three semi-spaces, so 8 MB ones instead of its default 16. The
- * worker allocates fast and keeps little: against the default, 4 runs each, peak RSS 345–361 against 368–377 MB at
- * the same rate and CPU. The main thread keeps the default, where smaller semi-spaces promoted enough short-lived
- * data to triple its full collections (14 against 4 in a bare PutRecords run of the same lines) and cost the
- * end-to-end rate. 12 (4 MB semi-spaces) saved nothing more.
+ * worker allocates fast and keeps little, so smaller semi-spaces lower the peak RSS at the same rate and CPU. The main
+ * thread keeps the default: there smaller semi-spaces promote enough short-lived data to multiply its full
+ * collections and cost the end-to-end rate. Smaller still saved nothing more (docs/performance.md).
  */
 const FIREHOSE_YOUNG_GENERATION_MB = 24;
 

@@ -19,6 +19,9 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
 import { formatWithOptions, promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
+import { LAMBDA_LIMITS } from '../facts/aws-limits';
+import type { FirehoseTransformationEvent } from '../facts/firehose-transformation';
+import { backoffMillis } from '../facts/retry';
 import {
   buildEvent,
   defaultExtension,
@@ -28,15 +31,12 @@ import {
   jsonByteLength,
   objectKey,
   validateResponse,
-  type FirehoseTransformationEvent,
   type SourceRecord,
 } from './firehose-format';
 import type { PipelineConfig } from './stack-config';
 
 const gzip = promisify(gzipCb);
 const MiB = 1024 * 1024;
-/** Lambda's synchronous response cap; Firehose fails an invocation whose response is larger. */
-const LAMBDA_RESPONSE_LIMIT = 6 * MiB;
 /** Records per GetRecords call unless configured (see `getRecordsLimit`). */
 const GET_RECORDS_LIMIT = 2_500;
 
@@ -95,14 +95,14 @@ export interface LocalFirehoseOptions {
   /**
    * Records per GetRecords call (Kinesis allows 1–10,000).
    *
-   * @default - 2,500: as fast as 10,000 end to end, and batches that die young keep `npm start`'s peak RSS ~15 MB
-   * lower (measured on 200k lines, 348–353 MB against 355–375 MB)
+   * @default - 2,500: as fast as 10,000 end to end, and batches that die young keep `npm start`'s peak RSS lower
+   * (docs/performance.md)
    */
   readonly getRecordsLimit?: number;
   /** S3 PutObject calls in flight at once. @default - 4 */
   readonly s3Concurrency?: number;
-  /** Backoff of failed S3 writes and Kinesis reads: doubling from `baseMs` up to `maxMs`, with full jitter. */
-  readonly retry?: { readonly baseMs: number; readonly maxMs: number };
+  /** Backoff of failed S3 writes and Kinesis reads: doubling from `baseMillis` up to `maxMillis`, with full jitter. */
+  readonly retry?: { readonly baseMillis: number; readonly maxMillis: number };
   /** How long `stop()` keeps retrying undelivered objects before it gives up with an error. @default - 60 s */
   readonly stopTimeoutMs?: number;
   /** The delivery stream's version in object names. @default - 1 */
@@ -198,13 +198,13 @@ export class LocalFirehose {
     if (d.processor && !opts.handler) {
       throw new Error(`delivery stream ${d.name} has a Lambda processor (${d.processor.lambdaArn}): pass its handler`);
     }
-    if (d.compression !== 'UNCOMPRESSED' && d.compression !== 'GZIP') {
-      throw new Error(`compression ${d.compression} is not supported by the local Firehose; use UNCOMPRESSED or GZIP`);
+    if (d.compressionFormat !== 'UNCOMPRESSED' && d.compressionFormat !== 'GZIP') {
+      throw new Error(`compression ${d.compressionFormat} is not supported by the local Firehose; use UNCOMPRESSED or GZIP`);
     }
     const p = d.processor;
     // Without a processor, records go straight to the S3 buffer; a batch of one record keeps that path uniform.
-    this.processorBuffer = new HintBuffer(p ? p.bufferSizeMb * MiB : 1, p ? p.bufferIntervalSeconds * 1000 : 0);
-    const s3Buffer = (): HintBuffer<OutputEntry> => new HintBuffer(d.bufferingSizeMb * MiB, d.bufferingIntervalSeconds * 1000);
+    this.processorBuffer = new HintBuffer(p ? p.bufferSizeMBs * MiB : 1, p ? p.bufferIntervalSeconds * 1000 : 0);
+    const s3Buffer = (): HintBuffer<OutputEntry> => new HintBuffer(d.bufferingSizeMBs * MiB, d.bufferingIntervalSeconds * 1000);
     this.outputs = { main: s3Buffer(), error: s3Buffer() };
   }
 
@@ -400,7 +400,7 @@ export class LocalFirehose {
     let attempts = 0;
     let response: unknown;
     let invokeError: Error | undefined;
-    while (attempts <= p.numberOfRetries) {
+    while (attempts <= p.retries) {
       attempts += 1;
       this.stats.invocations += 1;
       try {
@@ -408,14 +408,14 @@ export class LocalFirehose {
           invoke(this.opts.handler!, event, this.cfg.lambda?.name ?? 'parser'),
         );
         const size = jsonByteLength(response);
-        if (size > LAMBDA_RESPONSE_LIMIT) {
+        if (size > LAMBDA_LIMITS.maxResponseBytes) {
           throw new Error(`Lambda response of ${size} bytes is over the 6 MB synchronous invocation limit`);
         }
         invokeError = undefined;
         break;
       } catch (err) {
         invokeError = err as Error;
-        if (attempts <= p.numberOfRetries) this.stats.invocationRetries += 1;
+        if (attempts <= p.retries) this.stats.invocationRetries += 1;
         this.opts.onWarning?.(`Lambda invocation ${attempts} failed: ${invokeError.message}`);
       }
     }
@@ -460,15 +460,15 @@ export class LocalFirehose {
     const { items, oldestArrivalMs } = buffer.take();
     const d = this.cfg.delivery;
     const key = objectKey({
-      prefix: kind === 'main' ? d.prefix : d.errorPrefix,
+      prefix: kind === 'main' ? d.prefix : d.errorOutputPrefix,
       deliveryStreamName: d.name,
       version: this.opts.version ?? 1,
       oldestArrivalMs,
-      extension: d.fileExtension ?? defaultExtension(d.compression),
+      extension: d.fileExtension ?? defaultExtension(d.compressionFormat),
     });
     const records = items.reduce((n, e) => n + e.records, 0);
     const raw = Buffer.concat(items.map((e) => e.body));
-    const body = d.compression === 'GZIP' ? await gzip(raw) : raw;
+    const body = d.compressionFormat === 'GZIP' ? await gzip(raw) : raw;
     // Back-pressure: with every slot busy (a slow or failing S3) the readers wait here instead of piling up memory.
     while (this.inflight.size >= (this.opts.s3Concurrency ?? 4)) await Promise.race(this.inflight);
     const put = this.putWithRetry(key, body, records).then((ok) => {
@@ -503,8 +503,8 @@ export class LocalFirehose {
   }
 
   private backoff(attempt: number): number {
-    const { baseMs, maxMs } = this.opts.retry ?? { baseMs: 100, maxMs: 5_000 };
-    return Math.random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 20));
+    const { baseMillis, maxMillis } = this.opts.retry ?? { baseMillis: 100, maxMillis: 5_000 };
+    return backoffMillis(attempt, baseMillis, maxMillis);
   }
 
   /** Waits `ms`; `stop()` ends every wait early, `drain()` the waits between polls (`poll`). */

@@ -1,8 +1,8 @@
 /**
  * Measures a Kinesis endpoint's bare PutRecords rate: the ceiling the shipper (and `npm start`) is compared with.
  *
- * The load is the issue's: calls of 500 records of ~250 bytes (a typical nginx line), one shard, one call at a
- * time, nothing else running. Without an endpoint it starts its own kinesalite and stops it afterwards.
+ * The load is the benchmarks' standard one: calls of 500 records of ~250 bytes (a typical nginx line), one shard, one call at a
+ * time, nothing else running. Without an endpoint it starts its own embedded Kinesis and stops it afterwards.
  */
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import { startKinesis } from './emulators';
 
 /** Options for {@link measurePutRecordsRate}. */
 export interface MeasureOptions {
-  /** A Kinesis endpoint; the stream is created there. @default - a fresh in-process kinesalite */
+  /** A Kinesis endpoint; the stream is created there. @default - a fresh in-process embedded Kinesis */
   readonly endpoint?: string;
   /** @default 'us-east-1' */
   readonly region?: string;

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { kinesisClient, s3Client } from './clients';
-import { startKinesis, startS3, type Emulator } from './emulators';
+import { startKinesis, startS3, type Emulator, type KinesisEmulatorOptions } from './emulators';
 import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
 import { FirehoseThread, firehoseWorkerScript } from './firehose-thread';
 import { Shipper, type ShipperStats } from './agent/shipper';
@@ -26,8 +26,13 @@ export interface RunPipelineOptions {
   readonly bundlePath: string;
   /** Tail the file through rotation until `signal` aborts. @default false: ship the file, deliver, end */
   readonly follow?: boolean;
-  /** Kinesis endpoint to use instead of the embedded kinesalite (LocalStack, moto). */
+  /** Kinesis endpoint to use instead of the embedded Kinesis (LocalStack, moto). */
   readonly kinesisEndpoint?: string;
+  /**
+   * Options of the embedded Kinesis (ignored with `kinesisEndpoint`), e.g. `{ shardWriteLimits: true }`.
+   * @default - its defaults: no per-shard write limits, a 64 MiB memory budget
+   */
+  readonly kinesisOptions?: KinesisEmulatorOptions;
   /** S3 endpoint to use instead of the embedded s3rver. */
   readonly s3Endpoint?: string;
   /** Shipper checkpoint file, so a restart neither loses nor duplicates lines. @default - none */
@@ -86,8 +91,8 @@ export interface RunSummary {
   readonly bucket: string;
   readonly deliveryStream: string;
   readonly prefix: string;
-  readonly errorPrefix: string;
-  readonly compression: string;
+  readonly errorOutputPrefix: string;
+  readonly compressionFormat: string;
   readonly linesIn: number;
   /** Kinesis records: one per line, or many lines each when aggregating. */
   readonly recordsShipped: number;
@@ -130,7 +135,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
   let threadToClose: FirehoseThread | undefined;
   let ticker: NodeJS.Timeout | undefined;
   try {
-    const kinesisEndpoint = opts.kinesisEndpoint ?? (await started(emulators, startKinesis())).endpoint;
+    const kinesisEndpoint = opts.kinesisEndpoint ?? (await started(emulators, startKinesis(opts.kinesisOptions))).endpoint;
     let s3Endpoint: string;
     if (opts.firehoseThread !== false) {
       // The thread also runs the embedded S3 (unless given an endpoint): only the Firehose writes to it.
@@ -191,8 +196,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
       bucket: config.bucket,
       deliveryStream: config.delivery.name,
       prefix: config.delivery.prefix,
-      errorPrefix: config.delivery.errorPrefix,
-      compression: config.delivery.compression,
+      errorOutputPrefix: config.delivery.errorOutputPrefix,
+      compressionFormat: config.delivery.compressionFormat,
       linesIn: shipped.linesRead,
       recordsShipped: shipped.recordsShipped,
       linesShipped: shipped.linesShipped,
@@ -237,7 +242,7 @@ export async function ensureStream(kinesis: KinesisClient, config: PipelineConfi
         await kinesis.send(new CreateStreamCommand({ StreamName: name, StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
       } catch (err) {
         if (errorName(err) === 'ResourceInUseException') throw err;
-        // kinesalite predates on-demand streams: 4 shards is what AWS provisions for a new on-demand stream.
+        // The embedded Kinesis (like kinesalite) has no on-demand mode: 4 shards is what AWS provisions for a new on-demand stream.
         warn?.(`the Kinesis endpoint has no on-demand mode (${errorName(err)}); creating ${name} with 4 shards`);
         await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 4 }));
       }

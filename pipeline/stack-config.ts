@@ -7,24 +7,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-
-/** Firehose's own defaults, used where the synthesized JSON leaves a value out (the provider applies the same). */
-export const FIREHOSE_DEFAULTS = Object.freeze({
-  /** S3 buffering hints: 5 MiB, 300 s (API_BufferingHints). */
-  bufferingSizeMb: 5,
-  bufferingIntervalSeconds: 300,
-  /** Lambda processor: 1 MB, 60 s, 3 retries (data-transformation.html; provider ≥ 5.32). */
-  processorBufferSizeMb: 1,
-  processorBufferIntervalSeconds: 60,
-  processorRetries: 3,
-  compression: 'UNCOMPRESSED' as const,
-});
-
-/** The account id emulators report; used to build ARNs the synthesized JSON only holds as references. */
-export const LOCAL_ACCOUNT_ID = '000000000000';
-
-/** Compression formats Firehose accepts for an S3 destination. */
-export type CompressionFormat = 'UNCOMPRESSED' | 'GZIP' | 'ZIP' | 'Snappy' | 'HADOOP_SNAPPY';
+import { FIREHOSE_API_DEFAULTS, FIREHOSE_COMPRESSION_FORMATS, type CompressionFormat } from '../facts/aws-defaults';
+import { EMULATOR_ACCOUNT_ID } from '../facts/emulator';
+import { DEFAULT_LOCAL_STACK, DEFAULT_SYNTH_OUTDIR, stackJsonFile } from '../facts/synth-output';
+import { blocks, firstBlock, isBlock, resourcesOfType, type TerraformBlock } from '../facts/terraform-json';
 
 /** The Kinesis Data Stream as the stack defines it. */
 export interface StreamConfig {
@@ -39,9 +25,9 @@ export interface StreamConfig {
 /** The Lambda transformation of the delivery stream. */
 export interface ProcessorConfig {
   readonly lambdaArn: string;
-  readonly bufferSizeMb: number;
+  readonly bufferSizeMBs: number;
   readonly bufferIntervalSeconds: number;
-  readonly numberOfRetries: number;
+  readonly retries: number;
 }
 
 /** The Firehose delivery stream and its extended S3 destination. */
@@ -49,10 +35,10 @@ export interface DeliveryConfig {
   readonly name: string;
   readonly arn: string;
   readonly prefix: string;
-  readonly errorPrefix: string;
-  readonly bufferingSizeMb: number;
+  readonly errorOutputPrefix: string;
+  readonly bufferingSizeMBs: number;
   readonly bufferingIntervalSeconds: number;
-  readonly compression: CompressionFormat;
+  readonly compressionFormat: CompressionFormat;
   /** An explicit `file_extension`; undefined means Firehose's default (`.gz` for GZIP, none when uncompressed). */
   readonly fileExtension?: string;
   readonly processor?: ProcessorConfig;
@@ -82,20 +68,23 @@ export interface PipelineConfig {
 export interface ReadStackConfigOptions {
   /** @default - 'localstack' */
   readonly stack?: string;
-  /** The project directory holding `cdktf.out`. @default - process.cwd() */
+  /** The project directory the synth ran in. @default - process.cwd() */
   readonly projectDir?: string;
+  /** Where `CDKTF_OUTDIR` (the synth's output folder, as the synth saw it) is looked up. @default - process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** Path of a synthesized stack's Terraform JSON. */
+/** Path of a synthesized stack's Terraform JSON: `<CDKTF_OUTDIR or cdktf.out>/stacks/<stack>/cdk.tf.json`. */
 export function stackJsonPath(opts: ReadStackConfigOptions = {}): string {
-  return resolve(opts.projectDir ?? process.cwd(), 'cdktf.out', 'stacks', opts.stack ?? 'localstack', 'cdk.tf.json');
+  return stackJsonFile(opts.projectDir ?? process.cwd(), opts.stack ?? DEFAULT_LOCAL_STACK, opts.env);
 }
 
-/** Reads and parses `cdktf.out/stacks/<stack>/cdk.tf.json`; throws a clear error when it is missing or unexpected. */
+/** Reads and parses the synthesized stack's Terraform JSON; throws a clear error when it is missing or unexpected. */
 export function readStackConfig(opts: ReadStackConfigOptions = {}): PipelineConfig {
   const path = stackJsonPath(opts);
   if (!existsSync(path)) {
-    throw new Error(`${path} does not exist: run \`npm run synth\` first (it writes cdktf.out/stacks/<name>/cdk.tf.json)`);
+    const outdir = (opts.env ?? process.env).CDKTF_OUTDIR?.trim() ? 'CDKTF_OUTDIR' : DEFAULT_SYNTH_OUTDIR;
+    throw new Error(`${path} does not exist: run \`npm run synth\` first (it writes ${outdir}/stacks/<name>/cdk.tf.json)`);
   }
   let json: unknown;
   try {
@@ -106,15 +95,15 @@ export function readStackConfig(opts: ReadStackConfigOptions = {}): PipelineConf
   return parseStackConfig(json, path);
 }
 
-type Json = Record<string, unknown>;
+type Json = TerraformBlock;
 
 /** Turns synthesized Terraform JSON into a {@link PipelineConfig}. `source` names the file in error messages. */
 export function parseStackConfig(json: unknown, source = 'cdk.tf.json'): PipelineConfig {
   const fail = (what: string): never => {
     throw new Error(`${source}: ${what}`);
   };
-  if (!isObject(json)) return fail('expected a Terraform JSON object');
-  const resources = isObject(json.resource) ? json.resource : fail('has no "resource" block; is this a synthesized stack?');
+  if (!isBlock(json)) return fail('expected a Terraform JSON object');
+  const resources = isBlock(json.resource) ? json.resource : fail('has no "resource" block; is this a synthesized stack?');
   const region = providerRegion(json) ?? 'us-east-1';
 
   const deliveries = resourcesOf(resources, 'aws_kinesis_firehose_delivery_stream');
@@ -126,8 +115,8 @@ export function parseStackConfig(json: unknown, source = 'cdk.tf.json'): Pipelin
   if (firehose.destination !== undefined && firehose.destination !== 'extended_s3') {
     fail(`${at}.destination is ${JSON.stringify(firehose.destination)}; the local Firehose delivers to extended_s3 only`);
   }
-  const s3 = block(firehose.extended_s3_configuration) ?? fail(`${at} has no extended_s3_configuration block`);
-  const source_ = block(firehose.kinesis_source_configuration) ?? fail(`${at} has no kinesis_source_configuration (Kinesis stream as source)`);
+  const s3 = firstBlock(firehose.extended_s3_configuration) ?? fail(`${at} has no extended_s3_configuration block`);
+  const source_ = firstBlock(firehose.kinesis_source_configuration) ?? fail(`${at} has no kinesis_source_configuration (Kinesis stream as source)`);
 
   const streamEntry = referenced(resources, 'aws_kinesis_stream', source_.kinesis_stream_arn) ?? fail(`${at}.kinesis_source_configuration.kinesis_stream_arn does not refer to an aws_kinesis_stream`);
   const stream = streamConfig(streamEntry, region, fail);
@@ -137,19 +126,19 @@ export function parseStackConfig(json: unknown, source = 'cdk.tf.json'): Pipelin
 
   const name = str(firehose.name) ?? fail(`${at}.name is missing`);
   const processor = processorConfig(s3, resources, region, at, fail);
-  const compression = (str(s3.compression_format) ?? FIREHOSE_DEFAULTS.compression) as CompressionFormat;
-  if (!['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'].includes(compression)) {
-    fail(`${at}.extended_s3_configuration.compression_format ${JSON.stringify(compression)} is not a Firehose format`);
+  const compressionFormat = (str(s3.compression_format) ?? FIREHOSE_API_DEFAULTS.compressionFormat) as CompressionFormat;
+  if (!FIREHOSE_COMPRESSION_FORMATS.includes(compressionFormat)) {
+    fail(`${at}.extended_s3_configuration.compression_format ${JSON.stringify(compressionFormat)} is not a Firehose format`);
   }
   const delivery: DeliveryConfig = {
     name,
-    arn: `arn:aws:firehose:${region}:${LOCAL_ACCOUNT_ID}:deliverystream/${name}`,
+    arn: `arn:aws:firehose:${region}:${EMULATOR_ACCOUNT_ID}:deliverystream/${name}`,
     prefix: str(s3.prefix) ?? '',
-    errorPrefix: str(s3.error_output_prefix) ?? '',
-    bufferingSizeMb: num(s3.buffering_size, `${at}.extended_s3_configuration.buffering_size`, fail) ?? FIREHOSE_DEFAULTS.bufferingSizeMb,
+    errorOutputPrefix: str(s3.error_output_prefix) ?? '',
+    bufferingSizeMBs: num(s3.buffering_size, `${at}.extended_s3_configuration.buffering_size`, fail) ?? FIREHOSE_API_DEFAULTS.bufferingSizeMBs,
     bufferingIntervalSeconds:
-      num(s3.buffering_interval, `${at}.extended_s3_configuration.buffering_interval`, fail) ?? FIREHOSE_DEFAULTS.bufferingIntervalSeconds,
-    compression,
+      num(s3.buffering_interval, `${at}.extended_s3_configuration.buffering_interval`, fail) ?? FIREHOSE_API_DEFAULTS.bufferingIntervalSeconds,
+    compressionFormat,
     fileExtension: str(s3.file_extension) || undefined,
     processor,
   };
@@ -162,7 +151,7 @@ export function parseStackConfig(json: unknown, source = 'cdk.tf.json'): Pipelin
 function streamConfig([id, r]: [string, Json], region: string, fail: (w: string) => never): StreamConfig {
   const at = `aws_kinesis_stream.${id}`;
   const name = str(r.name) ?? fail(`${at}.name is missing`);
-  const mode = str(block(r.stream_mode_details)?.stream_mode) ?? 'PROVISIONED';
+  const mode = str(firstBlock(r.stream_mode_details)?.stream_mode) ?? 'PROVISIONED';
   const onDemand = mode === 'ON_DEMAND';
   const shardCount = num(r.shard_count, `${at}.shard_count`, fail);
   if (!onDemand && (shardCount === undefined || shardCount < 1)) {
@@ -170,7 +159,7 @@ function streamConfig([id, r]: [string, Json], region: string, fail: (w: string)
   }
   return {
     name,
-    arn: `arn:aws:kinesis:${region}:${LOCAL_ACCOUNT_ID}:stream/${name}`,
+    arn: `arn:aws:kinesis:${region}:${EMULATOR_ACCOUNT_ID}:stream/${name}`,
     shardCount: onDemand ? undefined : shardCount,
     onDemand,
     retentionHours: num(r.retention_period, `${at}.retention_period`, fail),
@@ -187,13 +176,13 @@ function bucketName([id, r]: [string, Json], fail: (w: string) => never): string
 }
 
 function processorConfig(s3: Json, resources: Json, region: string, at: string, fail: (w: string) => never): ProcessorConfig | undefined {
-  const pc = block(s3.processing_configuration);
+  const pc = firstBlock(s3.processing_configuration);
   if (!pc || pc.enabled === false || pc.enabled === 'false') return undefined;
-  const processors = list(pc.processors).filter((p) => str(p.type) === 'Lambda');
+  const processors = blocks(pc.processors).filter((p) => str(p.type) === 'Lambda');
   if (processors.length === 0) return undefined;
   if (processors.length > 1) fail(`${at} has ${processors.length} Lambda processors; Firehose allows one`);
   const params = new Map<string, string>();
-  for (const p of list(processors[0]!.parameters)) {
+  for (const p of blocks(processors[0]!.parameters)) {
     const k = str(p.parameter_name);
     const v = p.parameter_value;
     if (k === undefined || (typeof v !== 'string' && typeof v !== 'number')) {
@@ -210,22 +199,22 @@ function processorConfig(s3: Json, resources: Json, region: string, at: string, 
   };
   return {
     lambdaArn: resolveArn(rawArn, resources, region),
-    bufferSizeMb: number('BufferSizeInMBs', FIREHOSE_DEFAULTS.processorBufferSizeMb),
-    bufferIntervalSeconds: number('BufferIntervalInSeconds', FIREHOSE_DEFAULTS.processorBufferIntervalSeconds),
-    numberOfRetries: number('NumberOfRetries', FIREHOSE_DEFAULTS.processorRetries),
+    bufferSizeMBs: number('BufferSizeInMBs', FIREHOSE_API_DEFAULTS.processor.BufferSizeInMBs),
+    bufferIntervalSeconds: number('BufferIntervalInSeconds', FIREHOSE_API_DEFAULTS.processor.BufferIntervalInSeconds),
+    retries: number('NumberOfRetries', FIREHOSE_API_DEFAULTS.processor.NumberOfRetries),
   };
 }
 
 function lambdaConfig([id, r]: [string, Json], region: string, fail: (w: string) => never): LambdaConfig {
   const name = str(r.function_name) ?? fail(`aws_lambda_function.${id}.function_name is missing`);
-  const vars = block(block(r.environment)?.variables) ?? {};
+  const vars = firstBlock(firstBlock(r.environment)?.variables) ?? {};
   const environment: Record<string, string> = {};
   for (const [k, v] of Object.entries(vars)) {
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') environment[k] = String(v);
   }
   return {
     name,
-    arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${name}`,
+    arn: `arn:aws:lambda:${region}:${EMULATOR_ACCOUNT_ID}:function:${name}`,
     logFormat: environment.LOG_FORMAT || undefined,
     environment: Object.freeze(environment),
   };
@@ -235,9 +224,9 @@ function lambdaConfig([id, r]: [string, Json], region: string, fail: (w: string)
 function resolveArn(value: string, resources: Json, region: string): string {
   const ref = /^\$\{aws_lambda_function\.([^.}]+)\.(arn|qualified_arn)\}(.*)$/.exec(value);
   if (!ref) return value;
-  const fn = isObject(resources.aws_lambda_function) ? resources.aws_lambda_function[ref[1]!] : undefined;
-  const name = isObject(fn) ? str(fn.function_name) : undefined;
-  return name ? `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${name}${ref[3] ?? ''}` : value;
+  const fn = isBlock(resources.aws_lambda_function) ? resources.aws_lambda_function[ref[1]!] : undefined;
+  const name = isBlock(fn) ? str(fn.function_name) : undefined;
+  return name ? `arn:aws:lambda:${region}:${EMULATOR_ACCOUNT_ID}:function:${name}${ref[3] ?? ''}` : value;
 }
 
 /** The resource an attribute points at (`${type.id.attr}`), or the only resource of that type. */
@@ -253,27 +242,18 @@ function referenced(resources: Json, type: string, value: unknown): [string, Jso
   return all.length === 1 ? all[0] : undefined;
 }
 
+/** `[id, body]` of every resource of a type (the id without the type, as references name it). */
 function resourcesOf(resources: Json, type: string): [string, Json][] {
   const group = resources[type];
-  if (!isObject(group)) return [];
-  return Object.entries(group).filter((e): e is [string, Json] => isObject(e[1]));
+  if (!isBlock(group)) return [];
+  return resourcesOfType({ resource: { [type]: group as Readonly<Record<string, Json>> } }, type)
+    .filter(([, body]) => isBlock(body))
+    .map(([address, body]) => [address.slice(type.length + 1), body]);
 }
 
 function providerRegion(json: Json): string | undefined {
-  const aws = isObject(json.provider) ? json.provider.aws : undefined;
-  const first = Array.isArray(aws) ? aws[0] : aws;
-  return isObject(first) ? str(first.region) : undefined;
-}
-
-/** Terraform JSON allows a single nested block as an object or as a one-element array. */
-function block(v: unknown): Json | undefined {
-  if (Array.isArray(v)) return isObject(v[0]) ? v[0] : undefined;
-  return isObject(v) ? v : undefined;
-}
-
-function list(v: unknown): Json[] {
-  if (Array.isArray(v)) return v.filter(isObject);
-  return isObject(v) ? [v] : [];
+  const aws = isBlock(json.provider) ? json.provider.aws : undefined;
+  return str(firstBlock(aws)?.region);
 }
 
 function str(v: unknown): string | undefined {
@@ -284,10 +264,6 @@ function num(v: unknown, at: string, fail: (w: string) => never): number | undef
   if (v === undefined || v === null) return undefined;
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   return Number.isFinite(n) ? n : fail(`${at} is ${JSON.stringify(v)}, expected a number (an unresolved reference cannot be used locally)`);
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The project root: where package.json lives, found from a bundled entry point in dist/app/<dir>/. */

@@ -1,14 +1,13 @@
 /**
  * Reads a delivery bucket back and checks it: keys follow Firehose's layout, every line of every object under the
- * prefix is the parser's output schema (the seed's keys first, in the seed's order), every line under the error
- * prefix is a Firehose error record. Used by `npm run verify` and by the end-to-end tests.
+ * prefix is the parser's output schema (the original schema's keys first, in its order, then `protocol`), every line
+ * under the error prefix is a Firehose error record. Used by `npm run verify` and by the end-to-end tests.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
-import { keyPattern } from './firehose-format';
+import { LEADING_KEY_TYPES, LEADING_KEYS } from '../facts/output-schema';
+import { decodeBase64, keyPattern } from './firehose-format';
 
-/** The seed's keys, spelled (`refferer`, sic) and ordered as the seed's sample output; then `protocol`. */
-export const SEED_KEYS = Object.freeze(['host', 'timestamp', 'request', 'uri', 'status', 'size', 'verb', 'refferer', 'useragent']);
 const ERROR_RECORD_KEYS = ['attemptsMade', 'arrivalTimestamp', 'errorCode', 'errorMessage', 'attemptEndingTimestamp', 'rawData', 'lambdaArn'];
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/;
 const MAX_PROBLEMS_KEPT = 50;
@@ -17,7 +16,7 @@ const MAX_PROBLEMS_KEPT = 50;
 export interface VerifyOptions {
   readonly bucket: string;
   readonly prefix: string;
-  readonly errorPrefix: string;
+  readonly errorOutputPrefix: string;
   /** Delivery stream name in object keys; undefined accepts any name (LocalStack's keys have no version). */
   readonly deliveryStreamName?: string;
 }
@@ -40,44 +39,48 @@ export interface VerifyReport {
 
 /** Checks one parsed line against the output schema; returns what is wrong, or undefined. */
 export function checkRecord(line: string): string | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(line);
-  } catch {
-    return 'not valid JSON';
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not a JSON object';
-  const keys = Object.keys(doc);
-  const head = keys.slice(0, SEED_KEYS.length);
-  if (head.join() !== SEED_KEYS.join()) return `keys start ${JSON.stringify(head)}, expected the seed's ${JSON.stringify(SEED_KEYS)}`;
-  if (!keys.includes('protocol')) return 'no "protocol" key';
-  const r = doc as Record<string, unknown>;
-  for (const k of ['host', 'request', 'uri', 'verb', 'refferer', 'useragent', 'protocol']) {
-    if (r[k] !== null && typeof r[k] !== 'string') return `"${k}" is ${JSON.stringify(r[k])}, expected a string or null`;
-  }
-  for (const k of ['status', 'size']) {
-    if (r[k] !== null && typeof r[k] !== 'number' && typeof r[k] !== 'string') return `"${k}" is ${JSON.stringify(r[k])}, expected a number`;
-  }
-  if (r.timestamp !== null && (typeof r.timestamp !== 'string' || !TIMESTAMP.test(r.timestamp))) {
-    return `"timestamp" is ${JSON.stringify(r.timestamp)}, expected UTC YYYY-MM-DDTHH:mm:ss`;
+  const doc = jsonObject(line, '');
+  if (typeof doc === 'string') return doc;
+  const head = Object.keys(doc).slice(0, LEADING_KEYS.length);
+  if (head.join() !== LEADING_KEYS.join()) return `keys start ${JSON.stringify(head)}, expected ${JSON.stringify(LEADING_KEYS)}`;
+  for (const k of LEADING_KEYS) {
+    const v = doc[k];
+    if (v === null) continue;
+    switch (LEADING_KEY_TYPES[k]) {
+      case 'string':
+        if (typeof v !== 'string') return `"${k}" is ${JSON.stringify(v)}, expected a string or null`;
+        break;
+      case 'number':
+        // A value nginx wrote that is not one clean number stays a string (the parser's contract).
+        if (typeof v !== 'number' && typeof v !== 'string') return `"${k}" is ${JSON.stringify(v)}, expected a number`;
+        break;
+      case 'timestamp':
+        if (typeof v !== 'string' || !TIMESTAMP.test(v)) return `"${k}" is ${JSON.stringify(v)}, expected UTC YYYY-MM-DDTHH:mm:ss`;
+        break;
+    }
   }
   return undefined;
 }
 
 /** Checks one line of an error object: Firehose's error record with base64 `rawData`. */
 export function checkErrorRecord(line: string): string | undefined {
+  const doc = jsonObject(line, 'error record ');
+  if (typeof doc === 'string') return doc;
+  const missing = ERROR_RECORD_KEYS.filter((k) => !(k in doc));
+  if (missing.length > 0) return `error record lacks ${missing.join(', ')}`;
+  if (typeof doc.rawData !== 'string' || decodeBase64(doc.rawData) === undefined) return 'error record rawData is not base64';
+  return undefined;
+}
+
+/** The line parsed as a JSON object, or what is wrong with it (`what` names the line in the message). */
+function jsonObject(line: string, what: string): Record<string, unknown> | string {
   let doc: unknown;
   try {
     doc = JSON.parse(line);
   } catch {
-    return 'error record is not valid JSON';
+    return `${what}not valid JSON`;
   }
-  if (typeof doc !== 'object' || doc === null) return 'error record is not a JSON object';
-  const missing = ERROR_RECORD_KEYS.filter((k) => !(k in doc));
-  if (missing.length > 0) return `error record lacks ${missing.join(', ')}`;
-  const raw = (doc as { rawData: unknown }).rawData;
-  if (typeof raw !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(raw)) return 'error record rawData is not base64';
-  return undefined;
+  return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : `${what}not a JSON object`;
 }
 
 /** An object's text: gunzipped when it is gzip (by its magic bytes, whatever the key says). */
@@ -134,12 +137,12 @@ export async function verifyBucket(
       : new RegExp(keyPattern(prefix, 'NAME', { versionOptional: true }).source.replace('NAME', anyName));
   // Both prefixes are listed separately; with nested prefixes (errors under the main one) each key is checked once.
   const mainKeys = await listKeys(s3, opts.bucket, opts.prefix);
-  const errorKeys = await listKeys(s3, opts.bucket, opts.errorPrefix);
+  const errorKeys = await listKeys(s3, opts.bucket, opts.errorOutputPrefix);
   const errorSet = new Set(errorKeys);
   const inMain = mainKeys.filter((k) => !errorSet.has(k));
   for (const [kind, keys, prefix] of [
     ['main', inMain, opts.prefix],
-    ['error', errorKeys, opts.errorPrefix],
+    ['error', errorKeys, opts.errorOutputPrefix],
   ] as const) {
     const pattern = layout(prefix);
     for (const key of keys) {

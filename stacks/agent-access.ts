@@ -4,7 +4,8 @@ import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Construct } from 'constructs';
-import { AGENT_DEFAULTS, AGENT_METRICS_WILDCARD_REASON, NAMES } from './defaults';
+import { physicalNames } from '../facts/names';
+import { AGENT_DEFAULTS, AGENT_METRICS_WILDCARD_REASON } from './defaults';
 import { assumeRolePolicy } from './iam';
 import type { LogStream } from './log-stream';
 import { allowWildcardResource } from './policy/wildcard-reason';
@@ -31,7 +32,7 @@ export interface AgentAccessProps {
 }
 
 /**
- * What the Kinesis Agent on the web host may do: the seed's policy made least-privilege.
+ * What the Kinesis Agent on the web host may do: the original setup's policy, made least-privilege.
  *
  * `kinesis:PutRecords` (the agent's only write call) plus the describe calls a producer makes to check the stream at
  * start, all on the one stream ARN; `cloudwatch:PutMetricData` only into the agent's namespace. A managed policy, so
@@ -44,7 +45,7 @@ export class AgentAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: AgentAccessProps) {
     super(scope, id);
-    const name = props.name ?? `${NAMES.prefix}-agent`;
+    const name = props.name ?? physicalNames().agent;
     const namespace = props.metricsNamespace ?? AGENT_DEFAULTS.metricsNamespace;
 
     const document = new DataAwsIamPolicyDocument(this, 'document', {

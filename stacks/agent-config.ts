@@ -1,9 +1,10 @@
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
+import { EMULATOR_CREDENTIALS } from '../facts/emulator';
 import type { LogAgentConfig } from '../pipeline/agent/config';
 import { AGENT_METRICS } from '../pipeline/agent/defaults';
 import { AGENT_DEFAULTS } from './defaults';
-import { LOCALSTACK_CREDENTIALS, type DeploymentTarget } from './target';
+import type { DeploymentTarget } from './target';
 
 /** The Kinesis Agent's /etc/aws-kinesis/agent.json, as far as this pipeline sets it. */
 export interface KinesisAgentConfig {
@@ -95,8 +96,8 @@ export function renderAgentConfig(props: AgentConfigProps): KinesisAgentConfig {
       'kinesis.endpoint': props.target.endpoint,
       'kinesis.region': props.region,
       'cloudwatch.emitMetrics': false,
-      awsAccessKeyId: LOCALSTACK_CREDENTIALS.accessKey,
-      awsSecretAccessKey: LOCALSTACK_CREDENTIALS.secretKey,
+      awsAccessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
+      awsSecretAccessKey: EMULATOR_CREDENTIALS.secretAccessKey,
       flows,
     };
   }

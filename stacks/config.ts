@@ -1,5 +1,9 @@
+import { FIREHOSE_LIMITS } from '../facts/aws-limits';
+import { DEFAULT_NAMES, physicalNames } from '../facts/names';
+import { PROCESSOR_BUFFER_SAFE_MAX_MB } from '../functions/nginx-parser/limits';
 import { NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
-import { DELIVERY_DEFAULTS, NAMES, STREAM_DEFAULTS } from './defaults';
+import { ALARM_DEFAULTS } from './alarm-specs';
+import { DELIVERY_DEFAULTS, STREAM_DEFAULTS } from './defaults';
 import type { StreamCapacityMode } from './log-stream';
 
 /** Everything main.ts takes from the environment, typed, with the defaults applied. */
@@ -7,8 +11,9 @@ export interface AppConfig {
   readonly region: string;
   readonly localstackEndpoint: string;
   readonly namePrefix: string;
-  /** Unset: each stack picks its default (the seed's name on LocalStack, suffixed with account and region on AWS). */
+  /** Unset: each stack picks its default (the original setup's name on LocalStack, suffixed with account and region on AWS). */
   readonly bucketName?: string;
+  /** An nginx `log_format` string or a preset name, resolved by the parser function and the catalog. */
   readonly logFormat: string;
   readonly capacityMode: StreamCapacityMode;
   /** Unset for on-demand capacity. */
@@ -26,23 +31,77 @@ export interface AppConfig {
   readonly logExpirationDays?: number;
 }
 
-/** The environment variables main.ts reads, with their meaning and default (the README table says the same). */
+/** One environment variable main.ts reads: its default and meaning, as Markdown (the README's table shows them). */
+export interface EnvVarDoc {
+  readonly default: string;
+  readonly meaning: string;
+}
+
+const names = physicalNames();
+const scheme = physicalNames('<p>');
+
+/**
+ * The environment variables main.ts reads, with their default and meaning. The README's configuration table is
+ * {@link configurationTable}'s output (a test compares them).
+ */
 export const ENV_VARS = Object.freeze({
-  AWS_REGION: `region of both stacks (default ${NAMES.region})`,
-  LOCALSTACK_ENDPOINT: `LocalStack (or moto) URL for the localstack stack (default ${NAMES.localstackEndpoint})`,
-  NAME_PREFIX: `prefix of every resource name (default ${NAMES.prefix})`,
-  BUCKET_NAME: `log bucket name (default ${NAMES.prefix}-s3 on LocalStack, ${NAMES.prefix}-s3-<account>-<region> on AWS)`,
-  LOG_FORMAT: "nginx log_format of the access log (default nginx's stock `main`)",
-  STREAM_SHARDS: `shard count, or "on-demand" (default ${STREAM_DEFAULTS.shardCount})`,
-  PROCESSOR_BUFFER_MB: `Firehose batch size for the parser Lambda, 0.2–3 (default ${DELIVERY_DEFAULTS.processorBufferSizeMBs})`,
-  BUFFER_INTERVAL_SECONDS: `Firehose flush interval to S3, 0–900 (default ${DELIVERY_DEFAULTS.bufferingIntervalSeconds})`,
-  CATALOG: 'on or off: Glue table and Athena workgroup (default on for aws, off for localstack: Community has no Glue)',
-  WEB_HOST: 'on or off: the EC2 web host running nginx and a log agent (default off)',
-  AGENT: 'nginx-log-agent (ours: many lines per record) or kinesis-agent: what the web host runs (default nginx-log-agent)',
-  NO_RECORDS_ALARM_MINUTES: 'minutes without a record on the stream before the stuck-agent alarm fires, 1–1440 (default 15)',
-  ALARM_EMAIL: 'address subscribed to an SNS topic the alarms notify (default none: alarms without notifications)',
-  LOG_EXPIRATION_DAYS: 'days after which log objects expire (default never)',
-});
+  AWS_REGION: { default: `\`${DEFAULT_NAMES.region}\``, meaning: "region of both stacks (the original setup's)" },
+  LOCALSTACK_ENDPOINT: {
+    default: `\`${DEFAULT_NAMES.localstackEndpoint}\``,
+    meaning: 'endpoint of the `localstack` stack and of its agent.json',
+  },
+  NAME_PREFIX: {
+    default: `\`${DEFAULT_NAMES.prefix}\``,
+    meaning:
+      `stream name; bucket \`${scheme.bucket}\`, function \`${scheme.parserFunction}\`, delivery stream ` +
+      `\`${scheme.deliveryStream}\`, agent role/profile \`${scheme.agent}\``,
+  },
+  BUCKET_NAME: {
+    default: `LocalStack \`${names.bucket}\`; AWS \`${names.bucket}-<account>-<region>\``,
+    meaning: 'log bucket (on AWS the account and region keep a fresh deploy from colliding with a global name)',
+  },
+  LOG_FORMAT: {
+    default: 'nginx `main` (the parser also accepts `combined` lines then)',
+    meaning:
+      'a preset (`main`, `combined`, `ingress-nginx`, `json`) or any nginx `log_format` string, incl. ' +
+      '`escape=json\\|default\\|none`; checked at synth',
+  },
+  STREAM_SHARDS: { default: `\`${STREAM_DEFAULTS.shardCount}\``, meaning: 'provisioned shard count, or `on-demand`' },
+  PROCESSOR_BUFFER_MB: {
+    default: `\`${DELIVERY_DEFAULTS.processorBufferSizeMBs}\``,
+    meaning:
+      `Firehose batch size for the parser, ${FIREHOSE_LIMITS.processorBufferMinMBs}–${FIREHOSE_LIMITS.processorBufferMaxMBs} ` +
+      `(a warning above ${PROCESSOR_BUFFER_SAFE_MAX_MB}, see the response cap below)`,
+  },
+  BUFFER_INTERVAL_SECONDS: {
+    default: `\`${DELIVERY_DEFAULTS.bufferingIntervalSeconds}\``,
+    meaning: `S3 buffering interval, 0–${FIREHOSE_LIMITS.bufferingIntervalMaxSeconds}`,
+  },
+  CATALOG: {
+    default: 'on for AWS, off for LocalStack',
+    meaning: 'Glue table and Athena workgroup (LocalStack Community has no Glue/Athena)',
+  },
+  WEB_HOST: { default: '`off`', meaning: 'an EC2 web host with nginx and a log agent (see `AGENT`)' },
+  AGENT: {
+    default: '`nginx-log-agent`',
+    meaning: 'what the web host runs: our agent (many lines per record), or `kinesis-agent` as in the original setup',
+  },
+  NO_RECORDS_ALARM_MINUTES: {
+    default: `\`${ALARM_DEFAULTS.noRecordsMinutes}\``,
+    meaning: 'minutes without a record on the stream before the stuck-agent alarm fires, 1–1440',
+  },
+  ALARM_EMAIL: { default: 'none', meaning: 'subscribes an address to an SNS topic the alarms notify' },
+  LOG_EXPIRATION_DAYS: { default: 'never', meaning: 'days before log objects expire' },
+} satisfies Record<string, EnvVarDoc>);
+
+/** The README's configuration table: one row per {@link ENV_VARS} entry. */
+export function configurationTable(): string {
+  return [
+    '| variable | default | meaning |',
+    '|---|---|---|',
+    ...Object.entries(ENV_VARS).map(([name, doc]: [string, EnvVarDoc]) => `| \`${name}\` | ${doc.default} | ${doc.meaning} |`),
+  ].join('\n');
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -60,9 +119,9 @@ export function configFromEnv(env: Env): AppConfig {
   const shards = value('STREAM_SHARDS') ?? String(STREAM_DEFAULTS.shardCount);
   const onDemand = shards.toLowerCase() === 'on-demand';
   const config: AppConfig = {
-    region: value('AWS_REGION') ?? NAMES.region,
-    localstackEndpoint: endpoint(value('LOCALSTACK_ENDPOINT') ?? NAMES.localstackEndpoint),
-    namePrefix: value('NAME_PREFIX') ?? NAMES.prefix,
+    region: value('AWS_REGION') ?? DEFAULT_NAMES.region,
+    localstackEndpoint: endpoint(value('LOCALSTACK_ENDPOINT') ?? DEFAULT_NAMES.localstackEndpoint),
+    namePrefix: value('NAME_PREFIX') ?? DEFAULT_NAMES.prefix,
     bucketName: value('BUCKET_NAME'),
     logFormat: env.LOG_FORMAT?.trim() ? env.LOG_FORMAT : NGINX_MAIN_FORMAT,
     capacityMode: onDemand ? 'on-demand' : 'provisioned',
@@ -131,10 +190,10 @@ function endpoint(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`LOCALSTACK_ENDPOINT must be a URL like ${NAMES.localstackEndpoint}, got "${raw}"`);
+    throw new Error(`LOCALSTACK_ENDPOINT must be a URL like ${DEFAULT_NAMES.localstackEndpoint}, got "${raw}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`LOCALSTACK_ENDPOINT must be an http(s) URL like ${NAMES.localstackEndpoint}, got "${raw}"`);
+    throw new Error(`LOCALSTACK_ENDPOINT must be an http(s) URL like ${DEFAULT_NAMES.localstackEndpoint}, got "${raw}"`);
   }
   return raw.replace(/\/+$/, '');
 }

@@ -1,47 +1,19 @@
 /**
- * Named defaults and service limits for the pipeline, in one place.
+ * Named defaults for the pipeline, in one place.
  *
  * Constructs read their defaults from here instead of scattering literals, so a reviewer (or a policy check)
- * can see every choice and its reason side by side. Limits carry the AWS page they come from.
+ * can see every choice and its reason side by side. AWS's own limits and defaults live in `facts/`.
  */
 
-import { PROCESSOR_BUFFER_DEFAULT_MB } from '../functions/nginx-parser/limits';
+import { FIREHOSE_API_DEFAULTS } from '../facts/aws-defaults';
+import { KINESIS_LIMITS } from '../facts/aws-limits';
 
-/** Names the seed uses; every physical resource name derives from the prefix. */
-export const NAMES = Object.freeze({
-  prefix: 'nginx-access-logs',
-  /** The seed's bucket name; kept on LocalStack, suffixed with account and region on AWS (bucket names are global). */
-  bucketSuffix: '-s3',
-  region: 'ap-northeast-2',
-  localstackEndpoint: 'http://localhost:4566',
-});
-
-/** Kinesis Data Streams limits (streams/latest/dev/service-sizes-and-limits.html, kinesis-extended-retention.md). */
-export const STREAM_LIMITS = Object.freeze({
-  minRetentionHours: 24,
-  maxRetentionHours: 8760,
-  /** The smallest default per-account provisioned shard quota (200 outside us-east-1, us-west-2, eu-west-1). */
-  maxShards: 200,
-});
-
-/** Stream sizing when nothing is configured: the seed's single shard and the free 24 h retention. */
+/** Stream sizing when nothing is configured: the original setup's single shard and the free 24 h retention. */
 export const STREAM_DEFAULTS = Object.freeze({
   shardCount: 1,
-  retentionHours: 24,
+  retentionHours: KINESIS_LIMITS.defaultRetentionHours,
   /** AWS-managed key: encryption at rest with no key policy to write and no extra IAM for producers or Firehose. */
   kmsKeyId: 'alias/aws/kinesis',
-});
-
-/** Firehose limits (firehose/latest/dev/data-transformation.html, APIReference/API_BufferingHints.html, s3-prefixes.html). */
-export const FIREHOSE_LIMITS = Object.freeze({
-  processorIntervalMaxSeconds: 900,
-  processorRetriesMax: 300,
-  bufferingMinMBs: 1,
-  bufferingMaxMBs: 128,
-  bufferingIntervalMaxSeconds: 900,
-  prefixMaxChars: 512,
-  /** Firehose stops waiting for a transformation Lambda after 5 minutes. */
-  lambdaTimeoutMaxSeconds: 300,
 });
 
 /** Firehose delivery settings when nothing is configured. */
@@ -54,24 +26,13 @@ export const DELIVERY_DEFAULTS = Object.freeze({
   errorOutputPrefix: 'errors/',
   /** One minute, matching the Kinesis Agent's own default flush age: data lands about two minutes after the request. */
   bufferingIntervalSeconds: 60,
-  bufferingSizeMBs: 5,
-  processorBufferIntervalSeconds: 60,
+  bufferingSizeMBs: FIREHOSE_API_DEFAULTS.bufferingSizeMBs,
+  processorBufferIntervalSeconds: FIREHOSE_API_DEFAULTS.processor.BufferIntervalInSeconds,
   /** Firehose's and the Terraform provider's default; a safe margin under the Lambda 6 MB response cap. */
-  processorBufferSizeMBs: PROCESSOR_BUFFER_DEFAULT_MB,
-  processorRetries: 3,
-  compressionFormat: 'UNCOMPRESSED',
+  processorBufferSizeMBs: FIREHOSE_API_DEFAULTS.processor.BufferSizeInMBs,
+  processorRetries: FIREHOSE_API_DEFAULTS.processor.NumberOfRetries,
+  compressionFormat: FIREHOSE_API_DEFAULTS.compressionFormat,
   errorLogStreamName: 'DestinationDelivery',
-});
-
-/**
- * The values Firehose uses for a Lambda processor parameter that is not given. hashicorp/aws 5.x leaves a parameter
- * at one of these values out of its state, so writing it explicitly shows as an addition on every plan; the
- * delivery stream therefore writes only the parameters that differ from these (the provider's documented advice).
- */
-export const FIREHOSE_PROCESSOR_API_DEFAULTS = Object.freeze({
-  NumberOfRetries: 3,
-  BufferSizeInMBs: 1,
-  BufferIntervalInSeconds: 60,
 });
 
 /** The parser Lambda's runtime settings when nothing is configured. */
@@ -81,9 +42,9 @@ export const FUNCTION_DEFAULTS = Object.freeze({
   /** Graviton: about 20 % cheaper per GB-second for the same parser work. */
   architecture: 'arm64',
   /**
-   * From `npm run bench:parser`: a ~1 MB batch peaks at ~60 MB RSS and the handler parses ~107 MB/s on a full vCPU.
+   * A 1 MB batch needs a small fraction of this (`npm run bench:parser` reports the peak RSS, docs/performance.md).
    * Lambda's CPU share grows with memory up to 1,769 MB, so cost per GB parsed is the same at any size below that;
-   * 256 MB keeps 2–4× memory headroom for 3 MB batches and parses a 1 MB batch in ~0.1 s (a 14 % vCPU share).
+   * 256 MB keeps memory headroom for 3 MB batches and parses a 1 MB batch well within the timeout.
    */
   memorySizeMB: 256,
   /** Generous against cold starts on a 1 MB batch, well under Firehose's 5 minute ceiling. */

@@ -11,7 +11,10 @@ import {
   processorBufferError,
   TYPICAL_RESPONSE_EXPANSION,
 } from '../functions/nginx-parser/limits';
-import { DELIVERY_DEFAULTS, FIREHOSE_LIMITS, FIREHOSE_PROCESSOR_API_DEFAULTS, LOG_DEFAULTS, NAMES } from './defaults';
+import { FIREHOSE_API_DEFAULTS } from '../facts/aws-defaults';
+import { FIREHOSE_LIMITS } from '../facts/aws-limits';
+import { physicalNames } from '../facts/names';
+import { DELIVERY_DEFAULTS, LOG_DEFAULTS } from './defaults';
 import { assumeRolePolicy } from './iam';
 import type { LogBucket } from './log-bucket';
 import type { LogStream } from './log-stream';
@@ -95,7 +98,7 @@ export class DeliveryStream extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliveryStreamProps) {
     super(scope, id);
-    const name = props.deliveryStreamName ?? `${NAMES.prefix}-to-s3`;
+    const name = props.deliveryStreamName ?? physicalNames().deliveryStream;
     const settings = {
       prefix: props.prefix ?? DELIVERY_DEFAULTS.prefix,
       errorOutputPrefix: props.errorOutputPrefix ?? DELIVERY_DEFAULTS.errorOutputPrefix,
@@ -218,17 +221,17 @@ export class DeliveryStream extends Construct {
  * The Lambda processor's parameters: the function, then each setting that differs from Firehose's own default.
  *
  * A setting equal to the default is the value Firehose applies anyway; written out, the provider drops it from
- * state and every later plan shows it as a change (see `FIREHOSE_PROCESSOR_API_DEFAULTS`).
+ * state and every later plan shows it as a change (see `FIREHOSE_API_DEFAULTS.processor`).
  */
 export function processorParameters(
   lambdaArn: string,
-  settings: Record<keyof typeof FIREHOSE_PROCESSOR_API_DEFAULTS, number>,
+  settings: Record<keyof typeof FIREHOSE_API_DEFAULTS.processor, number>,
 ): Array<{ parameterName: string; parameterValue: string }> {
-  const names = Object.keys(FIREHOSE_PROCESSOR_API_DEFAULTS) as Array<keyof typeof FIREHOSE_PROCESSOR_API_DEFAULTS>;
+  const names = Object.keys(FIREHOSE_API_DEFAULTS.processor) as Array<keyof typeof FIREHOSE_API_DEFAULTS.processor>;
   return [
     { parameterName: 'LambdaArn', parameterValue: lambdaArn },
     ...names
-      .filter((name) => Token.isUnresolved(settings[name]) || settings[name] !== FIREHOSE_PROCESSOR_API_DEFAULTS[name])
+      .filter((name) => Token.isUnresolved(settings[name]) || settings[name] !== FIREHOSE_API_DEFAULTS.processor[name])
       .map((name) => ({ parameterName: name, parameterValue: String(settings[name]) })),
   ];
 }
@@ -255,7 +258,7 @@ function validate(settings: {
   }
   checkRange('delivery processorBufferIntervalSeconds', settings.processorBufferIntervalSeconds, {
     min: 0,
-    max: FIREHOSE_LIMITS.processorIntervalMaxSeconds,
+    max: FIREHOSE_LIMITS.processorBufferIntervalMaxSeconds,
     unit: 'seconds',
     why: 'Firehose limit for a Lambda processor',
     integer: true,
@@ -268,8 +271,8 @@ function validate(settings: {
     integer: true,
   });
   checkRange('delivery bufferingSizeMBs', settings.bufferingSizeMBs, {
-    min: FIREHOSE_LIMITS.bufferingMinMBs,
-    max: FIREHOSE_LIMITS.bufferingMaxMBs,
+    min: FIREHOSE_LIMITS.bufferingSizeMinMBs,
+    max: FIREHOSE_LIMITS.bufferingSizeMaxMBs,
     unit: 'MB',
     why: 'Firehose S3 buffering limit',
     integer: true,

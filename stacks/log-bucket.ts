@@ -1,7 +1,7 @@
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { Construct } from 'constructs';
 import { BucketProtection, type BucketProtectionProps } from './bucket-protection';
-import { NAMES } from './defaults';
+import { physicalNames } from '../facts/names';
 import { checkBucketName } from './validate';
 
 /** Name, protection and lifecycle of the log bucket. */
@@ -9,7 +9,7 @@ export interface LogBucketProps
   extends Pick<BucketProtectionProps, 'kmsKeyArn' | 'versioned' | 'expirationDays' | 'infrequentAccessAfterDays' | 'lifecycle' | 'tlsOnly'> {
   /**
    * The bucket's globally unique name.
-   * @default - "nginx-access-logs-s3", the seed's bucket (the stack suffixes it with account and region on AWS)
+   * @default - "nginx-access-logs-s3", the original setup's bucket (the stack suffixes it with account and region on AWS)
    */
   readonly bucketName?: string;
   /**
@@ -29,7 +29,7 @@ export class LogBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: LogBucketProps = {}) {
     super(scope, id);
-    const bucketName = props.bucketName ?? `${NAMES.prefix}${NAMES.bucketSuffix}`;
+    const bucketName = props.bucketName ?? physicalNames().bucket;
     checkBucketName(bucketName);
 
     this.bucket = new S3Bucket(this, 'bucket', {

@@ -2,7 +2,8 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { DELIVERY_DEFAULTS, NAMES } from './defaults';
+import { physicalNames } from '../facts/names';
+import { DELIVERY_DEFAULTS } from './defaults';
 import { catalogColumns, CatalogColumn } from './log-columns';
 import type { LogBucket } from './log-bucket';
 import { checkStaticPrefix } from './validate';
@@ -68,7 +69,7 @@ export class LogCatalog extends Construct {
   constructor(scope: Construct, id: string, props: LogCatalogProps) {
     super(scope, id);
     const prefix = props.prefix ?? DELIVERY_DEFAULTS.prefix;
-    const databaseName = props.databaseName ?? NAMES.prefix.replace(/-/g, '_');
+    const databaseName = props.databaseName ?? physicalNames().glueDatabase;
     const tableName = props.tableName ?? CATALOG_DEFAULTS.tableName;
     const start = props.projectionStartHour ?? CATALOG_DEFAULTS.projectionStartHour;
     checkStaticPrefix('catalog prefix', prefix);

@@ -1,4 +1,5 @@
-import { compileLogFormat, NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
+import { compileLogFormats, outputSchema } from '../functions/nginx-parser/log-format';
+import { resolveLogFormat } from '../functions/nginx-parser/presets';
 
 /** A Glue/Athena column: name and Hive type. */
 export interface CatalogColumn {
@@ -6,46 +7,28 @@ export interface CatalogColumn {
   readonly type: 'string' | 'int' | 'bigint' | 'double';
 }
 
-/** Types of the seed's keys as the parser writes them: `status` and `size` are JSON numbers, the rest strings. */
-const SEED_KEY_TYPES: Readonly<Record<string, CatalogColumn['type']>> = {
-  status: 'int',
-  size: 'bigint',
-};
-
-/** nginx numeric variables that are always whole numbers; other numeric ones (`$request_time`, `$msec`) are double. */
-const INTEGER_VARIABLES: ReadonlySet<string> = new Set([
-  'bytes_sent',
-  'body_bytes_sent',
-  'request_length',
-  'connection',
-  'connection_requests',
-  'content_length',
-  'pid',
-  'server_port',
-  'remote_port',
-]);
-
 /**
- * The table columns for the JSON the parser writes for `logFormat`, in the parser's key order.
+ * The table columns for the JSON the parser writes for `logFormat` (a `LOG_FORMAT` value: preset name or `log_format`
+ * string; undefined means nginx's `main`), in the parser's key order.
  *
- * Uses the parser's own format compiler, so the catalog and the Lambda can never disagree on the keys. Numeric
- * variables get numeric types (`status` int, `size` bigint, `$request_time` double): the Hive JSON SerDe reads JSON
- * numbers into them, and queries compare numbers, not strings. The timestamp stays a string (the seed's
- * `2020-12-22T12:32:36`, UTC); `from_iso8601_timestamp("timestamp")` turns it into a timestamp in a query.
+ * Derived from the parser's own format compiler and output schema, so the catalog and the Lambda can never disagree on
+ * the keys or their types. The parser writes a key as a JSON number only when nginx always writes that variable as one
+ * (checked on every line), so numeric columns read back as numbers: `status` int, whole numbers bigint (`size`,
+ * `$request_length`, `upstream_status_last`), fractions double (`$request_time`, `upstream_response_time_total`).
+ * Everything else is a string, including the `$upstream_*` lists as logged (`"0.004, 0.002"`), request headers such
+ * as `$content_length`, and the timestamp (the original schema's `2020-12-22T12:32:36`, UTC; `from_iso8601_timestamp("timestamp")`
+ * turns it into a timestamp in a query).
  */
-export function catalogColumns(logFormat: string = NGINX_MAIN_FORMAT): CatalogColumn[] {
-  const compiled = compileLogFormat(logFormat);
-  const kinds = new Map(compiled.variables.filter((v) => v.key !== undefined).map((v) => [v.key as string, v.kind]));
+export function catalogColumns(logFormat?: string): CatalogColumn[] {
+  const { keys, keyTypes } = outputSchema(compileLogFormats(resolveLogFormat(logFormat)).formats);
   const seen = new Set<string>();
-  return compiled.keys.map((key) => {
+  return keys.map((key, i) => {
     const name = key.toLowerCase();
     if (seen.has(name)) {
       throw new Error(`log format gives two keys that differ only in case ("${name}"); Athena column names are case-insensitive`);
     }
     seen.add(name);
-    const kind = kinds.get(key);
-    const numeric = kind === 'number' || kind === 'msec';
-    const type = SEED_KEY_TYPES[key] ?? (!numeric ? 'string' : INTEGER_VARIABLES.has(key) ? 'bigint' : 'double');
-    return { name, type };
+    const type = keyTypes[i];
+    return { name, type: type === 'decimal' ? 'double' : type === 'integer' ? (key === 'status' ? 'int' : 'bigint') : 'string' };
   });
 }

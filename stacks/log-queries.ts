@@ -1,7 +1,7 @@
 import { AthenaNamedQuery } from '@cdktf/provider-aws/lib/athena-named-query';
 import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
 import { Construct } from 'constructs';
-import { NAMES } from './defaults';
+import { DEFAULT_NAMES, physicalNames } from '../facts/names';
 import type { LogBucket } from './log-bucket';
 import type { LogCatalog } from './log-catalog';
 import { checkRange, checkStaticPrefix } from './validate';
@@ -100,10 +100,10 @@ export class LogQueries extends Construct {
     });
 
     this.workgroup = new AthenaWorkgroup(this, 'workgroup', {
-      name: props.workgroupName ?? NAMES.prefix,
+      name: props.workgroupName ?? physicalNames().athenaWorkgroup,
       description: 'Queries over the nginx access logs; results encrypted, scans capped',
       forceDestroy: props.forceDestroy ?? false,
-      tags: { ...(props.tags ?? { project: NAMES.prefix }) },
+      tags: { ...(props.tags ?? { project: DEFAULT_NAMES.prefix }) },
       configuration: {
         // Enforced: a client cannot write unencrypted results elsewhere or lift the cap.
         enforceWorkgroupConfiguration: true,

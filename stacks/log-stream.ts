@@ -1,6 +1,8 @@
 import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
 import { Construct } from 'constructs';
-import { NAMES, STREAM_DEFAULTS, STREAM_LIMITS } from './defaults';
+import { KINESIS_LIMITS } from '../facts/aws-limits';
+import { physicalNames } from '../facts/names';
+import { STREAM_DEFAULTS } from './defaults';
 import { checkRange } from './validate';
 
 /** How the stream is sized: a fixed shard count, or on-demand (pay per GB, AWS scales the shards). */
@@ -10,7 +12,7 @@ export type StreamCapacityMode = 'provisioned' | 'on-demand';
 export interface LogStreamProps {
   /**
    * The stream's name, which the Kinesis Agent's `kinesisStream` setting names.
-   * @default - "nginx-access-logs", the seed's stream
+   * @default - "nginx-access-logs", the original setup's stream
    */
   readonly streamName?: string;
   /**
@@ -49,8 +51,8 @@ export class LogStream extends Construct {
     const mode = props.capacityMode ?? 'provisioned';
     const retentionHours = props.retentionHours ?? STREAM_DEFAULTS.retentionHours;
     checkRange('stream retentionHours', retentionHours, {
-      min: STREAM_LIMITS.minRetentionHours,
-      max: STREAM_LIMITS.maxRetentionHours,
+      min: KINESIS_LIMITS.defaultRetentionHours,
+      max: KINESIS_LIMITS.maxRetentionHours,
       unit: 'hours',
       why: 'Kinesis retention limits',
       integer: true,
@@ -64,7 +66,7 @@ export class LogStream extends Construct {
     if (shardCount !== undefined) {
       checkRange('stream shardCount', shardCount, {
         min: 1,
-        max: STREAM_LIMITS.maxShards,
+        max: KINESIS_LIMITS.defaultAccountShardQuota,
         unit: 'shards',
         why: 'a provisioned stream needs at least one shard; 200 is the smallest default account quota',
         integer: true,
@@ -72,7 +74,7 @@ export class LogStream extends Construct {
     }
 
     this.stream = new KinesisStream(this, 'stream', {
-      name: props.streamName ?? NAMES.prefix,
+      name: props.streamName ?? physicalNames().stream,
       retentionPeriod: retentionHours,
       shardCount,
       streamModeDetails: { streamMode: mode === 'on-demand' ? 'ON_DEMAND' : 'PROVISIONED' },

@@ -9,8 +9,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileLogFormat, NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
-import { FIREHOSE_LIMITS, FUNCTION_DEFAULTS, LOG_DEFAULTS, NAMES } from './defaults';
+import { compileLogFormat } from '../functions/nginx-parser/log-format';
+import { resolveLogFormat } from '../functions/nginx-parser/presets';
+import { FIREHOSE_LIMITS } from '../facts/aws-limits';
+import { physicalNames } from '../facts/names';
+import { FUNCTION_DEFAULTS, LOG_DEFAULTS } from './defaults';
 import { zipDirectory } from './bundle-archive';
 import { assumeRolePolicy } from './iam';
 import { checkRange } from './validate';
@@ -28,9 +31,10 @@ export interface ParserFunctionProps {
    */
   readonly functionName?: string;
   /**
-   * The nginx `log_format` the access log is written in; passed to the function as LOG_FORMAT and compiled at synth,
-   * so a format the parser cannot split unambiguously fails here rather than in production.
-   * @default - nginx's stock `main` format (combined plus "$http_x_forwarded_for"), the seed's lines
+   * The nginx `log_format` the access log is written in, or a preset name (`main`, `combined`, `ingress-nginx`,
+   * `json`); the function gets the format string as LOG_FORMAT. Compiled at synth, so a format the parser cannot
+   * split unambiguously fails here rather than in production.
+   * @default - nginx's stock `main` format (combined plus "$http_x_forwarded_for"), the original setup's lines
    */
   readonly logFormat?: string;
   /**
@@ -60,8 +64,8 @@ export class ParserFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ParserFunctionProps) {
     super(scope, id);
-    const functionName = props.functionName ?? `${NAMES.prefix}-parser`;
-    const logFormat = props.logFormat ?? NGINX_MAIN_FORMAT;
+    const functionName = props.functionName ?? physicalNames().parserFunction;
+    const given = props.logFormat;
     const timeoutSeconds = props.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
     const memorySizeMB = props.memorySizeMB ?? FUNCTION_DEFAULTS.memorySizeMB;
     checkRange('parser timeoutSeconds', timeoutSeconds, {
@@ -78,8 +82,10 @@ export class ParserFunction extends Construct {
       why: 'Lambda memory limits',
       integer: true,
     });
-    if (!Token.isUnresolved(logFormat)) {
+    let logFormat = given ?? '';
+    if (given === undefined || !Token.isUnresolved(given)) {
       try {
+        logFormat = resolveLogFormat(given);
         compileLogFormat(logFormat);
       } catch (error) {
         throw new Error(`parser logFormat is not usable: ${(error as Error).message} (set LOG_FORMAT)`, { cause: error });

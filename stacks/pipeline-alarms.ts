@@ -3,7 +3,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
 import { ALARM_DEFAULTS, alarmSpecs } from './alarm-specs';
-import { NAMES } from './defaults';
+import { DEFAULT_NAMES } from '../facts/names';
 import type { DeliveryStream } from './delivery-stream';
 import type { LogStream } from './log-stream';
 import type { ParserFunction } from './parser-function';
@@ -40,7 +40,7 @@ export class PipelineAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
-    const prefix = props.namePrefix ?? NAMES.prefix;
+    const prefix = props.namePrefix ?? DEFAULT_NAMES.prefix;
     const thresholds = {
       ...ALARM_DEFAULTS,
       dataFreshnessSeconds: props.dataFreshnessSeconds ?? ALARM_DEFAULTS.dataFreshnessSeconds,

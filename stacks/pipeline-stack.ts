@@ -2,11 +2,11 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Aspects, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { awsBucketName, DEFAULT_NAMES, physicalNames } from '../facts/names';
 import { AGENT_METRICS } from '../pipeline/agent/defaults';
 import { AgentAccess } from './agent-access';
 import { AgentBundle } from './agent-bundle';
 import { AgentConfig } from './agent-config';
-import { NAMES } from './defaults';
 import { DeliveryStream } from './delivery-stream';
 import { LogBucket } from './log-bucket';
 import { LogCatalog } from './log-catalog';
@@ -19,7 +19,7 @@ import { providerSettings, type DeploymentTarget } from './target';
 import type { WebHostAgent } from './config';
 import { WebHost } from './web-host';
 
-/** One pipeline for one target; every optional prop has the seed's value as its default. */
+/** One pipeline for one target; every optional prop defaults to the original setup's value. */
 export interface PipelineStackProps {
   /** AWS, or LocalStack at an endpoint. */
   readonly target: DeploymentTarget;
@@ -27,7 +27,7 @@ export interface PipelineStackProps {
   readonly bundleDir: string;
   /**
    * Region of every resource.
-   * @default - "ap-northeast-2", the seed's region
+   * @default - "ap-northeast-2", the original setup's region
    */
   readonly region?: string;
   /**
@@ -38,8 +38,8 @@ export interface PipelineStackProps {
   readonly namePrefix?: string;
   /**
    * Name of the log bucket.
-   * @default - "<prefix>-s3" on LocalStack (the seed's name); "<prefix>-s3-<account id>-<region>" on AWS, because
-   * bucket names are global and the seed's name is surely taken
+   * @default - "<prefix>-s3" on LocalStack (the original setup's name); "<prefix>-s3-<account id>-<region>" on AWS, because
+   * bucket names are global and the original name is surely taken
    */
   readonly bucketName?: string;
   /**
@@ -70,7 +70,7 @@ export interface PipelineStackProps {
   readonly catalog?: boolean;
   /** Address subscribed to an SNS topic the alarms notify. @default - alarms without notifications */
   readonly alarmEmail?: string;
-  /** The seed's EC2 web host running nginx and a log agent. @default - false */
+  /** An EC2 web host running nginx and a log agent (our agent by default, see `agent`). @default - false */
   readonly webHost?: boolean;
   /**
    * The agent the web host runs: ours (many lines per record, installed from `agentBundlePath`) or the Kinesis Agent.
@@ -102,9 +102,10 @@ export class PipelineStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id);
-    const region = props.region ?? NAMES.region;
-    const prefix = props.namePrefix ?? NAMES.prefix;
+    const region = props.region ?? DEFAULT_NAMES.region;
+    const prefix = props.namePrefix ?? DEFAULT_NAMES.prefix;
     checkNamePrefix(prefix);
+    const names = physicalNames(prefix);
 
     const aws = props.target.kind === 'aws';
     // On AWS every resource carries the project tag, for cost allocation. Not on emulators: moto drops the tags of a
@@ -120,7 +121,7 @@ export class PipelineStack extends TerraformStack {
     new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
 
     this.logStream = new LogStream(this, 'log-stream', {
-      streamName: prefix,
+      streamName: names.stream,
       capacityMode: props.capacityMode,
       shardCount: props.shardCount,
       retentionHours: props.retentionHours,
@@ -139,14 +140,14 @@ export class PipelineStack extends TerraformStack {
     });
     this.parser = new ParserFunction(this, 'parser-function', {
       bundleDir: props.bundleDir,
-      functionName: `${prefix}-parser`,
+      functionName: names.parserFunction,
       logFormat: props.logFormat,
     });
     this.delivery = new DeliveryStream(this, 'delivery-stream', {
       source: this.logStream,
       destination: this.logBucket,
       processor: this.parser,
-      deliveryStreamName: `${prefix}-to-s3`,
+      deliveryStreamName: names.deliveryStream,
       prefix: props.prefix,
       processorBufferSizeMBs: props.processorBufferSizeMBs,
       bufferingIntervalSeconds: props.bufferingIntervalSeconds,
@@ -163,13 +164,13 @@ export class PipelineStack extends TerraformStack {
       : undefined;
     this.agentAccess = new AgentAccess(this, 'agent-access', {
       stream: this.logStream,
-      name: `${prefix}-agent`,
+      name: names.agent,
       ...(this.agentBundle ? { metricsNamespace: AGENT_METRICS.namespace, bundleObjectArn: this.agentBundle.objectArn } : {}),
     });
     this.agentConfig = new AgentConfig(this, 'agent-config', {
       target: props.target,
       region,
-      streamName: prefix,
+      streamName: names.stream,
       logFormat: props.logFormat,
     });
     this.alarms = new PipelineAlarms(this, 'pipeline-alarms', {
@@ -182,17 +183,16 @@ export class PipelineStack extends TerraformStack {
       noRecordsMinutes: props.noRecordsAlarmMinutes,
     });
     if (props.catalog ?? aws) {
-      const databaseName = prefix.replace(/-/g, '_');
       this.catalog = new LogCatalog(this, 'log-catalog', {
         bucket: this.logBucket,
         prefix: props.prefix,
-        databaseName,
+        databaseName: names.glueDatabase,
         logFormat: props.logFormat,
       });
       this.queries = new LogQueries(this, 'log-queries', {
         catalog: this.catalog,
         resultsBucket: this.logBucket,
-        workgroupName: prefix,
+        workgroupName: names.athenaWorkgroup,
         tags: { project: prefix },
         forceDestroy: !aws,
       });
@@ -204,7 +204,7 @@ export class PipelineStack extends TerraformStack {
         logAgent: this.agentBundle
           ? { config: this.agentConfig.logAgentConfig, bundleBucket: this.agentBundle.bucketName, bundleKey: this.agentBundle.key }
           : undefined,
-        name: `${prefix}-web`,
+        name: names.webHost,
       });
     }
 
@@ -230,10 +230,9 @@ export class PipelineStack extends TerraformStack {
   }
 
   private defaultBucketName(target: DeploymentTarget, prefix: string, region: string): string {
-    const seedName = `${prefix}${NAMES.bucketSuffix}`;
-    if (target.kind === 'localstack') return seedName;
+    if (target.kind === 'localstack') return physicalNames(prefix).bucket;
     const account = new DataAwsCallerIdentity(this, 'account');
-    return `${seedName}-${account.accountId}-${region}`;
+    return awsBucketName(prefix, account.accountId, region);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AwsProviderConfig } from '@cdktf/provider-aws/lib/provider';
+import { EMULATOR_CREDENTIALS } from '../facts/emulator';
 
 /** Where a stack deploys: real AWS, or a LocalStack (or any AWS emulator) answering on one endpoint. */
 export type DeploymentTarget =
@@ -27,9 +28,6 @@ export const LOCALSTACK_SERVICES = Object.freeze([
   'sts',
 ] as const);
 
-/** Credentials LocalStack and moto accept; never used for the AWS target. */
-export const LOCALSTACK_CREDENTIALS = Object.freeze({ accessKey: 'test', secretKey: 'test' });
-
 /**
  * The AWS provider settings for a target: pure, so it is unit tested without synthesizing.
  *
@@ -44,8 +42,8 @@ export function providerSettings(target: DeploymentTarget, region: string): AwsP
   const endpoints = Object.fromEntries(LOCALSTACK_SERVICES.map((service) => [service, target.endpoint]));
   return {
     region,
-    accessKey: LOCALSTACK_CREDENTIALS.accessKey,
-    secretKey: LOCALSTACK_CREDENTIALS.secretKey,
+    accessKey: EMULATOR_CREDENTIALS.accessKeyId,
+    secretKey: EMULATOR_CREDENTIALS.secretAccessKey,
     s3UsePathStyle: true,
     skipCredentialsValidation: true,
     skipMetadataApiCheck: 'true',

@@ -1,4 +1,8 @@
 import { Token } from 'cdktf';
+import { FIREHOSE_LIMITS } from '../facts/aws-limits';
+
+/** What Firehose appends to a static prefix: the UTC arrival hour. */
+const HOUR_FOLDERS = 'YYYY/MM/dd/HH/';
 
 /**
  * Throws unless `value` lies in [min, max]; unresolved tokens are skipped (their value is known only at apply).
@@ -50,10 +54,13 @@ export function checkBucketName(name: string): void {
 export function checkStaticPrefix(what: string, prefix: string): void {
   if (Token.isUnresolved(prefix)) return;
   const problems: string[] = [];
-  if (!prefix.endsWith('/')) problems.push('end with "/" (Firehose appends YYYY/MM/dd/HH/ without a separator)');
+  if (!prefix.endsWith('/')) problems.push(`end with "/" (Firehose appends ${HOUR_FOLDERS} without a separator)`);
   if (prefix.includes('!{')) problems.push('be static, without !{...} expressions (LocalStack does not evaluate them)');
   if (prefix.startsWith('/')) problems.push('not start with "/"');
-  if (prefix.length > 498) problems.push('be at most 498 characters (Firehose allows 512 once YYYY/MM/dd/HH/ is appended)');
+  const max = FIREHOSE_LIMITS.prefixMaxChars - HOUR_FOLDERS.length;
+  if (prefix.length > max) {
+    problems.push(`be at most ${max} characters (Firehose allows ${FIREHOSE_LIMITS.prefixMaxChars} once ${HOUR_FOLDERS} is appended)`);
+  }
   if (problems.length > 0) {
     throw new Error(`${what} must ${problems.join(' and ')}, got "${prefix}"`);
   }

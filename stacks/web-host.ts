@@ -3,7 +3,7 @@ import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { Construct } from 'constructs';
 import type { AgentAccess } from './agent-access';
 import type { KinesisAgentConfig } from './agent-config';
-import { NAMES } from './defaults';
+import { physicalNames } from '../facts/names';
 import { logAgentUserData, type LogAgentInstall } from './log-agent-host';
 
 /** Web host defaults: a small Graviton instance on the latest Amazon Linux 2023, hardened. */
@@ -42,7 +42,7 @@ export function webHostUserData(agentConfig: KinesisAgentConfig): string {
     '# (awslabs/amazon-kinesis-agent#269).',
     `getent group ${user} >/dev/null || groupadd -r ${user}`,
     `usermod -a -G ${user} ${user}`,
-    '# The seed\'s chmod, least-privilege: the agent may list and read the log folder, and the default ACL keeps',
+    '# The original setup\'s chmod, least-privilege: the agent may list and read the log folder, and the default ACL keeps',
     '# files logrotate creates (mode 0640) readable by the agent too.',
     'chmod 755 /var/log/nginx',
     `setfacl -m u:${user}:rx /var/log/nginx`,
@@ -83,9 +83,9 @@ export interface WebHostProps {
 }
 
 /**
- * The seed's web host: an Amazon Linux 2023 instance running nginx and the Kinesis Agent with the agent's role.
+ * The web host of the original setup: an Amazon Linux 2023 instance running nginx and the Kinesis Agent with the agent's role.
  *
- * Off by default in the stack. Hardened beyond the seed: IMDSv2 only, encrypted root volume, no key pair and no
+ * Off by default in the stack. Hardened beyond the original: IMDSv2 only, encrypted root volume, no key pair and no
  * public ingress unless a security group is given (add a key pair or SSM access to log in). LocalStack synthesizes it
  * but boots nothing.
  */
@@ -111,7 +111,7 @@ export class WebHost extends Construct {
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled' },
       // An explicit size (the AL2023 AMI's 8 GiB): emulators cannot read it from the AMI's snapshot.
       rootBlockDevice: { encrypted: true, volumeType: 'gp3', volumeSize: 8 },
-      tags: { Name: props.name ?? `${NAMES.prefix}-web` },
+      tags: { Name: props.name ?? physicalNames().webHost },
     });
   }
 }

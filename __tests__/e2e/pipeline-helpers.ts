@@ -4,10 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FirehoseTransformationEvent } from '../../facts/firehose-transformation';
 import { s3Client } from '../../pipeline/clients';
 import { writeDemoLog } from '../../pipeline/demo-log';
 import { loadHandler } from '../../pipeline/firehose';
-import { buildEvent, type FirehoseTransformationEvent } from '../../pipeline/firehose-format';
+import { buildEvent } from '../../pipeline/firehose-format';
 import { runPipeline, type RunPipelineOptions, type RunSummary } from '../../pipeline/run-pipeline';
 import { projectRoot, type PipelineConfig } from '../../pipeline/stack-config';
 import { verifyBucket, type VerifyReport } from '../../pipeline/verify';
@@ -55,7 +56,7 @@ export async function delivered(summary: RunSummary, cfg: PipelineConfig): Promi
   try {
     const report = await verifyBucket(
       s3,
-      { bucket: cfg.bucket, prefix: cfg.delivery.prefix, errorPrefix: cfg.delivery.errorPrefix, deliveryStreamName: cfg.delivery.name },
+      { bucket: cfg.bucket, prefix: cfg.delivery.prefix, errorOutputPrefix: cfg.delivery.errorOutputPrefix, deliveryStreamName: cfg.delivery.name },
       (kind, line) => {
         if (kind === 'main') bump(ok, line);
         // An error record holds one line, or several when an aggregated record failed whole: count its lines.

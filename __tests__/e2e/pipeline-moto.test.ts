@@ -55,7 +55,7 @@ suite('the pipeline against moto_server with the stack applied by terraform', ()
     expect(r.summary.endpoints).toEqual({ kinesis: moto.endpoint, s3: moto.endpoint });
     expectExactlyOnce(r);
     const main = keyPattern(config.delivery.prefix, config.delivery.name);
-    const errors = keyPattern(config.delivery.errorPrefix, config.delivery.name);
+    const errors = keyPattern(config.delivery.errorOutputPrefix, config.delivery.name);
     for (const key of r.summary.keys) expect(main.test(key) || errors.test(key)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * End to end through `npm start`'s machinery: generated nginx lines (5% hostile) → shipper → kinesalite → local
+ * End to end through `npm start`'s machinery: generated nginx lines (5% hostile) → shipper → embedded Kinesis → local
  * Firehose → the bundled parser Lambda → s3rver, read back and compared line by line with the input.
  *
  * Needs `npm run synth` first (the synthesized localstack stack and dist/nginx-parser/index.js): `npm run test:e2e`
@@ -36,13 +36,13 @@ test('50k lines, 5% hostile: every line lands exactly once under the prefix or a
   expect(lambdaLog.length).toBeGreaterThan(0);
   expect(lambdaLog.every((l) => /^nginx-parser: \d+\/\d+ records ProcessingFailed/.test(l))).toBe(true);
   const main = keyPattern(config.delivery.prefix, config.delivery.name);
-  const errors = keyPattern(config.delivery.errorPrefix, config.delivery.name);
+  const errors = keyPattern(config.delivery.errorOutputPrefix, config.delivery.name);
   for (const key of r.summary.keys) expect(main.test(key) || errors.test(key)).toBe(true);
-  expect(r.summary.keys.some((k) => k.startsWith(config.delivery.errorPrefix))).toBe(true);
+  expect(r.summary.keys.some((k) => k.startsWith(config.delivery.errorOutputPrefix))).toBe(true);
 });
 
 test('the gzip variant: .gz objects, same lines', async () => {
-  const gz: PipelineConfig = { ...config, delivery: { ...config.delivery, compression: 'GZIP' } };
+  const gz: PipelineConfig = { ...config, delivery: { ...config.delivery, compressionFormat: 'GZIP' } };
   const r = await runAndCheck('gzip', 20_000, gz);
   expectExactlyOnce(r);
   expect(r.summary.keys.length).toBeGreaterThan(0);
@@ -55,7 +55,7 @@ test('the Firehose on the shipper\'s thread (firehoseThread: false) delivers the
 });
 
 test('an S3 endpoint that goes away and comes back mid-run: writes are retried, nothing is lost', async () => {
-  const small: PipelineConfig = { ...config, delivery: { ...config.delivery, bufferingSizeMb: 1 } };
+  const small: PipelineConfig = { ...config, delivery: { ...config.delivery, bufferingSizeMBs: 1 } };
   const data = join(dir, 's3-data');
   let s3: S3Emulator = await startS3({ directory: data });
   const port = s3.port;

@@ -1,5 +1,5 @@
 /**
- * The shipper end to end against kinesalite: following a live file through both kinds of rotation across a restart,
+ * The shipper end to end against the embedded Kinesis: following a live file through both kinds of rotation across a restart,
  * the CLI killed or interrupted mid-file and restarted, and a Kinesis endpoint that goes away mid-run.
  * Run by `npm run test:shipper` (builds the CLI first).
  */

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EMULATOR_CREDENTIALS } from '../../facts/emulator';
 import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 import { kinesisClient, s3Client } from '../../pipeline/clients';
 import { freePort, startMoto, type MotoServer } from '../support/moto';
@@ -29,7 +30,7 @@ const suite = skipReason === undefined ? describe : describe.skip;
 
 jest.setTimeout(240_000);
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const credentials = { ...EMULATOR_CREDENTIALS };
 
 suite('the localstack stack against moto_server', () => {
   let moto: MotoServer;

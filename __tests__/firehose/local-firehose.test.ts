@@ -4,11 +4,12 @@ import { gunzipSync } from 'node:zlib';
 import { kinesisClient } from '../../pipeline/clients';
 import { startKinesis, type Emulator } from '../../pipeline/emulators';
 import { LocalFirehose, type TransformationHandler } from '../../pipeline/firehose';
-import type { FirehoseTransformationEvent } from '../../pipeline/firehose-format';
+import type { FirehoseTransformationEvent } from '../../facts/firehose-transformation';
 import { keyPattern } from '../../pipeline/firehose-format';
-import { parseStackConfig } from '../../pipeline/stack-config';
+import { EMULATOR_ACCOUNT_ID } from '../../facts/emulator';
+import { physicalNames } from '../../facts/names';
+import type { DeliveryConfig, PipelineConfig, ProcessorConfig } from '../../pipeline/stack-config';
 import { createStream } from '../pipeline/kinesis-helpers';
-import { stackFixture, type FixtureOptions } from './stack-fixture';
 
 /** An in-memory S3 whose first `failures` PutObject calls fail, as an endpoint that is down for a while would. */
 function fakeS3(failures = 0): { client: S3Client; objects: Map<string, Buffer>; calls: () => number } {
@@ -35,7 +36,7 @@ const handler: TransformationHandler = async (event: FirehoseTransformationEvent
   }),
 });
 
-// kinesalite is fast alone but shares two cores with every other suite under `npm test`.
+// The embedded Kinesis is fast alone but shares two cores with every other suite under `npm test`.
 jest.setTimeout(30_000);
 
 let kinesis: Emulator;
@@ -51,13 +52,48 @@ afterAll(async () => {
   await kinesis.stop();
 });
 
+interface Settings {
+  readonly delivery?: Partial<Omit<DeliveryConfig, 'processor'>>;
+  readonly processor?: Partial<ProcessorConfig>;
+}
+
+/**
+ * The pipeline config of the localstack stack with its defaults (what the stack reader returns for it; the reader's
+ * own test feeds it the synthesized stack), for a fresh stream, with `settings` changed.
+ */
+function pipelineConfig(stream: string, shards: number, settings: Settings): PipelineConfig {
+  const names = physicalNames();
+  const region = 'ap-northeast-2';
+  return {
+    source: 'local-firehose.test.ts',
+    region,
+    stream: { name: stream, arn: `arn:aws:kinesis:${region}:${EMULATOR_ACCOUNT_ID}:stream/${stream}`, shardCount: shards, onDemand: false, retentionHours: 24 },
+    bucket: names.bucket,
+    delivery: {
+      name: names.deliveryStream,
+      arn: `arn:aws:firehose:${region}:${EMULATOR_ACCOUNT_ID}:deliverystream/${names.deliveryStream}`,
+      prefix: 'nginx/',
+      errorOutputPrefix: 'errors/',
+      bufferingSizeMBs: 5,
+      bufferingIntervalSeconds: 60,
+      compressionFormat: 'UNCOMPRESSED',
+      ...settings.delivery,
+      processor: {
+        lambdaArn: `arn:aws:lambda:${region}:${EMULATOR_ACCOUNT_ID}:function:${names.parserFunction}`,
+        bufferSizeMBs: 1,
+        bufferIntervalSeconds: 60,
+        retries: 3,
+        ...settings.processor,
+      },
+    },
+  };
+}
+
 /** A fresh stream (named per test) filled with `lines`, and the stack config pointing at it. */
-async function setup(lines: string[], fixture: FixtureOptions = {}, shards = 1) {
-  const json = stackFixture({ shardCount: shards, ...fixture }) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+async function setup(lines: string[], settings: Settings = {}, shards = 1) {
   const name = `stream-${++streamNo}`;
-  json.resource.aws_kinesis_stream!.stream_stream_C0FFEE!.name = name;
-  const config = parseStackConfig(json);
-  // kinesalite keeps a new stream CREATING (PutRecords fails) until its timer fires, even at 0 ms: wait for ACTIVE.
+  const config = pipelineConfig(name, shards, settings);
+  // The embedded Kinesis keeps a new stream CREATING (PutRecords fails) until its timer fires, even at 0 ms: wait for ACTIVE.
   await createStream(client, name, shards);
   for (let i = 0; i < lines.length; i += 500) {
     const out = await client.send(
@@ -89,13 +125,13 @@ test('routes Ok to the prefix, ProcessingFailed to the error prefix with rawData
   expect(errors[0]).toMatchObject({ errorCode: 'Lambda.ProcessingFailedStatus', attemptsMade: 1, lambdaArn: config.delivery.processor!.lambdaArn });
   expect(fh.stats).toMatchObject({ recordsRead: 5, recordsOk: 2, recordsFailed: 2, recordsDropped: 1, objectsWritten: 2 });
   for (const key of s3.objects.keys()) {
-    expect(keyPattern(key.startsWith('nginx/') ? 'nginx/' : 'errors/', 'nginx-logs-to-s3').test(key)).toBe(true);
+    expect(keyPattern(key.startsWith('nginx/') ? 'nginx/' : 'errors/', config.delivery.name).test(key)).toBe(true);
   }
 });
 
 test('invokes the Lambda in batches no larger than the processor buffer size', async () => {
   const lines = Array.from({ length: 1200 }, (_, i) => `line ${i} ${"x".repeat(500)}`);
-  const config = await setup(lines, { processorBufferMb: '0.2' });
+  const config = await setup(lines, { processor: { bufferSizeMBs: 0.2 } });
   const sizes: number[] = [];
   const counting: TransformationHandler = (event: FirehoseTransformationEvent) => {
     sizes.push(event.records.reduce((n, r) => n + Buffer.from(r.data, 'base64').length, 0));
@@ -112,7 +148,7 @@ test('invokes the Lambda in batches no larger than the processor buffer size', a
 
 test('writes one object per S3 buffer size hint, named by the oldest record it holds', async () => {
   const lines = Array.from({ length: 2500 }, (_, i) => `line ${i} ${"y".repeat(1000)}`);
-  const config = await setup(lines, { bufferingSize: 1 });
+  const config = await setup(lines, { delivery: { bufferingSizeMBs: 1 } });
   const s3 = fakeS3();
   const fh = new LocalFirehose({ config, kinesis: client, s3: s3.client, handler });
   await fh.start();
@@ -124,7 +160,7 @@ test('writes one object per S3 buffer size hint, named by the oldest record it h
 });
 
 test('gzips objects and names them .gz when the stack says GZIP', async () => {
-  const config = await setup(['a', 'b', 'bad c'], { compression: 'GZIP' });
+  const config = await setup(['a', 'b', 'bad c'], { delivery: { compressionFormat: 'GZIP' } });
   const s3 = fakeS3();
   const fh = new LocalFirehose({ config, kinesis: client, s3: s3.client, handler });
   await fh.start();
@@ -139,7 +175,7 @@ test('retries failed S3 writes until they succeed: nothing lost', async () => {
   const lines = Array.from({ length: 200 }, (_, i) => `r${i}`);
   const config = await setup(lines);
   const s3 = fakeS3(4);
-  const fh = new LocalFirehose({ config, kinesis: client, s3: s3.client, handler, retry: { baseMs: 5, maxMs: 20 } });
+  const fh = new LocalFirehose({ config, kinesis: client, s3: s3.client, handler, retry: { baseMillis: 5, maxMillis: 20 } });
   await fh.start();
   await fh.drain();
   expect(fh.stats.s3Retries).toBe(4);
@@ -147,7 +183,7 @@ test('retries failed S3 writes until they succeed: nothing lost', async () => {
 });
 
 test('a Lambda that throws is retried NumberOfRetries times, then its records go to the error prefix', async () => {
-  const config = await setup(['p', 'q'], { retries: '2' });
+  const config = await setup(['p', 'q'], { processor: { retries: 2 } });
   let calls = 0;
   const throwing: TransformationHandler = () => {
     calls += 1;
@@ -196,7 +232,7 @@ test('reads every shard and resumes after its remembered positions', async () =>
 });
 
 test('flushes a partial buffer when its interval has passed, without stopping', async () => {
-  const config = await setup(['early'], { processorIntervalSeconds: '0', bufferingInterval: 0 });
+  const config = await setup(['early'], { processor: { bufferIntervalSeconds: 0 }, delivery: { bufferingIntervalSeconds: 0 } });
   const s3 = fakeS3();
   const fh = new LocalFirehose({ config, kinesis: client, s3: s3.client, handler, pollIntervalMs: 20 });
   await fh.start();

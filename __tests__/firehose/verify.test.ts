@@ -23,11 +23,12 @@ describe('checkRecord', () => {
     expect(checkRecord(line({ ...good, verb: null, uri: null, protocol: null, timestamp: null }))).toBeUndefined();
   });
 
-  test("rejects keys out of the seed's order, a missing protocol, bad types and bad JSON", () => {
+  test("rejects keys out of the original schema's order, a missing protocol, bad types and bad JSON", () => {
     const { host, ...rest } = good;
     expect(checkRecord(line({ ...rest, host }))).toMatch(/keys start/);
     const { protocol: _p, ...noProtocol } = good;
-    expect(checkRecord(line(noProtocol))).toBe('no "protocol" key');
+    expect(checkRecord(line(noProtocol))).toMatch(/keys start .*"remote_user"\], expected .*"protocol"\]/);
+    expect(checkRecord(line({ ...good, uri: 7 }))).toBe('"uri" is 7, expected a string or null');
     expect(checkRecord(line({ ...good, status: true }))).toMatch(/"status" is true/);
     expect(checkRecord(line({ ...good, timestamp: '[22/Dec/2020:21:32:36 +0900]' }))).toMatch(/"timestamp"/);
     expect(checkRecord('{"host":')).toBe('not valid JSON');
@@ -66,7 +67,7 @@ describe('verifyBucket', () => {
 
   test('counts by status and hour, gunzips, and reports every problem with its place', async () => {
     const lines: string[] = [];
-    const r = await verifyBucket(s3, { bucket: 'b', prefix: 'nginx/', errorPrefix: 'errors/', deliveryStreamName: 'd' }, (_k, l) => lines.push(l));
+    const r = await verifyBucket(s3, { bucket: 'b', prefix: 'nginx/', errorOutputPrefix: 'errors/', deliveryStreamName: 'd' }, (_k, l) => lines.push(l));
     expect(r.objects).toBe(5);
     expect(r.records).toBe(7);
     expect(lines).toHaveLength(7);

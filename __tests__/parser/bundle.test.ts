@@ -19,14 +19,16 @@ function bundle(): string {
 describe('Lambda bundle', () => {
   const code = bundle();
 
-  it('is at most 15 KB minified', () => {
-    expect(Buffer.byteLength(code)).toBeLessThanOrEqual(15_000);
+  it('is at most 20 KB minified', () => {
+    expect(Buffer.byteLength(code)).toBeLessThanOrEqual(20_000);
   });
 
   it('has no runtime dependencies: it requires nothing, or only Node built-ins', () => {
     const required = [...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1] as string);
     expect(required.filter((name) => !builtinModules.includes(name.replace(/^node:/, '')))).toEqual([]);
     expect(code).not.toMatch(/cdktf|@aws-sdk|constructs/);
+    // The shared facts are tree-shaken: only the Lambda's own limit reaches the bundle.
+    expect(code).not.toMatch(/shardWriteBytesPerSecond|processorBufferMaxMBs|athenaWorkgroup|host:"string"/);
   });
 
   it('exports the handler', () => {

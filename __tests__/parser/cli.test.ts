@@ -39,7 +39,26 @@ describe('npm run parse', () => {
     expect(JSON.parse(out[0] as string)).toMatchObject({ uri: '/', timestamp: '2020-12-22T12:32:36', status: 304 });
     expect(JSON.parse(out[1] as string)).toMatchObject({ uri: '/y', size: 5 });
     expect(r.stderr).toMatch(/^line 2: no " \\"" after \$body_bytes_sent at column \d+ .*: 1\.2\.3\.4 - - /m);
-    expect(r.stderr).toMatch(/3 lines, 2 ok, 1 failed; 0\.00 MB in [\d.]+ s \([\d.]+ MB\/s\)\n$/);
+    expect(r.stderr).toMatch(/3 lines, 2 ok, 1 failed; 0\.00 MB in [\d.]+ s \([\d.]+ MB\/s\)\nclosest preset: /);
+  });
+
+  it('takes a preset name and, when lines fail, suggests the preset that fits them', () => {
+    const log = join(dir, 'ingress.log');
+    const line =
+      '192.168.65.1 - - [05/Dec/2026:10:00:00 +0000] "GET /api HTTP/1.1" 502 150 "-" "curl/8.5.0" 84 0.004 ' +
+      '[default-api-80] [] 10.244.0.7:8080, 10.244.0.8:8080 0, 0 0.001, 0.002 502, 502 5d3a1f0c9b8e7d6c5b4a39281706f5e4';
+    writeFileSync(log, `${line}\n${line.replace('GET /api', 'GET /other')}\n`);
+    const wrong = run([log]);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/closest preset: ingress-nginx \(2 of 2 failed lines fit it\); try --log-format ingress-nginx\n$/);
+    const right = run([log, '--log-format', 'ingress-nginx']);
+    expect(right.status).toBe(0);
+    expect(JSON.parse(right.stdout.split('\n')[0] as string)).toMatchObject({
+      upstream_addr: '10.244.0.7:8080, 10.244.0.8:8080',
+      upstream_response_time_total: 0.003,
+      upstream_status_last: 502,
+    });
+    expect(run([log, '--log-format', 'ingres']).stderr).toMatch(/no preset is named "ingres"; use one of main, combined, ingress-nginx, json/);
   });
 
   it('uses --log-format (or LOG_FORMAT) and exits 0 when every line fits', () => {

@@ -1,17 +1,8 @@
-import {
-  createHandler,
-  createTransform,
-  type FirehoseInputRecord,
-  type FirehoseTransformationResponse,
-} from '../../functions/nginx-parser/handler';
-import {
-  LAMBDA_RESPONSE_LIMIT_BYTES,
-  PROCESSOR_BUFFER_DEFAULT_MB,
-  PROCESSOR_BUFFER_MAX_MB,
-  PROCESSOR_BUFFER_SAFE_MAX_MB,
-  processorBufferError,
-  RESPONSE_BUDGET_BYTES,
-} from '../../functions/nginx-parser/limits';
+import { FIREHOSE_API_DEFAULTS } from '../../facts/aws-defaults';
+import { FIREHOSE_LIMITS, LAMBDA_LIMITS } from '../../facts/aws-limits';
+import type { FirehoseInputRecord, FirehoseTransformationResponse } from '../../facts/firehose-transformation';
+import { createHandler, createTransform } from '../../functions/nginx-parser/handler';
+import { PROCESSOR_BUFFER_SAFE_MAX_MB, processorBufferError, RESPONSE_BUDGET_BYTES } from '../../functions/nginx-parser/limits';
 import { createParser } from '../../functions/nginx-parser/parse';
 
 const b64 = (text: string | Buffer): string => Buffer.from(text).toString('base64');
@@ -90,12 +81,12 @@ describe('6 MB response cap', () => {
   const worstCases: [string, string, number, boolean, string][] = [
     // The shortest line main/combined accept: every field empty; ~47 bytes become ~230 bytes of JSON. One line per
     // record: the 6 MB request limit (metadata per record) keeps the batch small enough to convert entirely.
-    ['empty fields, one line per record', ` -  [22/Dec/2020:12:32:36 +0000] "" 1 1 "" ""`, 1, false, ''],
+    ['empty fields, one line per record', `- -  [22/Dec/2020:12:32:36 +0000] "" 1 1 "" ""`, 1, false, ''],
     // Control bytes written by nginx as \xHH (4 bytes) become \u00XX (6 bytes), twice: request and uri.
-    ['control bytes in the request', `1 - - ${T} "GET /${'\\x01'.repeat(60)} HTTP/1.1" 1 1 "" "" ""`, 1, true, ''],
+    ['control bytes in the request', `::1 - - ${T} "GET /${'\\x01'.repeat(60)} HTTP/1.1" 1 1 "" "" ""`, 1, true, ''],
     // Many short lines per record: the largest expansion, without per-record overhead to limit the batch.
-    ['many empty-field lines per record', ` -  [22/Dec/2020:12:32:36 +0000] "" 1 1 "" ""`, 500, true, ''],
-    // A custom format logging one number: 2-byte lines become ~150 bytes (every seed key is written, as null).
+    ['many empty-field lines per record', `- -  [22/Dec/2020:12:32:36 +0000] "" 1 1 "" ""`, 500, true, ''],
+    // A custom format logging one number: 2-byte lines become ~150 bytes (every key of the original schema is written, as null).
     ['a one-variable custom format', '1', 1000, true, '$status'],
   ];
 
@@ -124,7 +115,7 @@ describe('6 MB response cap', () => {
       };
       // Every record has the same size (same data, ids of one length): measure the first one only.
       size ||= JSON.stringify(record).length + 1;
-      if (raw + rawBytes > PROCESSOR_BUFFER_MAX_MB * 1024 * 1024 || request + size > LAMBDA_RESPONSE_LIMIT_BYTES) break;
+      if (raw + rawBytes > FIREHOSE_LIMITS.processorBufferMaxMBs * 1024 * 1024 || request + size > LAMBDA_LIMITS.maxResponseBytes) break;
       records.push(record);
       request += size;
       raw += rawBytes;
@@ -139,7 +130,7 @@ describe('6 MB response cap', () => {
     const res = transform(records, undefined, logFormat);
     const size = Buffer.byteLength(JSON.stringify(res));
     expect(size).toBeLessThanOrEqual(RESPONSE_BUDGET_BYTES);
-    expect(size).toBeLessThanOrEqual(LAMBDA_RESPONSE_LIMIT_BYTES);
+    expect(size).toBeLessThanOrEqual(LAMBDA_LIMITS.maxResponseBytes);
     expect(res.records.map((r) => r.recordId)).toEqual(records.map((r) => r.recordId));
     const ok = res.records.filter((r) => r.result === 'Ok');
     const failed = res.records.filter((r) => r.result === 'ProcessingFailed');
@@ -156,7 +147,7 @@ describe('6 MB response cap', () => {
     }
   });
 
-  it.each([PROCESSOR_BUFFER_DEFAULT_MB, PROCESSOR_BUFFER_SAFE_MAX_MB])('converts every record of a %s MB buffer of typical lines', (mb) => {
+  it.each([FIREHOSE_API_DEFAULTS.processor.BufferSizeInMBs, PROCESSOR_BUFFER_SAFE_MAX_MB])('converts every record of a %s MB buffer of typical lines', (mb) => {
     const line = `1.229.242.14 - - [22/Dec/2020:21:32:36 +0900] "GET /api/v1/orders?page=2 HTTP/1.1" 200 5120 "https://example.com/" "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0" "-"\n`;
     const n = Math.floor((mb * 1024 * 1024) / line.length);
     const res = transform(ids(n).map((recordId) => ({ recordId, data: b64(line) })));
@@ -177,7 +168,7 @@ describe('6 MB response cap', () => {
   });
 
   it('exports processor buffer limits for the stack', () => {
-    expect(processorBufferError(PROCESSOR_BUFFER_DEFAULT_MB)).toBeUndefined();
+    expect(processorBufferError(FIREHOSE_API_DEFAULTS.processor.BufferSizeInMBs)).toBeUndefined();
     expect(processorBufferError(PROCESSOR_BUFFER_SAFE_MAX_MB)).toBeUndefined();
     expect(processorBufferError(4)).toMatch(/processor buffer must be 0.2–3 MB \(Firehose limit\), got 4/);
     expect(processorBufferError(0.1)).toMatch(/got 0.1/);

@@ -1,4 +1,4 @@
-import type { FirehoseTransformationResponse } from '../../functions/nginx-parser/handler';
+import type { FirehoseTransformationResponse } from '../../facts/firehose-transformation';
 
 type Handler = (event: unknown) => Promise<FirehoseTransformationResponse>;
 

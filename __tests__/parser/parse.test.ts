@@ -19,7 +19,7 @@ const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (
 const T = '[22/Dec/2020:12:32:36 +0000]';
 
 describe('default formats (main and combined)', () => {
-  it("turns the seed's line into the seed's JSON, without the seed's two bugs", () => {
+  it("turns the original sample line into the original schema's JSON, without the original parser's two bugs", () => {
     const r = parseLine(defaultParser, `1.229.242.14 - - [22/Dec/2020:21:32:36 +0900] "GET / HTTP/1.1" 304 0 "-" "${UA}" "-"`);
     expect(r).toEqual({
       ok: true,
@@ -118,7 +118,7 @@ describe('default formats (main and combined)', () => {
   it.each([
     ['a truncated line', `1.2.3.4 - - ${T} "GET /x HTTP/1.1" 200 `, /no " \\"" after \$body_bytes_sent at column 64 \(closest format: main\)/],
     ['an error-log line', '2020/12/22 12:32:36 [error] 1234#1234: *1 open() failed', /no " - " after \$remote_addr/],
-    ['a status that is not a number', `1.2.3.4 - - ${T} "GET / HTTP/1.1" OK 1 "-" "-" "-"`, /\$status is not a number/],
+    ['a status that is not a number', `1.2.3.4 - - ${T} "GET / HTTP/1.1" OK 1 "-" "-" "-"`, /\$status is not what nginx writes there \(expected: integer\)/],
     ['a raw quote inside a field', `1.2.3.4 - - ${T} "GET / HTTP/1.1" 200 1 "-" "a"b" "-"`, /unescaped quote in \$http_user_agent/],
   ])('rejects %s and says why', (_, line, reason) => {
     expect(failure(line)).toMatch(reason);
@@ -167,6 +167,7 @@ describe('custom formats', () => {
       nginx_host: 'example.com',
       request_time: 0.123,
       upstream_response_time: '0.001, 0.002',
+      upstream_response_time_total: 0.003,
     });
   });
 
@@ -189,17 +190,19 @@ describe('custom formats', () => {
     expect(json(`1.2.3.4 ${T} 200 "say "hi" \\x22"`, parser).useragent).toBe('say "hi" \\x22');
   });
 
-  it('writes numbers only when they are one clean JSON number', () => {
-    const parser = createParser('$remote_addr $request_time $bytes_sent $connection "$upstream_status"');
-    expect(json('1.2.3.4 0.000 0123 5 "502, 200"', parser)).toMatchObject({
+  it('writes the numbers nginx writes as JSON numbers, without leading zeros, and lists as strings', () => {
+    const parser = createParser('$remote_addr $request_time $bytes_sent $connection "$upstream_status" $status');
+    expect(json('1.2.3.4 0.000 0123 5 "502, 200" 009', parser)).toMatchObject({
       request_time: 0,
-      bytes_sent: '0123',
+      bytes_sent: 123,
       connection: 5,
       upstream_status: '502, 200',
+      upstream_status_last: 200,
+      status: 9,
     });
   });
 
-  it('writes null for seed keys the format does not log', () => {
+  it('writes null for keys of the original schema the format does not log', () => {
     const parser = new LineParser([compileLogFormat('$remote_addr $status')]);
     expect(json('1.2.3.4 200', parser)).toEqual({
       host: '1.2.3.4', timestamp: null, request: null, uri: null, status: 200, size: null, verb: null, refferer: null,

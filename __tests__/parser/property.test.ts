@@ -2,19 +2,20 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
-import { createTransform, type FirehoseInputRecord } from '../../functions/nginx-parser/handler';
-import { SEED_KEYS } from '../../functions/nginx-parser/log-format';
+import type { FirehoseInputRecord } from '../../facts/firehose-transformation';
+import { LEADING_KEYS } from '../../facts/output-schema';
+import { createTransform } from '../../functions/nginx-parser/handler';
 import { createParser } from '../../functions/nginx-parser/parse';
 
 const GENERATOR = resolve(__dirname, '..', '..', '..', 'shared', 'bench', 'gen-nginx-log.mjs');
 
-/** Every Ok record decodes to lines that each end with "\n" and are one JSON object with the seed keys first. */
+/** Every Ok record decodes to lines that each end with "\n" and are one JSON object with the original schema's keys first. */
 function checkOk(data: string): void {
   const text = Buffer.from(data, 'base64').toString('utf8');
   expect(text.endsWith('\n')).toBe(true);
   for (const line of text.slice(0, -1).split('\n')) {
     const doc = JSON.parse(line) as Record<string, unknown>;
-    expect(Object.keys(doc).slice(0, SEED_KEYS.length)).toEqual([...SEED_KEYS]);
+    expect(Object.keys(doc).slice(0, LEADING_KEYS.length)).toEqual([...LEADING_KEYS]);
   }
 }
 

@@ -6,7 +6,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { EMULATOR_CREDENTIALS, kinesisClient, s3Client } from '../../pipeline/clients';
+import { EMULATOR_CREDENTIALS } from '../../facts/emulator';
+import { kinesisClient, s3Client } from '../../pipeline/clients';
 import { startKinesis, startS3 } from '../../pipeline/emulators';
 import { measurePutRecordsRate } from '../../pipeline/measure';
 
@@ -35,7 +36,7 @@ describe('startKinesis + kinesisClient', () => {
     }
   });
 
-  it('answers GetRecords it does not serve itself as kinesalite does: bad iterators, bad limits, empty bodies', async () => {
+  it('answers bad GetRecords as Kinesis does: bad iterators, bad limits, empty bodies', async () => {
     const kinesis = await startKinesis();
     const client = kinesisClient({ endpoint: kinesis.endpoint, region: 'us-east-1' });
     try {
@@ -46,7 +47,6 @@ describe('startKinesis + kinesisClient', () => {
       await expect(client.send(new GetRecordsCommand({ ShardIterator: 'AAAA', Limit: 10_001 }))).rejects.toMatchObject({
         name: 'ValidationException',
       });
-      // A request with no body reaches kinesalite intact after the fast path read it.
       const res = await rawPost(kinesis.endpoint, 'Kinesis_20131202.GetRecords', '');
       expect(res).toEqual({ status: 400, body: '{"__type":"SerializationException"}' });
     } finally {
@@ -64,7 +64,7 @@ describe('startKinesis + kinesisClient', () => {
 });
 
 describe('measurePutRecordsRate', () => {
-  it('sends whole calls of 500 records into a kinesalite of its own and reports the rate', async () => {
+  it('sends whole calls of 500 records into an embedded Kinesis of its own and reports the rate', async () => {
     const rate = await measurePutRecordsRate({ records: 1200 });
     expect(rate).toMatchObject({ records: 1500, calls: 3 });
     expect(rate.recordsPerSecond).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-// Test helpers: a kinesalite stream per test and reading a whole stream back, every shard from the start.
+// Test helpers: an embedded Kinesis stream per test and reading a whole stream back, every shard from the start.
 import {
   CreateStreamCommand,
   GetRecordsCommand,
@@ -20,7 +20,7 @@ export interface KinesisFixture {
   close(): Promise<void>;
 }
 
-/** kinesalite, a client for it (one attempt per call: the shipper retries) and a temp dir. */
+/** The embedded Kinesis, a client for it (one attempt per call: the shipper retries) and a temp dir. */
 export async function kinesisFixture(): Promise<KinesisFixture> {
   const kinesis = await startKinesis();
   const client = kinesisClient({ endpoint: kinesis.endpoint, region: 'us-east-1', maxAttempts: 1 });

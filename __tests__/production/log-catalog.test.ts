@@ -15,7 +15,7 @@ function catalogTable(props: Partial<ConstructorParameters<typeof LogCatalog>[2]
 }
 
 describe('catalogColumns', () => {
-  it('has the parser keys of the main format, seed keys first, with numeric status and size', () => {
+  it("has the parser keys of the main format, the original schema's keys first, with numeric status and size", () => {
     expect(catalogColumns()).toEqual([
       { name: 'host', type: 'string' },
       { name: 'timestamp', type: 'string' },
@@ -41,6 +41,25 @@ describe('catalogColumns', () => {
         { name: 'upstream_response_time', type: 'string' },
       ]),
     );
+  });
+
+  it('types the ingress-nginx preset: lists as logged are strings, their companions numbers', () => {
+    const columns = catalogColumns('ingress-nginx');
+    expect(columns.slice(10)).toEqual([
+      { name: 'remote_user', type: 'string' },
+      { name: 'request_length', type: 'bigint' },
+      { name: 'request_time', type: 'double' },
+      { name: 'proxy_upstream_name', type: 'string' },
+      { name: 'proxy_alternative_upstream_name', type: 'string' },
+      { name: 'upstream_addr', type: 'string' },
+      { name: 'upstream_response_length', type: 'string' },
+      { name: 'upstream_response_length_total', type: 'bigint' },
+      { name: 'upstream_response_time', type: 'string' },
+      { name: 'upstream_response_time_total', type: 'double' },
+      { name: 'upstream_status', type: 'string' },
+      { name: 'upstream_status_last', type: 'bigint' },
+      { name: 'req_id', type: 'string' },
+    ]);
   });
 
   it('fails for a format the parser rejects', () => {

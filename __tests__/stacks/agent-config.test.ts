@@ -1,7 +1,7 @@
 import { renderAgentConfig } from '../../stacks/agent-config';
 
 describe('renderAgentConfig', () => {
-  it('is the seed agent.json made regional on AWS', () => {
+  it('is the original agent.json made regional on AWS', () => {
     expect(renderAgentConfig({ target: { kind: 'aws' }, region: 'ap-northeast-2', streamName: 'nginx-access-logs' })).toEqual({
       'kinesis.endpoint': 'kinesis.ap-northeast-2.amazonaws.com',
       'kinesis.region': 'ap-northeast-2',

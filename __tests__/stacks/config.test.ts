@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
-import { configFromEnv, ENV_VARS } from '../../stacks/config';
+import { configFromEnv, configurationTable, ENV_VARS } from '../../stacks/config';
 
 describe('configFromEnv', () => {
-  it('follows the seed when nothing is set', () => {
+  it('follows the original setup when nothing is set', () => {
     expect(configFromEnv({})).toEqual({
       region: 'ap-northeast-2',
       localstackEndpoint: 'http://localhost:4566',
@@ -81,6 +83,14 @@ describe('configFromEnv', () => {
         'STREAM_SHARDS',
       ].sort(),
     );
+  });
+
+  it("is what the README's configuration table says, row for row", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const table = section.slice(section.indexOf('| variable |'), section.indexOf('\n\n', section.indexOf('| variable |')));
+    // On a difference: paste configurationTable()'s output over the README's table.
+    expect(table).toBe(configurationTable());
   });
 
   it('reads STREAM_SHARDS=on-demand as on-demand capacity without a shard count', () => {

@@ -6,6 +6,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
+import { INGRESS_NGINX_FORMAT } from '../../functions/nginx-parser/presets';
 import { createHash } from 'node:crypto';
 import { zipDirectory } from '../../stacks/bundle-archive';
 import { processorParameters as buildProcessorParameters } from '../../stacks/delivery-stream';
@@ -22,7 +23,7 @@ const processorParameters = (synth: ReturnType<typeof synthesized>) => {
 };
 
 describe('log stream', () => {
-  it('is the seed stream with one provisioned shard and 24 h retention', () => {
+  it('is the original stream with one provisioned shard and 24 h retention', () => {
     expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(KinesisStream, {
       name: 'nginx-access-logs',
       shard_count: 1,
@@ -39,7 +40,7 @@ describe('log stream', () => {
 });
 
 describe('log bucket', () => {
-  it('keeps the seed name on LocalStack and lets terraform destroy empty it', () => {
+  it('keeps the original name on LocalStack and lets terraform destroy empty it', () => {
     expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(S3Bucket, {
       bucket: 'nginx-access-logs-s3',
       force_destroy: true,
@@ -78,6 +79,12 @@ describe('parser function', () => {
     });
     expect(synthPipeline(LOCALSTACK, { logFormat: NGINX_COMBINED_FORMAT })).toHaveResourceWithProperties(LambdaFunction, {
       environment: { variables: { LOG_FORMAT: NGINX_COMBINED_FORMAT } },
+    });
+  });
+
+  it('resolves a preset name into the format string the function gets as LOG_FORMAT', () => {
+    expect(synthPipeline(LOCALSTACK, { logFormat: 'ingress-nginx' })).toHaveResourceWithProperties(LambdaFunction, {
+      environment: { variables: { LOG_FORMAT: INGRESS_NGINX_FORMAT } },
     });
   });
 

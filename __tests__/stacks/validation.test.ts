@@ -58,6 +58,13 @@ describe('stack validation', () => {
     );
   });
 
+  it('fails for a delivery prefix too long for Firehose once the hour folders are appended', () => {
+    expect(() => buildPipeline(LOCALSTACK, { prefix: `${'a'.repeat(497)}/` })).not.toThrow();
+    expect(() => buildPipeline(LOCALSTACK, { prefix: `${'a'.repeat(498)}/` })).toThrow(
+      /be at most 498 characters \(Firehose allows 512 once YYYY\/MM\/dd\/HH\/ is appended\), got "a{498}\/"/,
+    );
+  });
+
   it('fails for a delivery prefix with a Firehose expression', () => {
     expect(() => buildPipeline(LOCALSTACK, { prefix: 'nginx/!{timestamp:yyyy}/' })).toThrow(/be static, without !\{\.\.\.\}/);
   });
@@ -82,6 +89,12 @@ describe('stack validation', () => {
     );
   });
 
+  it('fails for a preset name that does not exist, listing the presets', () => {
+    expect(() => buildPipeline(LOCALSTACK, { logFormat: 'ingress' })).toThrow(
+      /parser logFormat is not usable: log format: no preset is named "ingress"; use one of main, combined, ingress-nginx, json.*\(set LOG_FORMAT\)/,
+    );
+  });
+
   it('fails for a log format without variables', () => {
     expect(() => buildPipeline(LOCALSTACK, { logFormat: 'plain text' })).toThrow(/parser logFormat is not usable: log format has no \$variables/);
   });
@@ -95,7 +108,7 @@ describe('stack validation', () => {
 });
 
 describe('bucketNameProblems', () => {
-  it('accepts the seed name and an account-suffixed name', () => {
+  it('accepts the original name and an account-suffixed name', () => {
     expect(bucketNameProblems('nginx-access-logs-s3')).toEqual([]);
     expect(bucketNameProblems('nginx-access-logs-s3-123456789012-ap-northeast-2')).toEqual([]);
   });

@@ -7,6 +7,10 @@ export interface Tool {
 }
 
 export const TERRAFORM: Tool = { command: 'terraform', install: TERRAFORM_INSTALL_HINT };
+export const AWS_CLI: Tool = {
+  command: 'aws',
+  install: 'install the AWS CLI (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html, or `pip install awscli`)',
+};
 export const MOTO_SERVER: Tool = {
   command: 'moto_server',
   install: 'install moto with its server: `pip install "moto[server]==5.2.1"` (provides moto_server)',

@@ -2,34 +2,15 @@
  * The thin Firehose layer over the parser core: base64 in and out, one result per record, and a response that never
  * exceeds the Lambda response limit.
  */
+import type {
+  FirehoseInputEvent,
+  FirehoseInputRecord,
+  FirehoseOutputRecord,
+  FirehoseRecordResult,
+  FirehoseTransformationResponse,
+} from '../../facts/firehose-transformation';
 import { RESPONSE_BUDGET_BYTES } from './limits';
 import type { LineParser } from './parse';
-
-/** One record of a Firehose data-transformation event. LocalStack sends records without `recordId`. */
-export interface FirehoseInputRecord {
-  readonly recordId?: string;
-  /** The Kinesis record's bytes, base64. */
-  readonly data?: string;
-}
-
-/** The event Firehose sends a transformation Lambda (only the fields this handler reads). */
-export interface FirehoseTransformationEvent {
-  readonly records?: readonly FirehoseInputRecord[];
-}
-
-export type FirehoseRecordResult = 'Ok' | 'Dropped' | 'ProcessingFailed';
-
-/** One result per input record, in input order; `recordId` is echoed when the input had one. */
-export interface FirehoseOutputRecord {
-  recordId?: string;
-  result: FirehoseRecordResult;
-  /** base64: NDJSON for `Ok`, the original bytes for `ProcessingFailed`, empty for `Dropped`. */
-  data: string;
-}
-
-export interface FirehoseTransformationResponse {
-  records: FirehoseOutputRecord[];
-}
 
 export interface HandlerOptions {
   /**
@@ -42,6 +23,11 @@ export interface HandlerOptions {
    * @default - console.warn
    */
   readonly log?: (message: string) => void;
+  /**
+   * base64 decoding and encoding of record data.
+   * @default - {@link base64Codec}(): Node's internal Buffer methods when they exist and work, else the public API
+   */
+  readonly base64?: Base64Codec;
 }
 
 // JSON.stringify of a result record is exactly: {"recordId":ID,"result":"R","data":"D"} (recordId only when given).
@@ -49,16 +35,58 @@ const RECORD_BYTES = '{"result":"","data":""}'.length;
 const RECORD_ID_BYTES = '"recordId":,'.length;
 const ENVELOPE_BYTES = '{"records":[]}'.length;
 
-/**
- * Node's Buffer methods behind `write(…, 'base64')` and `toString('base64', …)`, called directly: the public wrappers
- * cost a measurable share per ~250-byte record.
- */
-interface FastBuffer extends Buffer {
-  base64Write(text: string, offset: number, length: number): number;
+/** base64 in and out of the handler's buffers. */
+export interface Base64Codec {
+  /** Whether Node's internal methods are used (false: the public Buffer API). */
+  readonly fast: boolean;
+  /** Decodes `text` into `target` from offset 0, at most `max` bytes; the number of bytes written. */
+  decode(target: Buffer, text: string, max: number): number;
+  /** The base64 of `bytes[start..end)`. */
+  encode(bytes: Uint8Array, start: number, end: number): string;
 }
 
-/** Node's binding accepts any Uint8Array as `this`: the parser's output is encoded without a Buffer view of it. */
-const { base64Slice } = Buffer.prototype as unknown as { base64Slice(this: Uint8Array, start: number, end: number): string };
+/** Node's methods behind `write(…, 'base64')` and `toString('base64', …)`; undocumented, so maybe absent. */
+interface InternalBase64 {
+  base64Write?: (this: Uint8Array, text: string, offset: number, length: number) => number;
+  base64Slice?: (this: Uint8Array, start: number, end: number) => string;
+}
+
+/**
+ * Picks how records are base64-decoded and encoded, once, at load. Node's undocumented `Buffer.prototype.base64Write`
+ * and `base64Slice`, called directly, skip the public wrappers' argument handling, a measurable share per ~250-byte
+ * record, and take any Uint8Array as `this` (the parser's output needs no Buffer view). They are used only when they
+ * exist and decode and encode a probe correctly; otherwise the public API: on a runtime without them every record
+ * would fail while the invocation succeeds.
+ */
+export function base64Codec(proto: object = Buffer.prototype): Base64Codec {
+  const { base64Write, base64Slice } = proto as InternalBase64;
+  let works: boolean;
+  try {
+    const probe = Buffer.alloc(4);
+    works =
+      typeof base64Write === 'function' &&
+      typeof base64Slice === 'function' &&
+      base64Write.call(probe, 'aGk/', 0, 4) === 3 &&
+      probe[2] === 63 &&
+      base64Slice.call(probe, 0, 3) === 'aGk/';
+  } catch {
+    works = false;
+  }
+  if (works && base64Write && base64Slice) {
+    return {
+      fast: true,
+      decode: (target, text, max) => base64Write.call(target, text, 0, max),
+      encode: (bytes, start, end) => base64Slice.call(bytes, start, end),
+    };
+  }
+  return {
+    fast: false,
+    decode: (target, text, max) => target.write(text, 0, max, 'base64'),
+    encode: (bytes, start, end) => Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('base64'),
+  };
+}
+
+const DEFAULT_BASE64 = base64Codec();
 
 // Record ids JSON writes as they are (Firehose's are digits): their size is their length plus quotes.
 const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -90,7 +118,7 @@ function result(id: string | undefined, outcome: FirehoseRecordResult, data: str
 export function createHandler(
   parser: LineParser,
   options: HandlerOptions = {},
-): (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResponse> {
+): (event: FirehoseInputEvent) => Promise<FirehoseTransformationResponse> {
   const transform = createTransform(parser, options);
   return async (event) => transform(event);
 }
@@ -99,9 +127,11 @@ export function createHandler(
 export function createTransform(
   parser: LineParser,
   options: HandlerOptions = {},
-): (event: FirehoseTransformationEvent) => FirehoseTransformationResponse {
+): (event: FirehoseInputEvent) => FirehoseTransformationResponse {
   const budget = options.responseBudgetBytes ?? RESPONSE_BUDGET_BYTES;
   const log = options.log ?? ((message: string) => console.warn(message));
+  const base64 = options.base64 ?? DEFAULT_BASE64;
+  if (!base64.fast) log('nginx-parser: no working Buffer base64Write/base64Slice; using the public Buffer API');
   let input = Buffer.allocUnsafe(1 << 16);
   let failedLine = '';
   let okData = '';
@@ -110,7 +140,7 @@ export function createTransform(
   function convert(data: string): FirehoseRecordResult | undefined {
     const max = Math.ceil(data.length / 4) * 3 + 1;
     if (input.length < max) input = Buffer.allocUnsafe(Math.max(max, input.length * 2));
-    const n = (input as FastBuffer).base64Write(data, 0, max);
+    const n = base64.decode(input, data, max);
     // A newline sentinel after the data ends the last line and keeps indexOf from scanning stale bytes.
     input[n] = 10;
     parser.reset();
@@ -135,7 +165,7 @@ export function createTransform(
       okData = '';
       return 'Dropped';
     }
-    okData = base64Slice.call(parser.buf, 0, parser.length);
+    okData = base64.encode(parser.buf, 0, parser.length);
     return 'Ok';
   }
 

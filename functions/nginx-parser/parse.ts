@@ -9,9 +9,11 @@
  */
 import {
   type CompiledLogFormat,
-  compileLogFormat,
-  NGINX_COMBINED_FORMAT,
-  NGINX_MAIN_FORMAT,
+  compileLogFormats,
+  type FormatVariable,
+  type KeyType,
+  outputSchema,
+  type ValueKind,
 } from './log-format';
 
 // Small-number codes as const enums, which the bundler inlines (plain consts would stay variables in the bundle).
@@ -28,10 +30,25 @@ const enum Time {
   Msec,
 }
 
+/** How strictly a variable's value is checked: what nginx writes for it (see ValueKind). */
+const enum Chk {
+  None,
+  Token,
+  Integer,
+  Decimal,
+  Address,
+  IntList,
+  DecList,
+  AddrList,
+}
+
+/** Kinds in Chk order (msec is checked as a decimal); any other kind is not checked. */
+const CHECKED: readonly ValueKind[] = ['text', 'token', 'integer', 'decimal', 'address', 'integer_list', 'decimal_list', 'address_list'];
+
 /** How an output key gets its value. */
 const enum Mode {
   String = 1,
-  /** A number when the value is one clean number, else a string. */
+  /** A number (the value was checked to be one), or null. */
   Number,
   /** Must be a number. */
   Status,
@@ -41,6 +58,10 @@ const enum Mode {
   Verb,
   Uri,
   Protocol,
+  /** The last item of a number list, as a number. */
+  ListLast,
+  /** The sum of a number list's items. */
+  ListTotal,
 }
 
 /** Keys whose value is not simply the variable's text. */
@@ -61,6 +82,8 @@ const enum Err {
   Number,
   Quote,
   Escape,
+  Value,
+  Repeat,
 }
 
 const FAIL = -1;
@@ -69,7 +92,7 @@ interface Plan {
   readonly label: string;
   readonly escape: number;
   readonly nVars: number;
-  readonly names: readonly string[];
+  readonly vars: readonly FormatVariable[];
   readonly lits: readonly Uint8Array[];
   readonly litText: readonly string[];
   /** Fixed width of a value (26 for `$time_local`), 0 when its end is found by searching for the next literal. */
@@ -77,6 +100,10 @@ interface Plan {
   /** 1 for a value nginx quoted (the next literal starts with `"`, escape=default or json): it ends at a raw quote. */
   readonly quoted: Uint8Array;
   readonly timeKind: Int32Array;
+  /** Per variable: how its value is checked (Chk), whether it may be empty, the index of its first occurrence or -1. */
+  readonly check: Uint8Array;
+  readonly mayBeEmpty: Uint8Array;
+  readonly repeatOf: Int32Array;
   /** Per output key (the parser's key order): the variable it comes from (-1: none) and how it is written. */
   readonly srcVar: Int32Array;
   readonly srcMode: Int32Array;
@@ -89,6 +116,7 @@ const encoder = new TextEncoder();
 const HEX = encoder.encode('0123456789ABCDEF');
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const QUOTE = encoder.encode('"');
+const UNIX = encoder.encode('unix:');
 
 /** The value of hex digit `c`, or -1. Callers pass `src[…]` unchecked: past the end it is undefined, never a digit. */
 function hexValue(c: number): number {
@@ -124,11 +152,6 @@ function find(src: Uint8Array, lit: Uint8Array, from: number, end: number, jsonQ
     return i;
   }
   return -1;
-}
-
-/** One JSON number per JSON's grammar, at most 15 characters so a double holds it exactly. */
-function isCleanNumber(src: Uint8Array, s: number, e: number): boolean {
-  return e - s <= 15 && isDecimal(src, s, e) && (src[s] !== 48 || s + 1 === e || src[s + 1] === 46);
 }
 
 /** Digits, optionally followed by `.` and digits. */
@@ -173,22 +196,27 @@ function makePlan(f: CompiledLogFormat, keys: readonly string[], label: string):
   const srcMode = new Int32Array(keys.length);
   keys.forEach((key, k) => {
     const fixed = FIXED_MODES[key];
-    const i = fixed !== undefined && fixed >= Mode.Verb ? requestVar : vars.findIndex((v) => v.role === key || v.key === key);
+    const i = fixed !== undefined && fixed >= Mode.Verb ? requestVar : vars.findIndex((v) => v.role === key || v.key === key || v.companion === key);
     const v = vars[i];
     if (v === undefined) return;
     srcVar[k] = i;
-    srcMode[k] = fixed ?? (v.kind === 'number' || v.kind === 'msec' ? Mode.Number : Mode.String);
+    const numeric = v.kind === 'integer' || v.kind === 'decimal' || v.kind === 'msec';
+    const companion = v.companion === key ? (v.name === 'upstream_status' ? Mode.ListLast : Mode.ListTotal) : undefined;
+    srcMode[k] = companion ?? fixed ?? (numeric ? Mode.Number : Mode.String);
   });
   return {
     label,
     escape: f.escape === 'json' ? Esc.Json : f.escape === 'none' ? Esc.None : Esc.Default,
     nVars: n,
-    names: vars.map((v) => v.name),
+    vars,
     lits: f.literals.map((l) => encoder.encode(l)),
     litText: f.literals,
     width,
     quoted: Uint8Array.from(vars, (_, i) => (f.escape !== 'none' && width[i] === 0 && f.literals[i + 1]?.[0] === '"' ? 1 : 0)),
     timeKind,
+    check: Uint8Array.from(vars, (v) => (v.kind === 'msec' ? Chk.Decimal : Math.max(0, CHECKED.indexOf(v.kind)))),
+    mayBeEmpty: Uint8Array.from(vars, (v) => (v.mayBeEmpty ? 1 : 0)),
+    repeatOf: Int32Array.from(vars, (v) => v.repeatOf),
     srcVar,
     srcMode,
     requestVar,
@@ -210,6 +238,8 @@ export type ParseResult = { readonly ok: true; readonly json: string } | { reado
 export class LineParser {
   /** JSON keys of every output line, in order. */
   readonly keys: readonly string[];
+  /** The JSON type of each key's non-null values, parallel to {@link keys}. */
+  readonly keyTypes: readonly KeyType[];
   /** Output bytes; `buf[0..length)` holds the JSON lines appended since the last {@link reset}. */
   buf: Uint8Array = new Uint8Array(1 << 16);
   /** Number of bytes of {@link buf} in use. */
@@ -245,9 +275,9 @@ export class LineParser {
   readonly #timeOut = new DataView(new ArrayBuffer(24));
 
   constructor(formats: readonly CompiledLogFormat[], labels: readonly string[] = []) {
-    const keys: string[] = [];
-    for (const f of formats) for (const k of f.keys) if (!keys.includes(k)) keys.push(k);
+    const { keys, keyTypes } = outputSchema(formats);
     this.keys = keys;
+    this.keyTypes = keyTypes;
     this.#keyBytes = keys.map((k, i) => encoder.encode(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`));
     this.#keyWords = this.#keyBytes.map(words64);
     this.#plans = formats.map((f, i) => makePlan(f, keys, labels[i] ?? ''));
@@ -301,7 +331,8 @@ export class LineParser {
   /** Why the last {@link appendLine} failed, in words, with the byte column (1-based) where it stopped. */
   get error(): string {
     const plan = this.#plans[this.#errPlan] as Plan;
-    const name = `$${plan.names[this.#errVar] ?? ''}`;
+    const variable = plan.vars[this.#errVar];
+    const name = `$${variable?.name ?? ''}`;
     const next = JSON.stringify(plan.litText[this.#errVar + 1]);
     const what = [
       `line does not start with ${next}`,
@@ -310,9 +341,16 @@ export class LineParser {
       `${name} is not a number`,
       `unescaped quote in ${name}`,
       `invalid JSON escape in ${name}`,
+      `${name} is not what nginx writes there (expected: ${variable?.kind.replace('_', ' ')})`,
+      `${name} differs from its first occurrence in the line (nginx logs the same value twice)`,
     ][this.#errCode - 1];
     const closest = plan.label && ` (closest format: ${plan.label})`;
-    return `${what} at column ${this.#errPos - this.#errLineStart + 1}${closest}`;
+    return `${what} at column ${this.errorColumn}${closest}`;
+  }
+
+  /** The byte column (1-based) where the last failed {@link appendLine} stopped: how far the line fit the format. */
+  get errorColumn(): number {
+    return this.#errPos - this.#errLineStart + 1;
   }
 
   #ensure(size: number): void {
@@ -351,8 +389,14 @@ export class LineParser {
       const next = lits[v + 1] as Uint8Array;
       const w = p.width[v] as number;
       const last = v === n - 1;
+      const chk = p.check[v] as number;
+      // Most narrow values are an IPv4 address or a number: scanned and checked in one pass when the next literal
+      // follows; anything else is located and then checked below.
+      const quick = chk >= Chk.Integer && chk <= Chk.Address ? quickEnd(src, pos, end, chk, next, last) : -1;
       let ve: number;
-      if (p.quoted[v] === 1 && srcVar[k] === v && p.srcMode[k] === Mode.String) {
+      if (quick >= 0) {
+        ve = quick;
+      } else if (p.quoted[v] === 1 && chk === Chk.None && srcVar[k] === v && p.srcMode[k] === Mode.String) {
         // A quoted value that is the next key to write: copied while scanning, it ends at its first raw quote.
         o = this.#writeKey(k++, o);
         const at = o;
@@ -363,6 +407,12 @@ export class LineParser {
           return this.#fail(Err.Quote, ve, v);
         }
         if (ve - pos === 1 && src[pos] === 45) o = writeNull(this.buf, at);
+      } else if (chk >= Chk.IntList) {
+        // A list has no end marker of its own: it takes items as long as a separator and an item follow.
+        ve = listEnd(src, pos, end, chk);
+        if (last ? ve !== end - next.length || !matchAt(src, ve, end, next) : !matchAt(src, ve, end, next)) {
+          return this.#fail(ve === pos ? Err.Value : Err.Separator, ve, v);
+        }
       } else if (last) {
         ve = end - next.length;
         if (ve < pos || !matchAt(src, ve, end, next)) return this.#fail(Err.Separator, pos, v);
@@ -373,6 +423,14 @@ export class LineParser {
       } else {
         ve = find(src, next, pos, end, jsonMode && next[0] === 34);
         if (ve < 0) return this.#fail(Err.Separator, pos, v);
+      }
+      // Values nginx writes in a narrow format are checked: a line nginx could not have written does not fit.
+      if (quick < 0 && chk !== Chk.None && (ve === pos ? p.mayBeEmpty[v] === 0 : chk < Chk.IntList && !validValue(src, pos, ve, chk))) {
+        return this.#fail(Err.Value, pos, v);
+      }
+      const first = p.repeatOf[v] as number;
+      if (first >= 0 && !sameBytes(src, starts[first] as number, ends[first] as number, pos, ve)) {
+        return this.#fail(Err.Repeat, pos, v);
       }
       starts[v] = pos;
       ends[v] = ve;
@@ -408,19 +466,25 @@ export class LineParser {
     if (v < 0) return writeNull(out, o);
     const s = p.starts[v] as number;
     const e = p.ends[v] as number;
-    const dash = e - s === 1 && src[s] === 45;
+    // `-` is nginx's "not found"; an empty number, address or list is how escape=json and escape=none log it.
+    const none = (e - s === 1 && src[s] === 45) || (s === e && (p.check[v] as number) >= Chk.Integer);
     switch (mode) {
       case Mode.String:
-        return dash ? writeNull(out, o) : this.#writeString(p, v, src, s, e, o, false);
+        return none ? writeNull(out, o) : this.#writeString(p, v, src, s, e, o, false);
       case Mode.Number:
       case Mode.Status:
       case Mode.Size:
-        if (dash && mode !== Mode.Status) return writeNull(out, o);
-        if (isCleanNumber(src, s, e)) {
-          for (let i = s; i < e; i++) out[o++] = src[i] as number;
-          return o;
-        }
-        return mode === Mode.Number ? this.#writeString(p, v, src, s, e, o, false) : this.#fail(Err.Number, s, v);
+        if (none && mode !== Mode.Status) return writeNull(out, o);
+        // Numeric variables were checked to be digits (and a fraction); `$status` must not be missing.
+        return none ? this.#fail(Err.Number, s, v) : writeNumber(out, o, src, s, e);
+      case Mode.ListLast: {
+        let i = e;
+        // Separators end with a space: the last item starts after the last one.
+        while (i > s && src[i - 1] !== 32) i--;
+        return none || src[i] === 45 ? writeNull(out, o) : writeNumber(out, o, src, i, e);
+      }
+      case Mode.ListTotal:
+        return none ? writeNull(out, o) : writeListTotal(out, o, src, s, e, p.check[v] === Chk.DecList);
       case Mode.Time:
         o = this.#writeTime(p.timeKind[v] as number, src, s, e, o);
         return o < 0 ? this.#fail(Err.Time, s, v) : o;
@@ -610,6 +674,163 @@ export class LineParser {
   }
 }
 
+/** Copies a checked number (digits, optionally `.` and digits) without the leading zeros nginx writes in `$status`. */
+function writeNumber(out: Uint8Array, o0: number, src: Uint8Array, s0: number, e: number): number {
+  let o = o0;
+  let s = s0;
+  while (s + 1 < e && src[s] === 48 && isDigit(src[s + 1])) s++;
+  for (let i = s; i < e; i++) out[o++] = src[i] as number;
+  return o;
+}
+
+/** Writes the sum of a checked number list's items (`-` counts 0), or null when no item is a number. */
+function writeListTotal(out: Uint8Array, o: number, src: Uint8Array, s: number, e: number, decimal: boolean): number {
+  // Sums in thousandths: nginx writes times with at most three decimals, so the total is exact.
+  let total = 0;
+  let item = 0;
+  let frac = -1;
+  let any = false;
+  for (let i = s; i <= e; i++) {
+    const c = i < e ? (src[i] as number) : 32;
+    if (c >= 48 && c <= 57) {
+      item = item * 10 + (c - 48);
+      if (frac >= 0) frac++;
+      any = true;
+    } else if (c === 46) {
+      frac = 0;
+    } else {
+      total += decimal ? item * (frac === 1 ? 100 : frac === 2 ? 10 : 1) : item;
+      item = 0;
+      frac = -1;
+    }
+  }
+  if (!any) return writeNull(out, o);
+  // Digits written directly: String() of a fraction would cost more than the rest of the list.
+  const whole = decimal ? Math.floor(total / 1000) : total;
+  let n = 1;
+  for (let x = whole; x >= 10; x = Math.floor(x / 10)) n++;
+  for (let i = n, x = whole; i > 0; i--, x = Math.floor(x / 10)) out[o + i - 1] = 48 + (x % 10);
+  if (!decimal) return o + n;
+  out[o + n] = 46;
+  for (let i = 3, x = total % 1000; i > 0; i--, x = Math.floor(x / 10)) out[o + n + i] = 48 + (x % 10);
+  return o + n + 4;
+}
+
+function sameBytes(src: Uint8Array, s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false;
+  for (let i = 0; i < e1 - s1; i++) if (src[s1 + i] !== src[s2 + i]) return false;
+  return true;
+}
+
+/** End of the IPv4 address or number at `pos` when the next literal follows it (checked in one pass), else -1. */
+function quickEnd(src: Uint8Array, pos: number, end: number, chk: number, next: Uint8Array, last: boolean): number {
+  const q = chk === Chk.Address ? ipv4End(src, pos, end) : numberEnd(src, pos, end, chk === Chk.Decimal);
+  return q > pos && matchAt(src, q, end, next) && (!last || q === end - next.length) ? q : -1;
+}
+
+/** End of the number at `i`: 1–18 digits, then (decimal) `.` and 1–3 digits; `i` itself when there is none. */
+function numberEnd(src: Uint8Array, i: number, end: number, decimal: boolean): number {
+  let j = i;
+  while (j < end && isDigit(src[j])) j++;
+  if (j === i || j - i > 18) return i;
+  if (!decimal) return j;
+  if (j >= end || src[j] !== 46) return i;
+  const f = ++j;
+  while (j < end && isDigit(src[j])) j++;
+  return j === f || j - f > 3 ? i : j;
+}
+
+/** End of one list item at `i`: `-`, a number, or (addresses) printable bytes but `,` and `"`; `i` when none. */
+function itemEnd(src: Uint8Array, i: number, end: number, chk: number): number {
+  if (chk !== Chk.AddrList) return i < end && src[i] === 45 ? i + 1 : numberEnd(src, i, end, chk === Chk.DecList);
+  let j = i;
+  while (j < end) {
+    const c = src[j] as number;
+    if (c <= 32 || c === 44 || c === 34 || c === 127) break;
+    j++;
+  }
+  return j;
+}
+
+/**
+ * End of the `$upstream_*` list at `s`: items separated by `, ` (servers of one group) or ` : ` (an internal redirect
+ * to another group). A separator counts only when an item follows it; `s` itself for an empty value.
+ */
+function listEnd(src: Uint8Array, s: number, end: number, chk: number): number {
+  let i = itemEnd(src, s, end, chk);
+  if (i === s) return s;
+  for (;;) {
+    let n: number;
+    if (i + 2 < end && src[i] === 44 && src[i + 1] === 32) n = i + 2;
+    else if (i + 3 < end && src[i] === 32 && src[i + 1] === 58 && src[i + 2] === 32) n = i + 3;
+    else return i;
+    const j = itemEnd(src, n, end, chk);
+    if (j === n) return i;
+    i = j;
+  }
+}
+
+/** Whether the non-empty value `src[s..e)` is what nginx writes for a variable checked as `chk` (not a list). */
+function validValue(src: Uint8Array, s: number, e: number, chk: number): boolean {
+  if (e - s === 1 && src[s] === 45) return true;
+  switch (chk) {
+    case Chk.Integer:
+    case Chk.Decimal:
+      return numberEnd(src, s, e, chk === Chk.Decimal) === e;
+    case Chk.Address:
+      return isAddress(src, s, e);
+    default:
+      for (let i = s; i < e; i++) if ((src[i] as number) <= 32 || src[i] === 127) return false;
+      return true;
+  }
+}
+
+/** An IPv4 or IPv6 address as nginx prints it, or `unix:` and a socket path. */
+function isAddress(src: Uint8Array, s: number, e: number): boolean {
+  if (ipv4End(src, s, e) === e) return true;
+  return matchAt(src, s, e, UNIX) ? validValue(src, s, e, Chk.Token) : isIpv6(src, s, e);
+}
+
+/** End of the IPv4 address at `s` (four numbers 0–255 separated by dots), or `s` when there is none. */
+function ipv4End(src: Uint8Array, s: number, e: number): number {
+  for (let i = s, part = 0; ; part++) {
+    let v = 0;
+    let j = i;
+    while (j < e && j - i < 3 && isDigit(src[j])) v = v * 10 + (src[j++] as number) - 48;
+    if (j === i || v > 255) return s;
+    if (part === 3) return j;
+    if (j >= e || src[j] !== 46) return s;
+    i = j + 1;
+  }
+}
+
+/** Up to eight groups of 1–4 hex digits separated by `:`, one `::` at most, optionally ending in an IPv4 address. */
+function isIpv6(src: Uint8Array, s: number, e: number): boolean {
+  let groups = 0;
+  let gap = false;
+  let i = s;
+  if (src[i] === 58 && src[i + 1] === 58) {
+    gap = true;
+    i += 2;
+  }
+  while (i < e) {
+    let j = i;
+    while (j < e && j - i < 5 && hexValue(src[j] as number) >= 0) j++;
+    if (j < e && src[j] === 46) return (gap ? groups <= 5 : groups === 6) && ipv4End(src, i, e) === e;
+    if (j === i || j - i > 4) return false;
+    groups++;
+    if (j === e) break;
+    if (src[j] !== 58 || j + 1 === e) return false;
+    if (src[j + 1] === 58) {
+      if (gap) return false;
+      gap = true;
+      j++;
+    }
+    i = j + 1;
+  }
+  return gap ? groups <= 7 : groups === 8;
+}
+
 function writeNull(out: Uint8Array, o: number): number {
   out[o] = 110; // n
   out[o + 1] = 117; // u
@@ -711,13 +932,11 @@ export function parseLine(parser: LineParser, line: string): ParseResult {
 }
 
 /**
- * The parser for a `LOG_FORMAT` value: the given nginx `log_format` string, or, when it is undefined, blank or
- * nginx's `main` format itself, nginx's `main` and `combined` formats (each line tried in that order: servers still on
- * the built-in `combined` keep working).
+ * The parser for an nginx `log_format` string (a preset name is resolved before, by `resolveLogFormat`); undefined,
+ * blank or nginx's `main` format itself means nginx's `main` and `combined` formats (each line tried in that order:
+ * servers still on the built-in `combined` keep working).
  */
 export function createParser(logFormat?: string): LineParser {
-  const main = compileLogFormat(NGINX_MAIN_FORMAT);
-  const given = logFormat?.trim() ? compileLogFormat(logFormat) : main;
-  if (given.format !== main.format || given.escape !== main.escape) return new LineParser([given]);
-  return new LineParser([main, compileLogFormat(NGINX_COMBINED_FORMAT)], ['main', 'combined']);
+  const { formats, labels } = compileLogFormats(logFormat);
+  return new LineParser(formats, labels);
 }

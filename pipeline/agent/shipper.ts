@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KINESIS_LIMITS } from '../../facts/aws-limits';
+import { backoffMillis } from '../../facts/retry';
 import { AGGREGATION_DEFAULTS, lineFitsFormat, RecordAggregator, type OutRecord } from './aggregator';
 import { fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { PARTITION_KEY_LENGTH as AGENT_PARTITION_KEY_LENGTH } from './defaults';
@@ -485,12 +486,6 @@ export class Shipper extends EventEmitter<ShipperEvents> {
       }
     }
   }
-}
-
-/** Exponential backoff with full jitter: uniform in [0, min(max, base · 2^(attempt−1))]. */
-export function backoffMillis(attempt: number, baseMillis: number, maxMillis: number, random = Math.random): number {
-  const ceiling = Math.min(maxMillis, baseMillis * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(random() * ceiling);
 }
 
 const RETRYABLE_NAMES = new Set([

@@ -1,11 +1,11 @@
 import type { PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { backoffMillis } from '../../../facts/retry';
 import { kinesisClient } from '../../../pipeline/clients';
 import { readCheckpoint } from '../../../pipeline/agent/checkpoint';
 import { startFaultProxy } from '../../../pipeline/fault-proxy';
 import {
-  backoffMillis,
   isRetryable,
   MAX_BYTES_PER_CALL,
   MAX_RECORD_BYTES,
