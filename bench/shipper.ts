@@ -2,7 +2,7 @@
  * `npm run bench:shipper`: the embedded Kinesis's bare PutRecords rate next to the shipper's lines/s into it, one line
  * per record (the Kinesis Agent's way) and aggregated (our agent's), side by side in each run.
  *
- *   npm run bench:shipper -- [FILE] [--runs N] [--shards N] [--in-flight N]
+ *   npm run bench:shipper -- [FILE] [--runs N] [--shards N] [--in-flight N] [--shard-limits]
  *
  * FILE defaults to 200,000 generated lines with 5% hostile ones (../shared/bench/gen-nginx-log.mjs). Each run uses
  * a fresh in-process embedded Kinesis (one shard unless told), first for the bare rate (500 × 250-byte records per call,
@@ -26,6 +26,8 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '3' },
       shards: { type: 'string', default: '1' },
       'in-flight': { type: 'string' },
+      // Kinesis's per-shard write limits (1 MiB/s, 1,000 records/s), answered with ProvisionedThroughputExceeded.
+      'shard-limits': { type: 'boolean', default: false },
     },
   });
   const root = projectRoot(__dirname);
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
     const rate = await measurePutRecordsRate({ records: 50_000, shards });
     bare.push(rate.recordsPerSecond);
     process.stderr.write(`run ${run + 1}: bare ${rate.recordsPerSecond} records/s (median call ${rate.medianCallMillis} ms)\n`);
-    const kinesis = await startKinesis();
+    const kinesis = await startKinesis({ shardWriteLimits: values['shard-limits'] });
     try {
       // Side by side in one emulator, alternating which goes first.
       const order = run % 2 === 0 ? [false, true] : [true, false];
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     bytes: statSync(file).size,
     lines,
     shards,
+    shardLimits: values['shard-limits'],
     bareRecordsPerSecond: median(bare),
     shipperLinesPerSecond: median(shipped),
     ratio: Number((median(shipped) / median(bare)).toFixed(2)),
