@@ -30,6 +30,12 @@ export const AGGREGATION_DEFAULTS = Object.freeze({
    * 25,000-byte records before the age is reached, so the age only matters for quiet hosts.
    */
   maxBufferAgeMillis: 5_000,
+  /**
+   * Bytes per PutRecords call: what one shard takes in a second, not the 5 MiB a call may carry. A 5 MiB call of full
+   * records into a shard is mostly throttled, and the backoff before re-sending the rest leaves the shard idle; with
+   * 1 MiB calls the shard stays near its limit (`npm run bench:shipper -- --shard-limits`; README).
+   */
+  maxBatchBytes: KINESIS_LIMITS.shardWriteBytesPerSecond,
 });
 
 /** One record ready for PutRecords. */

@@ -49,7 +49,11 @@ export interface ShipperOptions {
   readonly maxBufferAgeMillis?: number;
   /** @default 500 (the agent's `maxBufferSizeRecords`; the PutRecords maximum) */
   readonly maxBufferSizeRecords?: number;
-  /** Batch size, partition keys included. @default 5 MiB (the agent's `maxBufferSizeBytes`; the PutRecords maximum) */
+  /**
+   * Batch size, partition keys included.
+   * @default 5 MiB (the agent's `maxBufferSizeBytes`; the PutRecords maximum); 1 MiB when aggregating
+   * (AGGREGATION_DEFAULTS.maxBatchBytes)
+   */
   readonly maxBufferSizeBytes?: number;
   /** PutRecords calls in flight at once; the checkpoint still advances in file order. @default 2 */
   readonly maxInFlightBatches?: number;
@@ -215,7 +219,7 @@ export class Shipper extends EventEmitter<ShipperEvents> {
   constructor(private readonly opts: ShipperOptions) {
     super();
     this.maxRecords = opts.maxBufferSizeRecords ?? MAX_RECORDS_PER_CALL;
-    this.maxBytes = opts.maxBufferSizeBytes ?? MAX_BYTES_PER_CALL;
+    this.maxBytes = opts.maxBufferSizeBytes ?? (opts.aggregate ? AGGREGATION_DEFAULTS.maxBatchBytes : MAX_BYTES_PER_CALL);
     this.maxAge = opts.maxBufferAgeMillis ?? 60_000;
     this.maxInFlight = opts.maxInFlightBatches ?? 2;
     if (!(this.maxRecords >= 1 && this.maxRecords <= MAX_RECORDS_PER_CALL)) {
