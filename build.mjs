@@ -1,8 +1,10 @@
-// Builds everything that runs as JavaScript: the parser Lambda bundle (what the stack deploys) and the
-// app entry points (main.ts, bin/*.ts, bench/*.ts). `node build.mjs lambda [OUTFILE]` builds only the Lambda
+// Builds everything that runs as JavaScript: the parser Lambda bundle (what the stack deploys), the app entry points
+// (main.ts, bin/*.ts, bench/*.ts), and our agent for web hosts: one self-contained file with the AWS SDK inside plus
+// its systemd unit (dist/agent/). `node build.mjs lambda [OUTFILE]` builds only the Lambda
 // (to OUTFILE instead of dist/nginx-parser/index.js: the bundle test checks exactly what this script makes).
 import { build } from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 
 const lambdaOnly = process.argv[2] === 'lambda';
 
@@ -34,4 +36,23 @@ if (!lambdaOnly) {
     sourcemap: true,
     logLevel: 'warning',
   });
+}
+
+if (!lambdaOnly) {
+  // The web host runs this file with Node from the distribution's packages: no node_modules there.
+  const agent = 'dist/agent/nginx-log-agent.js';
+  await build({
+    entryPoints: ['bin/nginx-log-agent.ts'],
+    outfile: agent,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  // The unit comes from the bundle itself (pipeline/agent/systemd.ts): one text for the build and the user data.
+  const unit = execFileSync(process.execPath, [agent, '--systemd-unit']);
+  writeFileSync('dist/agent/nginx-log-agent.service', unit);
 }

@@ -1,6 +1,7 @@
 import { App } from 'cdktf';
 import { resolve } from 'node:path';
 import { synthOutdir } from './facts/synth-output';
+import { AGENT_BUILD } from './pipeline/agent/defaults';
 import { configFromEnv } from './stacks/config';
 import { PipelineStack, type PipelineStackProps } from './stacks/pipeline-stack';
 
@@ -8,7 +9,7 @@ import { PipelineStack, type PipelineStackProps } from './stacks/pipeline-stack'
  * Synthesizes the pipeline twice: stack `aws` for a real account and stack `localstack` for an emulator.
  *
  * The only place that reads the environment (see ENV_VARS in stacks/config.ts). Run from the project root, as npm
- * scripts and the cdktf CLI do: the Lambda bundle is dist/nginx-parser.
+ * scripts and the cdktf CLI do: the Lambda bundle is dist/nginx-parser, the agent bundle dist/agent.
  */
 function main(): void {
   const config = configFromEnv(process.env);
@@ -16,6 +17,7 @@ function main(): void {
   const app = new App({ outdir: synthOutdir(process.cwd(), process.env) });
   const common: Omit<PipelineStackProps, 'target'> = {
     bundleDir: resolve('dist', 'nginx-parser'),
+    agentBundlePath: resolve(AGENT_BUILD.directory, AGENT_BUILD.bundle),
     region: config.region,
     namePrefix: config.namePrefix,
     bucketName: config.bucketName,
@@ -27,6 +29,8 @@ function main(): void {
     catalog: config.catalog,
     webHost: config.webHost,
     rawBackup: config.rawBackup,
+    agent: config.agent,
+    noRecordsAlarmMinutes: config.noRecordsAlarmMinutes,
     alarmEmail: config.alarmEmail,
     logExpirationDays: config.logExpirationDays,
   };

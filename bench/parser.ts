@@ -1,7 +1,9 @@
 /**
  * Parser benchmark: our Firehose handler side by side with the floor (base64-decode and re-encode each record) and a
  * naive blog-post regex handler, on ~1 MB batches from the shared generator, normal and `--hostile=5`, and the normal
- * lines rewritten to the ingress-nginx preset (upstream fields appended, one line in ten failed over to a second server).
+ * lines rewritten to the ingress-nginx preset (upstream fields appended, one line in ten failed over to a second server),
+ * and normal and hostile lines aggregated as our agent sends them (whole lines up to 25,000 bytes per record, lines
+ * that do not fit the format alone; without the naive handler, which reads one line per record).
  *
  * Usage: npm run bench:parser [-- --rounds=9 --mb=4]
  * Prints medians over interleaved rounds (MB/s of raw log bytes, lines/s, ratios measured within each round), per-line
@@ -15,6 +17,8 @@ import { performance } from 'node:perf_hooks';
 import type { FirehoseInputEvent } from '../facts/firehose-transformation';
 import { createTransform } from '../functions/nginx-parser/handler';
 import { createParser } from '../functions/nginx-parser/parse';
+import { AGGREGATION_DEFAULTS, lineFitsFormat, RecordAggregator, type OutRecord } from '../pipeline/agent/aggregator';
+import type { Line } from '../pipeline/agent/tail';
 import { printed, writeBenchSection } from './report';
 import { INGRESS_NGINX_FORMAT } from '../functions/nginx-parser/presets';
 
@@ -64,21 +68,22 @@ interface Corpus {
   readonly name: string;
   /** The LOG_FORMAT the lines are in; undefined for main (the only format the naive regex handles). */
   readonly logFormat?: string;
+  /** Records of many lines, as our agent sends them (the naive regex reads one line per record only). */
+  readonly aggregated?: boolean;
   readonly events: FirehoseInputEvent[];
   readonly lines: string[];
   readonly bytes: number;
 }
 
 /** One record per line, as the Kinesis Agent sends it (line + "\n"), ~1 MB of raw log per event. */
-function corpus(name: string, text: string, mb: number, logFormat?: string): Corpus {
+function corpus(name: string, text: string, mb: number, logFormat?: string, aggregated = false): Corpus {
   const lines = text.split('\n').filter((l) => l !== '');
   const events: FirehoseInputEvent[] = [];
   let records: { recordId: string; data: string }[] = [];
   let batchBytes = 0;
   let bytes = 0;
   let id = 0;
-  for (const line of lines) {
-    const raw = Buffer.from(line + '\n');
+  for (const raw of aggregated ? aggregate(lines) : lines.map((line) => Buffer.from(line + '\n'))) {
     records.push({ recordId: `49613838875858910653213735508838664445347285229${String(id++).padStart(9, '0')}`, data: raw.toString('base64') });
     batchBytes += raw.length;
     bytes += raw.length;
@@ -90,7 +95,27 @@ function corpus(name: string, text: string, mb: number, logFormat?: string): Cor
     }
   }
   if (records.length > 0) events.push({ records });
-  return { name, logFormat, events, lines: lines.slice(0, events.reduce((n, e) => n + (e.records?.length ?? 0), 0)), bytes };
+  const lineCount = events.reduce(
+    (n, e) => n + (e.records ?? []).reduce((m, r) => m + (aggregated ? Buffer.from(r.data ?? '', 'base64').toString().split('\n').length - 1 : 1), 0),
+    0,
+  );
+  return { name, logFormat, aggregated, events, lines: lines.slice(0, lineCount), bytes };
+}
+
+/** The records our agent makes of these lines, with its defaults (lines that do not fit the format alone). */
+function aggregate(lines: readonly string[]): Buffer[] {
+  const file = { path: 'bench', dev: 0, ino: 0, head: Buffer.alloc(0) };
+  const aggregator = new RecordAggregator({ maxRecordBytes: AGGREGATION_DEFAULTS.maxRecordBytes, fits: lineFitsFormat(undefined) });
+  const out: OutRecord[] = [];
+  let offset = 0;
+  for (const line of lines) {
+    const data = Buffer.from(line + '\n');
+    offset += data.length;
+    const l: Line = { data, file, endOffset: offset, truncatedBytes: 0 };
+    aggregator.add(l, out);
+  }
+  aggregator.flush(out);
+  return out.map((r) => r.data);
 }
 
 const floor: Handler = (event) => ({
@@ -164,7 +189,7 @@ function throughput(corpora: Corpus[]): void {
   for (const c of corpora) {
     const own: Handler = c.logFormat === undefined ? ours : createTransform(createParser(c.logFormat), { log: () => undefined });
     const handlers: [string, Handler][] = [['ours', own], ['floor', floor], ['naive regex', naive]];
-    if (c.logFormat !== undefined) handlers.pop();
+    if (c.logFormat !== undefined || c.aggregated) handlers.pop();
     const mbps = new Map<string, number[]>(handlers.map(([n]) => [n, []]));
     const ratioFloor: number[] = [];
     const ratioNaive: number[] = [];
@@ -183,7 +208,8 @@ function throughput(corpora: Corpus[]): void {
       if (ms.has('naive regex')) ratioNaive.push((ms.get('naive regex') as number) / (ms.get('ours') as number));
     }
     const lines = c.lines.length;
-    log(`\n${c.name}: ${c.events.length} batches, ${fmt(c.bytes / 1e6, 2)} MB, ${lines} lines, ${ROUNDS} interleaved rounds`);
+    const recordCount = c.events.reduce((n, e) => n + (e.records?.length ?? 0), 0);
+    log(`\n${c.name}: ${c.events.length} batches, ${fmt(c.bytes / 1e6, 2)} MB, ${lines} lines in ${recordCount} records, ${ROUNDS} interleaved rounds`);
     log('| handler | MB/s (median) | lines/s (median) |');
     log('|---|---:|---:|');
     for (const [name] of handlers) {
@@ -191,7 +217,7 @@ function throughput(corpora: Corpus[]): void {
       log(`| ${name} | ${fmt(m)} | ${Math.round((m * 1e6 * lines) / c.bytes).toLocaleString('en-US')} |`);
     }
     log(`ours ÷ floor throughput (median of per-round ratios): ${fmt(median(ratioFloor), 2)}`);
-    if (c.logFormat === undefined) log(`ours ÷ naive regex throughput (median of per-round ratios): ${fmt(median(ratioNaive), 2)}`);
+    if (handlers.length === 3) log(`ours ÷ naive regex throughput (median of per-round ratios): ${fmt(median(ratioNaive), 2)}`);
     log(`response expansion (base64 of JSON lines ÷ raw log bytes): ${fmt(expansion, 2)}`);
   }
 }
@@ -281,7 +307,9 @@ function main(): void {
   const normal = corpus('normal', generate(Math.ceil(MB * 4700), 1, 0), MB);
   const hostile = corpus('hostile=5', generate(Math.ceil(MB * 4700), 2, 5), MB);
   const ingress = corpus('ingress-nginx (normal lines, upstream fields appended)', toIngress(generate(Math.ceil(MB * 3800), 1, 0)), MB, INGRESS_NGINX_FORMAT);
-  throughput([normal, hostile, ingress]);
+  const normalAggregated = corpus('normal, aggregated (our agent)', generate(Math.ceil(MB * 4700), 1, 0), MB, undefined, true);
+  const hostileAggregated = corpus('hostile=5, aggregated (our agent)', generate(Math.ceil(MB * 4700), 2, 5), MB, undefined, true);
+  throughput([normal, hostile, ingress, normalAggregated, hostileAggregated]);
   perLine(hostile);
   linearity();
   cold(normal);

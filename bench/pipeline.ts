@@ -29,7 +29,7 @@ import type { RunSummary } from '../pipeline/run-pipeline';
 import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
-import { MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../pipeline/shipper';
+import { MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../pipeline/agent/shipper';
 import { projectRoot, readStackConfig, type PipelineConfig } from '../pipeline/stack-config';
 import { printed, writeBenchSection } from './report';
 
@@ -152,7 +152,8 @@ function cpuSeconds(pid: number): number {
  * --quiet`, after synth), in its own process: its JSON summary line gives the rates, /proc its peak RSS and CPU.
  */
 async function pipelineRun(input: string, root: string, lines: number): Promise<PipelineFigures> {
-  const args = [...PIPELINE_NODE_FLAGS, join(root, 'dist', 'app', 'bin', 'start.js'), '--input', input, '--quiet'];
+  // One line per record: the bare side writes one record per line too, so the two rates compare the same records.
+  const args = [...PIPELINE_NODE_FLAGS, join(root, 'dist', 'app', 'bin', 'start.js'), '--input', input, '--quiet', '--one-line-per-record'];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -170,7 +171,7 @@ async function pipelineRun(input: string, root: string, lines: number): Promise<
   clearInterval(sampler);
   if (code !== 0) throw new Error(`npm start exited with ${code}:\n${stderr}`);
   const summary = JSON.parse(stdout.trim().split('\n').pop()!) as RunSummary;
-  if (summary.recordsShipped !== lines) throw new Error(`shipped ${summary.recordsShipped} of ${lines} lines`);
+  if (summary.linesShipped !== lines) throw new Error(`shipped ${summary.linesShipped} of ${lines} lines`);
   return {
     linesPerSec: lines / (summary.elapsedMs / 1000),
     firstObjectMs: summary.firstObjectMs ?? Number.NaN,

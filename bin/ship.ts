@@ -11,13 +11,15 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { physicalNames } from '../facts/names';
 import { kinesisClient } from '../pipeline/clients';
-import { Shipper, type ShipperStats } from '../pipeline/shipper';
+import { Shipper, type ShipperStats } from '../pipeline/agent/shipper';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm run ship -- FILE [--follow [--from-end]] [--endpoint URL] [--region R] [--stream NAME]
-                          [--checkpoint PATH | --no-checkpoint] [--max-buffer-age-ms N] [--quiet]
+                          [--checkpoint PATH | --no-checkpoint] [--max-buffer-age-ms N] [--one-line-per-record]
+                          [--quiet]
 
-  FILE                   the nginx access log; one record per line, "\\n" included, random partition keys
+  FILE                   the nginx access log; whole lines packed into records of up to 25,000 bytes (lines that
+                         do not fit the stack's LOG_FORMAT alone), random partition keys
   --follow               keep tailing FILE through rotation (rename-and-create and copytruncate) until Ctrl-C
   --endpoint URL         Kinesis endpoint (LocalStack http://localhost:4566, moto, npm start --serve); default: AWS
   --region R             default: AWS_REGION, AWS_DEFAULT_REGION, the synthesized stack's region, us-east-1
@@ -30,6 +32,7 @@ const USAGE = `usage: npm run ship -- FILE [--follow [--from-end]] [--endpoint U
                          initialPosition END_OF_FILE; the default here is START_OF_FILE)
   --max-buffer-age-ms N  send a partial batch once its oldest line is N ms old (default 60000, the agent's;
                          1000 with --endpoint)
+  --one-line-per-record  one record per line, "\\n" included, as the Kinesis Agent sends them
   --quiet                no progress lines`;
 
 /** The stack's default stream name, for shipping before anything is synthesized. */
@@ -47,6 +50,7 @@ async function main(): Promise<number> {
       'no-checkpoint': { type: 'boolean', default: false },
       'from-end': { type: 'boolean', default: false },
       'max-buffer-age-ms': { type: 'string' },
+      'one-line-per-record': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -90,6 +94,7 @@ async function main(): Promise<number> {
     checkpointFile,
     maxBufferAgeMillis,
     initialPosition: values['from-end'] ? 'END_OF_FILE' : 'START_OF_FILE',
+    aggregate: values['one-line-per-record'] ? undefined : { logFormat: stack.logFormat },
   });
   shipper.on('tail', (e) => {
     if (e.kind === 'resume') log(`resuming ${e.path} at byte ${e.offset}`);
@@ -118,12 +123,12 @@ async function main(): Promise<number> {
     clearInterval(ticker);
     const secs = summary.elapsedMillis / 1000;
     log(
-      `shipped ${summary.recordsShipped} of ${summary.linesRead} lines (${summary.bytesShipped} bytes) in ${secs.toFixed(1)} s, ` +
-        `${Math.round(summary.recordsShipped / Math.max(secs, 0.001))} lines/s; ${summary.putRecordsCalls} PutRecords calls, ` +
+      `shipped ${summary.linesShipped} of ${summary.linesRead} lines in ${summary.recordsShipped} records (${summary.bytesShipped} bytes) ` +
+        `in ${secs.toFixed(1)} s, ${Math.round(summary.linesShipped / Math.max(secs, 0.001))} lines/s; ${summary.putRecordsCalls} PutRecords calls, ` +
         `${summary.retries} retries, ${summary.linesTruncated} lines truncated`,
     );
     process.stdout.write(`${JSON.stringify({ file, stream, endpoint: values.endpoint ?? null, region, checkpointFile: checkpointFile ?? null, ...summary })}\n`);
-    return summary.recordsShipped === summary.linesRead ? 0 : 1;
+    return summary.linesShipped === summary.linesRead ? 0 : 1;
   } finally {
     clearInterval(ticker);
     client.destroy();
@@ -133,10 +138,10 @@ async function main(): Promise<number> {
 }
 
 /** Stream name and region of a synthesized stack, if there is one (nothing to ship against otherwise). */
-function stackDefaults(root: string, stack: string): { stream?: string; region?: string; source?: string } {
+function stackDefaults(root: string, stack: string): { stream?: string; region?: string; source?: string; logFormat?: string } {
   try {
     const config = readStackConfig({ projectDir: root, stack });
-    return { stream: config.stream.name, region: config.region, source: config.source };
+    return { stream: config.stream.name, region: config.region, source: config.source, logFormat: config.lambda?.logFormat };
   } catch {
     return {};
   }
@@ -160,10 +165,10 @@ function progress(stats: ShipperStats, log: (m: string) => void): NodeJS.Timeout
   let last = 0;
   const started = Date.now();
   return setInterval(() => {
-    const rate = ((stats.recordsShipped - last) * 1000) / every;
-    last = stats.recordsShipped;
+    const rate = ((stats.linesShipped - last) * 1000) / every;
+    last = stats.linesShipped;
     log(
-      `${((Date.now() - started) / 1000).toFixed(0)}s  read ${stats.linesRead} lines, shipped ${stats.recordsShipped} (${Math.round(rate)}/s), retries ${stats.retries}`,
+      `${((Date.now() - started) / 1000).toFixed(0)}s  read ${stats.linesRead} lines, shipped ${stats.linesShipped} (${Math.round(rate)}/s) in ${stats.recordsShipped} records, retries ${stats.retries}`,
     );
   }, every).unref();
 }

@@ -22,7 +22,8 @@ import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pip
 import { projectRoot, readCatalogConfig, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoint URL] [--stack NAME]
-                   [--lines N] [--checkpoint FILE] [--in-flight N] [--shard-limits] [--quiet]
+                   [--lines N] [--checkpoint FILE] [--in-flight N] [--shard-limits] [--one-line-per-record]
+                   [--quiet]
 
   --input FILE       nginx access log to ship (default: a generated demo log in .tmp/demo/)
   --lines N          size of the demo log (default 20000; 5% hostile lines)
@@ -34,6 +35,8 @@ const USAGE = `usage: npm start -- [--input FILE] [--follow] [--serve] [--endpoi
   --in-flight N      PutRecords calls in flight (default 2; use 1 with moto_server, which loses records otherwise)
   --shard-limits     the embedded Kinesis enforces Kinesis's per-shard write limits (1 MiB/s, 1,000 records/s);
                      off by default, so a run takes as long as the CPU needs, not as long as the shards allow
+  --one-line-per-record  ship like the Kinesis Agent (one record per line) instead of our agent's default: many
+                     whole lines per record, each checked against the stack's LOG_FORMAT
   --quiet            no progress display`;
 
 async function main(): Promise<number> {
@@ -48,6 +51,7 @@ async function main(): Promise<number> {
       stack: { type: 'string', default: 'localstack' },
       checkpoint: { type: 'string' },
       'in-flight': { type: 'string' },
+      'one-line-per-record': { type: 'boolean', default: false },
       'shard-limits': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -104,6 +108,7 @@ async function main(): Promise<number> {
     s3Directory,
     checkpointFile: values.checkpoint,
     shipperMaxInFlight: values['in-flight'] === undefined ? undefined : Number(values['in-flight']),
+    oneLinePerRecord: values['one-line-per-record'],
     kinesisOptions: { shardWriteLimits: values['shard-limits'] },
     signal: controller.signal,
     keepEmulators: values.serve,
@@ -152,11 +157,11 @@ function progressPrinter(): { update: (p: Progress) => void; done: () => void } 
   const update = (p: Progress): void => {
     const delivered = p.firehose.recordsOk + p.firehose.recordsFailed + p.firehose.recordsDropped;
     const dt = Math.max(1, p.elapsedMs - last.at) / 1000;
-    const shipRate = (p.shipper.recordsShipped - last.shipped) / dt;
+    const shipRate = (p.shipper.linesShipped - last.shipped) / dt;
     const deliverRate = (delivered - last.delivered) / dt;
-    last = { at: p.elapsedMs, shipped: p.shipper.recordsShipped, delivered };
+    last = { at: p.elapsedMs, shipped: p.shipper.linesShipped, delivered };
     lastLine =
-      `${(p.elapsedMs / 1000).toFixed(1)}s  shipped ${p.shipper.recordsShipped} lines (${fmtRate(shipRate)}/s)  ` +
+      `${(p.elapsedMs / 1000).toFixed(1)}s  shipped ${p.shipper.linesShipped} lines (${fmtRate(shipRate)}/s) in ${p.shipper.recordsShipped} records  ` +
       `delivered ${delivered} records (${fmtRate(deliverRate)}/s; ${p.firehose.recordsFailed} to errors)  ` +
       `objects ${p.firehose.objectsWritten}`;
     process.stderr.write(tty ? `\r\x1b[2K${lastLine}` : `${lastLine}\n`);
@@ -175,9 +180,9 @@ function humanSummary(s: RunSummary, source: string): string {
     `Pipeline run from ${source}`,
     `  Kinesis ${s.endpoints.kinesis}  stream ${s.stream}`,
     `  S3      ${s.endpoints.s3}  bucket ${s.bucket}`,
-    `  ${s.linesIn} lines in, ${s.recordsShipped} records shipped in ${secs.toFixed(1)} s (${Math.round(s.recordsShipped / Math.max(secs, 0.001))} lines/s end to end)`,
-    `  ${s.recordsOk} parsed → s3://${s.bucket}/${s.prefix}  (${plural(s.objects, 'object')}, ${s.compressionFormat})`,
-    `  ${s.recordsFailed} failed → s3://${s.bucket}/${s.errorOutputPrefix}  (${plural(s.errorObjects, 'object')} of Firehose error records)`,
+    `  ${s.linesIn} lines in, ${s.linesShipped} shipped in ${s.recordsShipped} Kinesis records (${(s.linesShipped / Math.max(s.recordsShipped, 1)).toFixed(1)} lines per record) in ${secs.toFixed(1)} s (${Math.round(s.linesShipped / Math.max(secs, 0.001))} lines/s end to end)`,
+    `  ${s.recordsOk} records parsed → s3://${s.bucket}/${s.prefix}  (${plural(s.objects, 'object')}, ${s.compressionFormat})`,
+    `  ${s.recordsFailed} records failed (lines that do not fit the format) → s3://${s.bucket}/${s.errorOutputPrefix}  (${plural(s.errorObjects, 'object')} of Firehose error records)`,
     `  ${s.recordsDropped} dropped (empty lines)` + (s.s3Retries || s.kinesisRetries ? `; retries: S3 ${s.s3Retries}, Kinesis ${s.kinesisRetries}` : ''),
     s.firstObjectMs === undefined ? '' : `  first object after ${(s.firstObjectMs / 1000).toFixed(2)} s`,
     '  Read it back: npm start -- --serve keeps the endpoints up for npm run verify and the AWS CLI.',

@@ -13,7 +13,7 @@ import { kinesisClient, s3Client } from './clients';
 import { startKinesis, startS3, type Emulator, type KinesisEmulatorOptions } from './emulators';
 import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
 import { FirehoseThread, firehoseWorkerScript } from './firehose-thread';
-import { Shipper, type ShipperStats } from './shipper';
+import { Shipper, type ShipperStats } from './agent/shipper';
 import { projectRoot, type PipelineConfig } from './stack-config';
 import { dirname } from 'node:path';
 
@@ -73,6 +73,12 @@ export interface RunPipelineOptions {
   readonly shipperMaxInFlight?: number;
   /** Shipper's buffer age: a live tail sends lines within this time. @default - 1000 ms with follow, 60 s otherwise */
   readonly shipperBufferAgeMillis?: number;
+  /**
+   * Ship one line per record, as the Kinesis Agent does, instead of many lines per record checked against the
+   * stack's LOG_FORMAT (our agent's default).
+   * @default false
+   */
+  readonly oneLinePerRecord?: boolean;
 }
 
 /** A snapshot for progress displays. */
@@ -93,7 +99,9 @@ export interface RunSummary {
   readonly errorOutputPrefix: string;
   readonly compressionFormat: string;
   readonly linesIn: number;
+  /** Kinesis records: one per line, or many lines each when aggregating. */
   readonly recordsShipped: number;
+  readonly linesShipped: number;
   readonly recordsOk: number;
   readonly recordsFailed: number;
   readonly recordsDropped: number;
@@ -173,6 +181,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
       maxInFlightBatches: opts.shipperMaxInFlight,
       maxBufferAgeMillis: opts.shipperBufferAgeMillis ?? (opts.follow ? 1_000 : 60_000),
       signal: opts.signal,
+      aggregate: opts.oneLinePerRecord ? undefined : { logFormat: config.lambda?.logFormat },
     });
     const startedAt = Date.now();
     const fh = firehose;
@@ -197,6 +206,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<RunResult> 
       compressionFormat: config.delivery.compressionFormat,
       linesIn: shipped.linesRead,
       recordsShipped: shipped.recordsShipped,
+      linesShipped: shipped.linesShipped,
       recordsOk: s.recordsOk,
       recordsFailed: s.recordsFailed,
       recordsDropped: s.recordsDropped,

@@ -24,6 +24,11 @@ export interface AgentAccessProps {
    * @default - "AWSKinesisAgent", the namespace the agent uses
    */
   readonly metricsNamespace?: string;
+  /**
+   * The agent bundle's S3 object (our agent): the instance may read this one object to install it.
+   * @default - no S3 access (the Kinesis Agent comes from the distribution's packages)
+   */
+  readonly bundleObjectArn?: string;
 }
 
 /**
@@ -61,12 +66,15 @@ export class AgentAccess extends Construct {
           resources: ['*'],
           condition: [{ test: 'StringEquals', variable: 'cloudwatch:namespace', values: [namespace] }],
         },
+        ...(props.bundleObjectArn === undefined
+          ? []
+          : [{ sid: 'ReadAgentBundle', actions: ['s3:GetObject'], resources: [props.bundleObjectArn] }]),
       ],
     });
     allowWildcardResource(document, 'PutAgentMetrics', AGENT_METRICS_WILDCARD_REASON);
     this.policy = new IamPolicy(this, 'policy', {
       name,
-      description: `Kinesis Agent: put nginx access-log records and ${namespace} metrics`,
+      description: `${props.bundleObjectArn === undefined ? 'Kinesis Agent' : 'nginx-log-agent'}: put nginx access-log records and ${namespace} metrics`,
       policy: document.json,
     });
 

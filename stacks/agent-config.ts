@@ -1,6 +1,8 @@
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { EMULATOR_CREDENTIALS } from '../facts/emulator';
+import type { LogAgentConfig } from '../pipeline/agent/config';
+import { AGENT_METRICS } from '../pipeline/agent/defaults';
 import { AGENT_DEFAULTS } from './defaults';
 import type { DeploymentTarget } from './target';
 
@@ -36,6 +38,38 @@ export interface AgentConfigProps {
    * @default - 60,000 ms (the agent's own default) on AWS, 1,000 ms on LocalStack for quick local feedback
    */
   readonly maxBufferAgeMillis?: number;
+  /** The parser's `LOG_FORMAT`: our agent checks each line against it. @default - nginx `main` and `combined` */
+  readonly logFormat?: string;
+}
+
+/** The nginx access log our agent tails (it follows rotation itself: no pattern needed). */
+export const LOG_AGENT_FILE = '/var/log/nginx/access.log';
+
+/**
+ * Our agent's /etc/nginx-log-agent/config.json for a target: AWS's endpoints, the default credential chain and
+ * metrics in the agent's namespace; on LocalStack the emulator endpoint, a 1 s flush age and no metrics. Lines are
+ * checked against the same LOG_FORMAT the parser Lambda gets.
+ */
+export function renderLogAgentConfig(props: AgentConfigProps): LogAgentConfig {
+  const base = {
+    stream: props.streamName,
+    region: props.region,
+    files: [LOG_AGENT_FILE],
+    ...(props.logFormat === undefined ? {} : { logFormat: props.logFormat }),
+  };
+  if (props.target.kind === 'localstack') {
+    return {
+      ...base,
+      kinesisEndpoint: props.target.endpoint,
+      maxBufferAgeMillis: props.maxBufferAgeMillis ?? AGENT_DEFAULTS.maxBufferAgeMillisLocal,
+      metrics: { enabled: false },
+    };
+  }
+  return {
+    ...base,
+    ...(props.maxBufferAgeMillis === undefined ? {} : { maxBufferAgeMillis: props.maxBufferAgeMillis }),
+    metrics: { namespace: AGENT_METRICS.namespace },
+  };
 }
 
 /**
@@ -81,6 +115,9 @@ export function renderAgentConfig(props: AgentConfigProps): KinesisAgentConfig {
 export class AgentConfig extends Construct {
   public readonly config: KinesisAgentConfig;
   public readonly output: TerraformOutput;
+  /** Our agent's configuration, published as the output `nginx_log_agent_json`. */
+  public readonly logAgentConfig: LogAgentConfig;
+  public readonly logAgentOutput: TerraformOutput;
 
   constructor(scope: Construct, id: string, props: AgentConfigProps) {
     super(scope, id);
@@ -90,5 +127,11 @@ export class AgentConfig extends Construct {
       description: 'The Kinesis Agent configuration (/etc/aws-kinesis/agent.json) for this target',
     });
     this.output.overrideLogicalId('agent_json');
+    this.logAgentConfig = renderLogAgentConfig(props);
+    this.logAgentOutput = new TerraformOutput(this, 'nginx_log_agent_json', {
+      value: JSON.stringify(this.logAgentConfig, null, 2),
+      description: 'Our agent\'s configuration (/etc/nginx-log-agent/config.json) for this target',
+    });
+    this.logAgentOutput.overrideLogicalId('nginx_log_agent_json');
   }
 }

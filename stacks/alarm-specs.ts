@@ -13,6 +13,11 @@ export const ALARM_DEFAULTS = Object.freeze({
   iteratorAgeMinutes: 60,
   /** Success ratios and throttling must stay bad for this many periods (Firehose and the agent retry meanwhile). */
   sustainedPeriods: 3,
+  /**
+   * No record reached the stream for this many minutes: the agent (ours or the Kinesis Agent) is stuck or stopped, or
+   * nginx logs nothing. A web server with health checks logs every few seconds; raise it for a quiet site.
+   */
+  noRecordsMinutes: 15,
 });
 
 /** One alarm as data: the metric with its dimension, the statistic and when it fires. */
@@ -26,6 +31,12 @@ export interface AlarmSpec {
   readonly comparisonOperator: 'GreaterThanThreshold' | 'LessThanThreshold' | 'GreaterThanOrEqualToThreshold';
   readonly threshold: number;
   readonly evaluationPeriods: number;
+  /** @default ALARM_DEFAULTS.periodSeconds */
+  readonly periodSeconds?: number;
+  /**
+   * What a period without data means. @default 'notBreaching' - no traffic (or no deliveries yet) is not a failure
+   */
+  readonly treatMissingData?: 'breaching' | 'notBreaching';
 }
 
 /** The thresholds `alarmSpecs` reads. */
@@ -33,6 +44,7 @@ export interface AlarmThresholds {
   readonly dataFreshnessSeconds: number;
   readonly iteratorAgeMinutes: number;
   readonly sustainedPeriods: number;
+  readonly noRecordsMinutes: number;
 }
 
 /**
@@ -89,6 +101,16 @@ export function alarmSpecs(
       description: 'Agents are throttled writing to the stream: add shards (see planStreamCapacity) or use on-demand',
       ...kinesis, metricName: 'WriteProvisionedThroughputExceeded', statistic: 'Sum',
       comparisonOperator: above, threshold: 0, evaluationPeriods: t.sustainedPeriods,
+    },
+    {
+      id: 'stream-no-incoming-records',
+      description:
+        `No record reached the stream for ${t.noRecordsMinutes} min: the log agent on the web host is stuck or stopped ` +
+        '(check its service and log), or nginx logs nothing',
+      ...kinesis, metricName: 'IncomingRecords', statistic: 'Sum',
+      comparisonOperator: below, threshold: 1, evaluationPeriods: t.noRecordsMinutes, periodSeconds: 60,
+      // Kinesis publishes nothing for a minute without writes: silence is exactly what this alarm is about.
+      treatMissingData: 'breaching',
     },
   ];
 }

@@ -2,6 +2,7 @@ import { FIREHOSE_LIMITS } from '../facts/aws-limits';
 import { DEFAULT_NAMES, physicalNames } from '../facts/names';
 import { PROCESSOR_BUFFER_SAFE_MAX_MB } from '../functions/nginx-parser/limits';
 import { NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
+import { ALARM_DEFAULTS } from './alarm-specs';
 import { DELIVERY_DEFAULTS, STREAM_DEFAULTS } from './defaults';
 import type { StreamCapacityMode } from './log-stream';
 
@@ -23,6 +24,10 @@ export interface AppConfig {
   readonly catalog?: boolean;
   readonly webHost: boolean;
   readonly rawBackup: boolean;
+  /** Which agent the web host runs. */
+  readonly agent: WebHostAgent;
+  /** Unset: the alarm's default (15 minutes). */
+  readonly noRecordsAlarmMinutes?: number;
   readonly alarmEmail?: string;
   readonly logExpirationDays?: number;
 }
@@ -77,7 +82,15 @@ export const ENV_VARS = Object.freeze({
     default: 'on for AWS, off for LocalStack',
     meaning: 'Glue table and Athena workgroup (LocalStack Community has no Glue/Athena)',
   },
-  WEB_HOST: { default: '`off`', meaning: 'an EC2 web host with nginx and the Kinesis Agent, as in the original setup' },
+  WEB_HOST: { default: '`off`', meaning: 'an EC2 web host with nginx and a log agent (see `AGENT`)' },
+  AGENT: {
+    default: '`nginx-log-agent`',
+    meaning: 'what the web host runs: our agent (many lines per record), or `kinesis-agent` as in the original setup',
+  },
+  NO_RECORDS_ALARM_MINUTES: {
+    default: `\`${ALARM_DEFAULTS.noRecordsMinutes}\``,
+    meaning: 'minutes without a record on the stream before the stuck-agent alarm fires, 1–1440',
+  },
   RAW_BACKUP: {
     default: '`off`',
     meaning:
@@ -133,6 +146,11 @@ export function configFromEnv(env: Env): AppConfig {
     catalog: onOff('CATALOG', value('CATALOG')),
     webHost: onOff('WEB_HOST', value('WEB_HOST')) ?? false,
     rawBackup: onOff('RAW_BACKUP', value('RAW_BACKUP')) ?? false,
+    agent: agentKind(value('AGENT')),
+    noRecordsAlarmMinutes:
+      value('NO_RECORDS_ALARM_MINUTES') === undefined
+        ? undefined
+        : number('NO_RECORDS_ALARM_MINUTES', value('NO_RECORDS_ALARM_MINUTES') as string, 'a whole number of minutes'),
     alarmEmail: email(value('ALARM_EMAIL')),
     logExpirationDays:
       value('LOG_EXPIRATION_DAYS') === undefined
@@ -140,6 +158,16 @@ export function configFromEnv(env: Env): AppConfig {
         : number('LOG_EXPIRATION_DAYS', value('LOG_EXPIRATION_DAYS') as string, 'a whole number of days'),
   };
   return Object.freeze(config);
+}
+
+/** The agents a web host can run. */
+export const WEB_HOST_AGENTS = ['nginx-log-agent', 'kinesis-agent'] as const;
+export type WebHostAgent = (typeof WEB_HOST_AGENTS)[number];
+
+function agentKind(raw: string | undefined): WebHostAgent {
+  if (raw === undefined) return 'nginx-log-agent';
+  if ((WEB_HOST_AGENTS as readonly string[]).includes(raw)) return raw as WebHostAgent;
+  throw new Error(`AGENT must be ${WEB_HOST_AGENTS.map((a) => `"${a}"`).join(' or ')}, got "${raw}"`);
 }
 
 function onOff(name: string, raw: string | undefined): boolean | undefined {

@@ -29,6 +29,8 @@ export interface PipelineAlarmsProps {
   readonly dataFreshnessSeconds?: number;
   /** @default - 60 minutes */
   readonly iteratorAgeMinutes?: number;
+  /** Minutes without a record on the stream before the stuck-agent alarm fires. @default - 15 minutes */
+  readonly noRecordsMinutes?: number;
 }
 
 /** CloudWatch alarms over the stream, the delivery stream and the parser, with an optional SNS topic. */
@@ -43,6 +45,7 @@ export class PipelineAlarms extends Construct {
       ...ALARM_DEFAULTS,
       dataFreshnessSeconds: props.dataFreshnessSeconds ?? ALARM_DEFAULTS.dataFreshnessSeconds,
       iteratorAgeMinutes: props.iteratorAgeMinutes ?? ALARM_DEFAULTS.iteratorAgeMinutes,
+      noRecordsMinutes: props.noRecordsMinutes ?? ALARM_DEFAULTS.noRecordsMinutes,
     };
     checkRange('alarms dataFreshnessSeconds', thresholds.dataFreshnessSeconds, {
       min: 60,
@@ -56,6 +59,13 @@ export class PipelineAlarms extends Construct {
       max: 10_080,
       unit: 'minutes',
       why: 'well below the stream retention',
+      integer: true,
+    });
+    checkRange('alarms noRecordsMinutes', thresholds.noRecordsMinutes, {
+      min: 1,
+      max: 1_440,
+      unit: 'minutes',
+      why: 'one-minute periods, at most a day (CloudWatch evaluates up to 1,440 of them)',
       integer: true,
     });
     if (props.notificationEmail !== undefined && !props.createTopic) {
@@ -91,10 +101,9 @@ export class PipelineAlarms extends Construct {
           statistic: spec.statistic,
           comparisonOperator: spec.comparisonOperator,
           threshold: spec.threshold,
-          period: ALARM_DEFAULTS.periodSeconds,
+          period: spec.periodSeconds ?? ALARM_DEFAULTS.periodSeconds,
           evaluationPeriods: spec.evaluationPeriods,
-          // No data means no traffic (or no deliveries yet), which is not a failure.
-          treatMissingData: 'notBreaching',
+          treatMissingData: spec.treatMissingData ?? 'notBreaching',
           alarmActions: actions,
           okActions: actions,
         }),

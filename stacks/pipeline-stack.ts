@@ -3,7 +3,9 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Aspects, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { awsBucketName, DEFAULT_NAMES, physicalNames } from '../facts/names';
+import { AGENT_METRICS } from '../pipeline/agent/defaults';
 import { AgentAccess } from './agent-access';
+import { AgentBundle } from './agent-bundle';
 import { AgentConfig } from './agent-config';
 import { DELIVERY_DEFAULTS } from './defaults';
 import { DeliveryStream } from './delivery-stream';
@@ -15,6 +17,7 @@ import { ParserFunction } from './parser-function';
 import { PipelineAlarms } from './pipeline-alarms';
 import { PolicyAspect } from './policy/policy-aspect';
 import { providerSettings, type DeploymentTarget } from './target';
+import type { WebHostAgent } from './config';
 import { WebHost } from './web-host';
 
 /** One pipeline for one target; every optional prop defaults to the original setup's value. */
@@ -70,8 +73,17 @@ export interface PipelineStackProps {
   readonly catalog?: boolean;
   /** Address subscribed to an SNS topic the alarms notify. @default - alarms without notifications */
   readonly alarmEmail?: string;
-  /** An EC2 web host running nginx and the Kinesis Agent, as in the original setup. @default - false */
+  /** An EC2 web host running nginx and a log agent (our agent by default, see `agent`). @default - false */
   readonly webHost?: boolean;
+  /**
+   * The agent the web host runs: ours (many lines per record, installed from `agentBundlePath`) or the Kinesis Agent.
+   * @default - "nginx-log-agent"
+   */
+  readonly agent?: WebHostAgent;
+  /** Our agent's bundle (`npm run build` writes dist/agent/nginx-log-agent.js); needed for a web host running it. */
+  readonly agentBundlePath?: string;
+  /** Minutes without a record on the stream before the stuck-agent alarm fires. @default - 15 */
+  readonly noRecordsAlarmMinutes?: number;
 }
 
 /**
@@ -83,6 +95,8 @@ export class PipelineStack extends TerraformStack {
   public readonly parser: ParserFunction;
   public readonly delivery: DeliveryStream;
   public readonly agentAccess: AgentAccess;
+  /** Our agent's bundle in the log bucket, when the web host runs it. */
+  public readonly agentBundle?: AgentBundle;
   public readonly agentConfig: AgentConfig;
   public readonly alarms: PipelineAlarms;
   public readonly catalog?: LogCatalog;
@@ -145,8 +159,24 @@ export class PipelineStack extends TerraformStack {
       compressionFormat: aws ? 'GZIP' : 'UNCOMPRESSED',
       rawBackupPrefix: props.rawBackup ? DELIVERY_DEFAULTS.rawBackupPrefix : undefined,
     });
-    this.agentAccess = new AgentAccess(this, 'agent-access', { stream: this.logStream, name: names.agent });
-    this.agentConfig = new AgentConfig(this, 'agent-config', { target: props.target, region, streamName: names.stream });
+    const ours = props.webHost === true && (props.agent ?? 'nginx-log-agent') === 'nginx-log-agent';
+    if (ours && props.agentBundlePath === undefined) {
+      throw new Error('a web host running nginx-log-agent needs agentBundlePath (dist/agent/nginx-log-agent.js from npm run build), got none');
+    }
+    this.agentBundle = ours
+      ? new AgentBundle(this, 'agent-bundle', { bucket: this.logBucket, bundlePath: props.agentBundlePath as string })
+      : undefined;
+    this.agentAccess = new AgentAccess(this, 'agent-access', {
+      stream: this.logStream,
+      name: names.agent,
+      ...(this.agentBundle ? { metricsNamespace: AGENT_METRICS.namespace, bundleObjectArn: this.agentBundle.objectArn } : {}),
+    });
+    this.agentConfig = new AgentConfig(this, 'agent-config', {
+      target: props.target,
+      region,
+      streamName: names.stream,
+      logFormat: props.logFormat,
+    });
     this.alarms = new PipelineAlarms(this, 'pipeline-alarms', {
       stream: this.logStream,
       delivery: this.delivery,
@@ -154,6 +184,7 @@ export class PipelineStack extends TerraformStack {
       namePrefix: prefix,
       createTopic: props.alarmEmail !== undefined,
       notificationEmail: props.alarmEmail,
+      noRecordsMinutes: props.noRecordsAlarmMinutes,
     });
     if (props.catalog ?? aws) {
       this.catalog = new LogCatalog(this, 'log-catalog', {
@@ -174,6 +205,9 @@ export class PipelineStack extends TerraformStack {
       this.webHost = new WebHost(this, 'web-host', {
         agentAccess: this.agentAccess,
         agentConfig: this.agentConfig.config,
+        logAgent: this.agentBundle
+          ? { config: this.agentConfig.logAgentConfig, bundleBucket: this.agentBundle.bucketName, bundleKey: this.agentBundle.key }
+          : undefined,
         name: names.webHost,
       });
     }

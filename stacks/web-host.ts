@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import type { AgentAccess } from './agent-access';
 import type { KinesisAgentConfig } from './agent-config';
 import { physicalNames } from '../facts/names';
+import { logAgentUserData, type LogAgentInstall } from './log-agent-host';
 
 /** Web host defaults: a small Graviton instance on the latest Amazon Linux 2023, hardened. */
 export const WEB_HOST_DEFAULTS = Object.freeze({
@@ -60,6 +61,11 @@ export interface WebHostProps {
   readonly agentAccess: AgentAccess;
   /** The agent.json the instance runs with (the stack's AgentConfig for this target). */
   readonly agentConfig: KinesisAgentConfig;
+  /**
+   * Install our agent (many lines per record) instead of the Kinesis Agent.
+   * @default - the Kinesis Agent with `agentConfig`
+   */
+  readonly logAgent?: LogAgentInstall;
   /** @default - "t4g.small" (Graviton, 2 GiB) */
   readonly instanceType?: string;
   /**
@@ -99,7 +105,7 @@ export class WebHost extends Construct {
       iamInstanceProfile: props.agentAccess.instanceProfile.name,
       subnetId: props.subnetId,
       vpcSecurityGroupIds: props.securityGroupIds === undefined ? undefined : [...props.securityGroupIds],
-      userData: webHostUserData(props.agentConfig),
+      userData: props.logAgent ? logAgentUserData(props.logAgent) : webHostUserData(props.agentConfig),
       // A changed agent.json must reach the host: replace it rather than keep a stale configuration.
       userDataReplaceOnChange: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled' },

@@ -10,7 +10,7 @@ import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
-import { Shipper, type ShipSummary } from '../../pipeline/shipper';
+import { Shipper, type ShipSummary } from '../../pipeline/agent/shipper';
 import { NGINX, nginxConf, nginxMissing } from '../support/nginx';
 import { freePort } from '../support/ports';
 import { createStream, kinesisFixture, readStream, type KinesisFixture } from '../pipeline/kinesis-helpers';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kinesisClient } from '../../pipeline/clients';
 import { startFaultProxy } from '../../pipeline/fault-proxy';
-import { Shipper, type ShipSummary } from '../../pipeline/shipper';
+import { Shipper, type ShipSummary } from '../../pipeline/agent/shipper';
 import { projectRoot } from '../../pipeline/stack-config';
 import { createStream, kinesisFixture, linesOf, readStream, sorted, type KinesisFixture } from '../pipeline/kinesis-helpers';
 
@@ -128,7 +128,8 @@ describe('the ship CLI', () => {
   function ship(file: string, endpoint: string, checkpoint: string): { exit: Promise<number | null>; kill(sig: NodeJS.Signals): void; stderr: () => string } {
     const child = spawn(
       process.execPath,
-      [cli, file, '--endpoint', endpoint, '--stream', 'logs', '--checkpoint', checkpoint, '--region', 'us-east-1'],
+      // One record per line (the Kinesis Agent's way): records are lines, and a crash repeats at most 1,000 of them.
+      [cli, file, '--endpoint', endpoint, '--stream', 'logs', '--checkpoint', checkpoint, '--region', 'us-east-1', '--one-line-per-record'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let err = '';

@@ -4,8 +4,10 @@ import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   GetBucketEncryptionCommand,
+  GetObjectCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
+  ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -149,6 +151,7 @@ suite('the localstack stack against moto_server', () => {
       'FunctionName',
       'StreamName',
       'StreamName',
+      'StreamName',
     ]);
     expect(byType('aws_sns_topic_subscription')[0]?.values).toMatchObject({ protocol: 'email', endpoint: 'ops@example.com' });
     expect(byType('aws_instance')[0]?.values).toMatchObject({ iam_instance_profile: 'nginx-access-logs-agent' });
@@ -208,14 +211,28 @@ suite('the localstack stack against moto_server', () => {
       Action: 'kinesis:PutRecords',
       Resource: expect.stringMatching(/^arn:aws:kinesis:[a-z0-9-]+:\d{12}:stream\/nginx-access-logs$/),
     });
+    // The web host runs our agent (the default): its namespace, and read access to exactly its bundle object.
     expect(bySid.PutAgentMetrics).toMatchObject({
       Action: 'cloudwatch:PutMetricData',
-      Condition: { StringEquals: { 'cloudwatch:namespace': 'AWSKinesisAgent' } },
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'NginxLogAgent' } },
+    });
+    expect(bySid.ReadAgentBundle).toMatchObject({
+      Action: 's3:GetObject',
+      Resource: expect.stringMatching(/^arn:aws:s3:::nginx-access-logs-s3\/agent\/nginx-log-agent-[0-9a-f]{16}\.js$/),
     });
     const { InstanceProfile } = await iam.send(
       new GetInstanceProfileCommand({ InstanceProfileName: outputs.agent_instance_profile_name }),
     );
     expect(InstanceProfile?.Roles?.map((r) => r.RoleName)).toEqual(['nginx-access-logs-agent']);
+  });
+
+  it('uploaded the agent bundle the web host installs, byte for byte', async () => {
+    const s3 = s3Client({ endpoint: moto.endpoint, region, env: {} });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: outputs.bucket_name, Prefix: 'agent/' }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([expect.stringMatching(/^agent\/nginx-log-agent-[0-9a-f]{16}\.js$/)]);
+    const object = await s3.send(new GetObjectCommand({ Bucket: outputs.bucket_name, Key: listed.Contents![0]!.Key }));
+    const body = Buffer.from(await object.Body!.transformToByteArray());
+    expect(body.equals(readFileSync(join(PROJECT_ROOT, 'dist', 'agent', 'nginx-log-agent.js')))).toBe(true);
   });
 
   it('plans no change afterwards: nothing drifts, not even the processor parameters', async () => {
@@ -243,9 +260,19 @@ describe('the stack CLIs', () => {
 
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-  it('agent-config writes the agent.json of a target from its synthesized output', () => {
-    const file = join(workDir, 'agent.json');
+  it('agent-config writes our agent\'s config of a target from its synthesized output', () => {
+    const file = join(workDir, 'nginx-log-agent.json');
     const result = run('agent-config.js', ['aws', '--out', file], {});
+    expect(result.status).toBe(0);
+    const stack = JSON.parse(readFileSync(join(workDir, 'cdktf.out', 'stacks', 'aws', 'cdk.tf.json'), 'utf8')) as {
+      output: { nginx_log_agent_json: { value: string } };
+    };
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(stack.output.nginx_log_agent_json.value));
+  });
+
+  it('agent-config --agent kinesis-agent writes the agent.json of a target from its synthesized output', () => {
+    const file = join(workDir, 'agent.json');
+    const result = run('agent-config.js', ['aws', '--agent', 'kinesis-agent', '--out', file], {});
     expect(result.status).toBe(0);
     const stack = JSON.parse(readFileSync(join(workDir, 'cdktf.out', 'stacks', 'aws', 'cdk.tf.json'), 'utf8')) as {
       output: { agent_json: { value: string } };

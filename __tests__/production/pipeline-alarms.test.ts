@@ -31,6 +31,7 @@ describe('PipelineAlarms', () => {
     ['logs-parser-throttles', 'AWS/Lambda', 'Throttles', { FunctionName: 'logs-parser' }],
     ['logs-stream-iterator-age', 'AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', { StreamName: 'logs' }],
     ['logs-stream-write-throttled', 'AWS/Kinesis', 'WriteProvisionedThroughputExceeded', { StreamName: 'logs' }],
+    ['logs-stream-no-incoming-records', 'AWS/Kinesis', 'IncomingRecords', { StreamName: 'logs' }],
   ])('%s watches %s %s with its resource dimension', (name, namespace, metric, dimensions) => {
     expect(alarmNamed(alarms(), name)).toMatchObject({ namespace, metric_name: metric, dimensions });
   });
@@ -45,6 +46,25 @@ describe('PipelineAlarms', () => {
 
   it('alarms when Firehose is an hour behind the stream by default', () => {
     expect(alarmNamed(alarms(), 'logs-stream-iterator-age')).toMatchObject({ threshold: 3_600_000 });
+  });
+
+  it('a stuck agent: no record on the stream for 15 one-minute periods, silence counting as breaching', () => {
+    expect(alarmNamed(alarms(), 'logs-stream-no-incoming-records')).toMatchObject({
+      statistic: 'Sum',
+      comparison_operator: 'LessThanThreshold',
+      threshold: 1,
+      period: 60,
+      evaluation_periods: 15,
+      treat_missing_data: 'breaching',
+    });
+    expect(alarmNamed(alarms(), 'logs-stream-iterator-age')).toMatchObject({ treat_missing_data: 'notBreaching', period: 300 });
+  });
+
+  it('takes the stuck-agent minutes from props, within what CloudWatch can evaluate', () => {
+    expect(alarmNamed(alarms({ noRecordsMinutes: 60 }), 'logs-stream-no-incoming-records')).toMatchObject({ evaluation_periods: 60 });
+    expect(() => alarms({ noRecordsMinutes: 0 })).toThrow(
+      'alarms noRecordsMinutes must be a whole number 1–1440 minutes (one-minute periods, at most a day (CloudWatch evaluates up to 1,440 of them)), got 0',
+    );
   });
 
   it('takes thresholds from props', () => {

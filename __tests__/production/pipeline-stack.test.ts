@@ -1,7 +1,7 @@
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { Testing } from 'cdktf';
 import { rmSync } from 'node:fs';
-import { AWS, buildPipeline, LOCALSTACK, synthesized } from '../stacks/helpers';
+import { AWS, blockAt, buildPipeline, LOCALSTACK, ref, statements, synthesized } from '../stacks/helpers';
 
 function resources(doc: { resource: Record<string, Record<string, Record<string, unknown>>> }, type: string) {
   return Object.values(doc.resource[type] ?? {});
@@ -72,15 +72,16 @@ describe('the pipeline stacks with the production defaults', () => {
   });
 
   it('alarms on both targets and notifies an SNS topic when given an address', () => {
-    expect(resources(synthesized(LOCALSTACK).doc, 'aws_cloudwatch_metric_alarm')).toHaveLength(7);
+    expect(resources(synthesized(LOCALSTACK).doc, 'aws_cloudwatch_metric_alarm')).toHaveLength(8);
     const doc = synthesized(AWS, { alarmEmail: 'ops@example.com' }).doc;
     expect(resources(doc, 'aws_sns_topic_subscription')).toEqual([expect.objectContaining({ endpoint: 'ops@example.com' })]);
     expect(doc.output).toHaveProperty('alarm_topic_arn');
   });
 
-  it('adds the web host with the agent profile and the target’s agent.json only when asked', () => {
+  it('adds the web host with the agent profile and, with AGENT=kinesis-agent, the target’s agent.json only when asked', () => {
     expect(resources(synthesized(AWS).doc, 'aws_instance')).toHaveLength(0);
-    const { doc, stack } = synthesized(LOCALSTACK, { webHost: true });
+    const { doc, stack } = synthesized(LOCALSTACK, { webHost: true, agent: 'kinesis-agent' });
+    expect(resources(doc, 'aws_s3_object')).toHaveLength(0);
     const [instance] = resources(doc, 'aws_instance') as any[];
     expect(instance.iam_instance_profile).toMatch(/^\$\{aws_iam_instance_profile\.[\w-]+\.name\}$/);
     expect(instance.user_data).toContain(JSON.stringify(stack.agentConfig.config, null, 2));
@@ -89,5 +90,52 @@ describe('the pipeline stacks with the production defaults', () => {
 
   it('tags every resource with the project through the provider', () => {
     expect(synthesized(AWS).doc.provider.aws?.[0]).toMatchObject({ default_tags: [{ tags: { project: 'nginx-access-logs' } }] });
+  });
+});
+
+describe('the web host running our agent (the default)', () => {
+  const synth = synthesized(AWS, { webHost: true });
+  const { doc, stack } = synth;
+
+  it('uploads the bundle under a content-hashed key in the log bucket', () => {
+    const [object] = resources(doc, 'aws_s3_object') as any[];
+    expect(object.key).toMatch(/^agent\/nginx-log-agent-[0-9a-f]{16}\.js$/);
+    expect(object.bucket).toBe(ref(blockAt(synth, 'log-bucket/bucket').address, 'bucket'));
+    expect(object.key).toBe(stack.agentBundle?.key);
+  });
+
+  it('lets the instance read exactly that object, write the stream, and put metrics only in the agent namespace', () => {
+    const all = statements(synth, 'agent-access/document');
+    expect(all.find((s) => s.sid === 'ReadAgentBundle')).toEqual({
+      sid: 'ReadAgentBundle',
+      actions: ['s3:GetObject'],
+      resources: [`${ref(blockAt(synth, 'log-bucket/bucket').address, 'arn')}/${stack.agentBundle!.key}`],
+    });
+    expect(all.find((s) => s.sid === 'PutRecordsToLogStream')?.resources).toEqual([ref(blockAt(synth, 'log-stream/stream').address, 'arn')]);
+    expect(all.find((s) => s.sid === 'PutAgentMetrics')?.condition).toEqual([
+      { test: 'StringEquals', variable: 'cloudwatch:namespace', values: ['NginxLogAgent'] },
+    ]);
+  });
+
+  it('gives the Kinesis Agent no S3 access and its own metrics namespace', () => {
+    const ka = synthesized(AWS, { webHost: true, agent: 'kinesis-agent' });
+    const all = statements(ka, 'agent-access/document');
+    expect(all.map((s) => s.sid)).toEqual(['PutRecordsToLogStream', 'DescribeLogStream', 'PutAgentMetrics']);
+    expect(all[2]!.condition?.[0]?.values).toEqual(['AWSKinesisAgent']);
+  });
+
+  it('installs the bundle, the generated config and the systemd unit with Node from the AL2023 repositories', () => {
+    const [instance] = resources(doc, 'aws_instance') as any[];
+    expect(instance.user_data).toContain('dnf install -y nginx nodejs22 acl');
+    expect(instance.user_data).toContain(`/${stack.agentBundle!.key} /opt/nginx-log-agent/nginx-log-agent.js`);
+    expect(instance.user_data).toContain(JSON.stringify(stack.agentConfig.logAgentConfig, null, 2));
+    expect(instance.user_data).toContain('systemctl enable --now nginx-log-agent');
+    expect(instance.user_data).not.toContain('aws-kinesis-agent');
+  });
+
+  it('fails synth clearly when the bundle was not built', () => {
+    expect(() => synthesized(AWS, { webHost: true, agentBundlePath: '/nonexistent/nginx-log-agent.js' })).toThrow(
+      'agent bundle /nonexistent/nginx-log-agent.js does not exist: run `npm run build` first (it writes dist/agent/)',
+    );
   });
 });

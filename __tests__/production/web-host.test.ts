@@ -1,6 +1,10 @@
 import type { AgentAccess } from '../../stacks/agent-access';
 import { renderAgentConfig } from '../../stacks/agent-config';
 import { architectureOf, WebHost, WebHostProps, webHostUserData } from '../../stacks/web-host';
+import { renderLogAgentConfig } from '../../stacks/agent-config';
+import { logAgentUserData } from '../../stacks/log-agent-host';
+import { resolveLogAgentConfig } from '../../pipeline/agent/config';
+import { systemdUnit } from '../../pipeline/agent/systemd';
 import { onlyResource, synth, testStack } from './helpers';
 
 const agentConfig = renderAgentConfig({ target: { kind: 'aws' }, region: 'ap-northeast-2', streamName: 'nginx-access-logs' });
@@ -70,6 +74,45 @@ describe('webHostUserData', () => {
 
   it('contains no Terraform interpolation', () => {
     expect(script).not.toMatch(/\$\{|%\{/);
+  });
+});
+
+describe('logAgentUserData (our agent)', () => {
+  const config = renderLogAgentConfig({
+    target: { kind: 'aws' },
+    region: 'ap-northeast-2',
+    streamName: 'nginx-access-logs',
+    logFormat: '$remote_addr ${request_time} "%{x}"',
+  });
+  const script = logAgentUserData({ config, bundleBucket: 'logs-bucket', bundleKey: 'agent/nginx-log-agent-0123.js' });
+
+  it('installs nginx and Node 22 from the AL2023 repositories, the bundle from S3, and starts both services', () => {
+    expect(script).toMatch(/^#!\/bin\/bash\nset -euo pipefail\n/);
+    expect(script).toContain('dnf install -y nginx nodejs22 acl');
+    expect(script).toContain('aws s3 cp s3://logs-bucket/agent/nginx-log-agent-0123.js /opt/nginx-log-agent/nginx-log-agent.js');
+    expect(script.indexOf('systemctl enable --now nginx\n')).toBeLessThan(script.indexOf('systemctl enable --now nginx-log-agent'));
+  });
+
+  it('writes the systemd unit built for Node 22, and a config the agent accepts, its ${…} escaped for Terraform', () => {
+    expect(script).toContain(systemdUnit({ node: '/usr/bin/node-22' }).trimEnd());
+    const body = /<<'AGENT_JSON'\n([\s\S]*?)\nAGENT_JSON\n/.exec(script)?.[1] ?? '';
+    expect(body).toContain('$${request_time}');
+    expect(body).toContain('%%{x}');
+    const asTerraformWrites = JSON.parse(body.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{'));
+    expect(asTerraformWrites).toEqual(config);
+    expect(resolveLogAgentConfig(asTerraformWrites).logFormat).toBe('$remote_addr ${request_time} "%{x}"');
+  });
+
+  it('lets only the agent user read the logs, through ACLs that cover files logrotate creates later', () => {
+    expect(script).toContain('useradd --system --no-create-home --shell /sbin/nologin nginx-log-agent');
+    expect(script).toContain('setfacl -m u:nginx-log-agent:rx /var/log/nginx');
+    expect(script).toContain('setfacl -d -m u:nginx-log-agent:r /var/log/nginx');
+  });
+
+  it('the LocalStack config points at the emulator and turns metrics off; the AWS one uses the agent namespace', () => {
+    const local = renderLogAgentConfig({ target: { kind: 'localstack', endpoint: 'http://localhost:4566' }, region: 'r', streamName: 's' });
+    expect(resolveLogAgentConfig(local)).toMatchObject({ kinesisEndpoint: 'http://localhost:4566', metrics: { enabled: false }, maxBufferAgeMillis: 1000 });
+    expect(resolveLogAgentConfig(config).metrics).toMatchObject({ enabled: true, namespace: 'NginxLogAgent' });
   });
 });
 

@@ -18,6 +18,8 @@ describe('configFromEnv', () => {
       catalog: undefined,
       webHost: false,
       rawBackup: false,
+      agent: 'nginx-log-agent',
+      noRecordsAlarmMinutes: undefined,
       alarmEmail: undefined,
       logExpirationDays: undefined,
     });
@@ -40,6 +42,8 @@ describe('configFromEnv', () => {
       CATALOG: 'on',
       WEB_HOST: 'ON',
       RAW_BACKUP: 'on',
+      AGENT: 'kinesis-agent',
+      NO_RECORDS_ALARM_MINUTES: '30',
       ALARM_EMAIL: 'ops@example.com',
       LOG_EXPIRATION_DAYS: '365',
     });
@@ -56,6 +60,8 @@ describe('configFromEnv', () => {
       catalog: true,
       webHost: true,
       rawBackup: true,
+      agent: 'kinesis-agent',
+      noRecordsAlarmMinutes: 30,
       alarmEmail: 'ops@example.com',
       logExpirationDays: 365,
     });
@@ -71,6 +77,8 @@ describe('configFromEnv', () => {
         'LOG_EXPIRATION_DAYS',
         'WEB_HOST',
         'RAW_BACKUP',
+        'AGENT',
+        'NO_RECORDS_ALARM_MINUTES',
         'BUFFER_INTERVAL_SECONDS',
         'LOCALSTACK_ENDPOINT',
         'LOG_FORMAT',
@@ -106,6 +114,16 @@ describe('configFromEnv', () => {
 
   it('fails for a processor buffer that is not a number', () => {
     expect(() => configFromEnv({ PROCESSOR_BUFFER_MB: '1MB' })).toThrow('PROCESSOR_BUFFER_MB must be megabytes, e.g. 1 or 0.5, got "1MB"');
+  });
+
+  it('fails for an agent it cannot install, listing the two it can', () => {
+    expect(() => configFromEnv({ AGENT: 'fluentd' })).toThrow('AGENT must be "nginx-log-agent" or "kinesis-agent", got "fluentd"');
+  });
+
+  it('fails for a stuck-agent alarm time that is not a number', () => {
+    expect(() => configFromEnv({ NO_RECORDS_ALARM_MINUTES: '15m' })).toThrow(
+      'NO_RECORDS_ALARM_MINUTES must be a whole number of minutes, got "15m"',
+    );
   });
 
   it('fails for an on/off switch that is neither', () => {

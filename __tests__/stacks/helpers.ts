@@ -9,6 +9,8 @@ Testing.setupJest();
 
 /** A stand-in Lambda bundle, so synth tests do not depend on `npm run bundle`. */
 export const FIXTURE_BUNDLE = join(__dirname, 'fixtures', 'nginx-parser');
+/** A stand-in agent bundle, so synth tests do not depend on `npm run build`. */
+export const FIXTURE_AGENT_BUNDLE = join(__dirname, 'fixtures', 'agent', 'nginx-log-agent.js');
 
 export const AWS: DeploymentTarget = { kind: 'aws' };
 export const LOCALSTACK: DeploymentTarget = { kind: 'localstack', endpoint: 'http://localhost:4566' };
@@ -17,7 +19,12 @@ type Overrides = Partial<Omit<PipelineStackProps, 'target'>>;
 
 /** Builds a pipeline stack for a target in a fresh test app (throws what the constructs' validation throws). */
 export function buildPipeline(target: DeploymentTarget, overrides: Overrides = {}): PipelineStack {
-  return new PipelineStack(Testing.app(), target.kind, { target, bundleDir: FIXTURE_BUNDLE, ...overrides });
+  return new PipelineStack(Testing.app(), target.kind, {
+    target,
+    bundleDir: FIXTURE_BUNDLE,
+    agentBundlePath: FIXTURE_AGENT_BUNDLE,
+    ...overrides,
+  });
 }
 
 export interface Synthesized {

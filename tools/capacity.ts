@@ -66,6 +66,13 @@ export interface StreamCapacityInput {
    * @default 20 - the Kinesis Agent's RANDOM key is a decimal like `110397.65176589867`
    */
   readonly partitionKeyBytes?: number;
+  /**
+   * Log lines per Kinesis record, on average.
+   *
+   * @default 1 - the Kinesis Agent sends one line per record; our agent packs many (see `ourAgentRecords` in
+   * tools/cost-model.ts)
+   */
+  readonly linesPerRecord?: number;
   /** @default KINESIS_PRICES_US_EAST_1 */
   readonly prices?: KinesisPrices;
 }
@@ -76,11 +83,17 @@ export interface StreamCapacityPlan {
   readonly limitedBy: 'bytes' | 'records';
   readonly peakWriteBytesPerSecond: number;
   readonly peakRecordsPerSecond: number;
+  /** Average record size, data plus partition key. */
+  readonly recordBytes: number;
   readonly provisionedMonthlyUsd: number;
   readonly onDemandMonthlyUsd: number;
   readonly cheaper: 'provisioned' | 'on-demand';
   /** One paragraph for people: shards, the deciding limit, both monthly costs and the prices' source. */
   readonly summary: string;
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 
 function positive(name: string, value: number, hint: string): void {
@@ -93,12 +106,17 @@ function positive(name: string, value: number, hint: string): void {
 export function planStreamCapacity(input: StreamCapacityInput): StreamCapacityPlan {
   const headroom = input.headroom ?? 0.25;
   const keyBytes = input.partitionKeyBytes ?? 20;
+  const linesPerRecord = input.linesPerRecord ?? 1;
   const prices = input.prices ?? KINESIS_PRICES_US_EAST_1;
   positive('peakLinesPerSecond', input.peakLinesPerSecond, 'expected log lines per second at peak');
   positive('averageLineBytes', input.averageLineBytes, 'average access-log line size in bytes');
-  if (input.averageLineBytes + keyBytes > SHARD_WRITE_LIMITS.maxRecordBytes) {
+  if (!Number.isFinite(linesPerRecord) || linesPerRecord < 1) {
+    throw new Error(`linesPerRecord must be a number ≥ 1 (1 = one line per record, the Kinesis Agent), got ${linesPerRecord}`);
+  }
+  const recordBytes = input.averageLineBytes * linesPerRecord + keyBytes;
+  if (recordBytes > SHARD_WRITE_LIMITS.maxRecordBytes) {
     throw new Error(
-      `averageLineBytes + partition key must fit one Kinesis record (1 MiB), got ${input.averageLineBytes + keyBytes} bytes`,
+      `averageLineBytes × linesPerRecord + partition key must fit one Kinesis record (1 MiB), got ${recordBytes} bytes`,
     );
   }
   if (!Number.isFinite(headroom) || headroom < 0 || headroom > 10) {
@@ -110,13 +128,13 @@ export function planStreamCapacity(input: StreamCapacityInput): StreamCapacityPl
     throw new Error(`averageLinesPerSecond (${average}) cannot exceed peakLinesPerSecond (${input.peakLinesPerSecond})`);
   }
 
-  const recordBytes = input.averageLineBytes + keyBytes;
-  const peakBytes = input.peakLinesPerSecond * recordBytes;
+  const peakRecords = input.peakLinesPerSecond / linesPerRecord;
+  const peakBytes = peakRecords * recordBytes;
   const byBytes = (peakBytes * (1 + headroom)) / SHARD_WRITE_LIMITS.bytesPerSecond;
-  const byRecords = (input.peakLinesPerSecond * (1 + headroom)) / SHARD_WRITE_LIMITS.recordsPerSecond;
+  const byRecords = (peakRecords * (1 + headroom)) / SHARD_WRITE_LIMITS.recordsPerSecond;
   const shards = Math.max(1, Math.ceil(Math.max(byBytes, byRecords) - 1e-9));
 
-  const recordsPerMonth = average * HOURS_PER_MONTH * 3600;
+  const recordsPerMonth = (average / linesPerRecord) * HOURS_PER_MONTH * 3600;
   const putUnits = recordsPerMonth * Math.ceil(recordBytes / KINESIS_LIMITS.putPayloadUnitBytes);
   const provisionedMonthlyUsd =
     shards * HOURS_PER_MONTH * prices.provisionedShardHourUsd + (putUnits / 1e6) * prices.provisionedPutPayloadUnitPerMillionUsd;
@@ -131,7 +149,8 @@ export function planStreamCapacity(input: StreamCapacityInput): StreamCapacityPl
   const limitedBy = byBytes >= byRecords ? 'bytes' : 'records';
   const usd = (n: number) => `$${n.toFixed(2)}`;
   const summary =
-    `${shards} shard(s) for ${input.peakLinesPerSecond} lines/s × ${recordBytes} B at peak with ${Math.round(headroom * 100)} % headroom ` +
+    `${shards} shard(s) for ${input.peakLinesPerSecond} lines/s at peak, ${fmt(linesPerRecord)} line(s) per record = ` +
+    `${fmt(peakRecords)} records/s × ${Math.round(recordBytes)} B, with ${Math.round(headroom * 100)} % headroom ` +
     `(limited by ${limitedBy === 'bytes' ? '1 MiB/s' : '1,000 records/s'} per shard). Monthly at ${Math.round(average)} lines/s average: ` +
     `provisioned ${usd(provisionedMonthlyUsd)}, on-demand ${usd(onDemandMonthlyUsd)} — ${cheaper} is cheaper` +
     `${cheaper === 'on-demand' ? ' (set STREAM_SHARDS=on-demand)' : ''}. Prices: ${prices.source}.`;
@@ -139,7 +158,8 @@ export function planStreamCapacity(input: StreamCapacityInput): StreamCapacityPl
     shards,
     limitedBy,
     peakWriteBytesPerSecond: peakBytes,
-    peakRecordsPerSecond: input.peakLinesPerSecond,
+    peakRecordsPerSecond: peakRecords,
+    recordBytes,
     provisionedMonthlyUsd,
     onDemandMonthlyUsd,
     cheaper,

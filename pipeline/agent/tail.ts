@@ -102,6 +102,7 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
   }
 
   let reader = await FileReader.open(opts.path, plan.offset, opts);
+  if (!reader && follow) emit({ kind: 'warning', message: `${opts.path} does not exist (yet); waiting for it to appear` });
   while (!reader) {
     if (!follow) throw new Error(`log file ${opts.path} does not exist`);
     if (!(await pause(pollMillis, opts.signal))) return;

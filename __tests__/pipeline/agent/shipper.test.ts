@@ -1,18 +1,18 @@
 import type { PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { backoffMillis } from '../../facts/retry';
-import { kinesisClient } from '../../pipeline/clients';
-import { readCheckpoint } from '../../pipeline/checkpoint';
-import { startFaultProxy } from '../../pipeline/fault-proxy';
+import { backoffMillis } from '../../../facts/retry';
+import { kinesisClient } from '../../../pipeline/clients';
+import { readCheckpoint } from '../../../pipeline/agent/checkpoint';
+import { startFaultProxy } from '../../../pipeline/fault-proxy';
 import {
   isRetryable,
   MAX_BYTES_PER_CALL,
   MAX_RECORD_BYTES,
   PARTITION_KEY_LENGTH,
   Shipper,
-} from '../../pipeline/shipper';
-import { createStream, kinesisFixture, linesOf, readStream, sorted, type KinesisFixture } from './kinesis-helpers';
+} from '../../../pipeline/agent/shipper';
+import { createStream, kinesisFixture, linesOf, readStream, sorted, type KinesisFixture } from '../kinesis-helpers';
 
 let fx: KinesisFixture;
 beforeEach(async () => {
@@ -248,6 +248,114 @@ describe('Shipper, checkpoint', () => {
     other.on('tail', (e) => e.kind === 'warning' && warnings.push(e.message));
     expect((await other.run()).recordsShipped).toBe(3);
     expect(warnings).toEqual([expect.stringMatching(/matches neither/)]);
+  });
+});
+
+describe('Shipper, aggregating (our agent)', () => {
+  /** `count` good lines with a line that does not fit the format every `badEvery` lines. */
+  function mixed(count: number, badEvery: number): string {
+    let text = '';
+    for (let i = 0; i < count; i++) text += i % badEvery === 0 ? `binary \u0000 junk ${i}\n` : logText(1, `m${i}`);
+    return text;
+  }
+
+  it('packs whole lines into ≤ 25,000-byte records, sends bad lines alone, every line exactly once', async () => {
+    const file = join(fx.dir, 'access.log');
+    const text = mixed(5000, 100);
+    writeFileSync(file, text);
+    const summary = await new Shipper({ client: fx.client, streamName: 'logs', file, aggregate: {} }).run();
+
+    const { data, keys } = await readStream(fx.client, 'logs');
+    const shippedLines = data.flatMap((d) => d.toString().split(/(?<=\n)/));
+    expect(sorted(shippedLines)).toEqual(sorted(linesOf(text)));
+    expect(data.every((d) => d.length <= 25_000 && d.toString().endsWith('\n'))).toBe(true);
+    const bad = data.filter((d) => d.toString().startsWith('binary'));
+    expect(bad).toHaveLength(50);
+    expect(bad.every((d) => d.toString().split('\n').length === 2)).toBe(true);
+    expect(data.length).toBeLessThanOrEqual(5000 / 10);
+    expect(new Set(keys).size).toBe(data.length);
+    expect(summary).toMatchObject({ linesRead: 5000, linesShipped: 5000, linesUnfit: 50, recordsShipped: data.length });
+  });
+
+  it('checks lines with the given log_format', async () => {
+    const file = join(fx.dir, 'custom.log');
+    writeFileSync(file, '1.2.3.4 200\n1.2.3.5 404\nnot a status line\n');
+    const summary = await new Shipper({ client: fx.client, streamName: 'logs', file, aggregate: { logFormat: '$remote_addr $status' } }).run();
+    const { data } = await readStream(fx.client, 'logs');
+    expect(sorted(data.map(String))).toEqual(['1.2.3.4 200\n1.2.3.5 404\n', 'not a status line\n']);
+    expect(summary.linesUnfit).toBe(1);
+  });
+
+  it('sends a partial record once its oldest line is maxBufferAgeMillis old, while following', async () => {
+    const file = join(fx.dir, 'live.log');
+    writeFileSync(file, logText(3));
+    const shipper = new Shipper({ client: fx.client, streamName: 'logs', file, follow: true, maxBufferAgeMillis: 100, aggregate: {} });
+    const done = shipper.run();
+    await new Promise<void>((resolve) => shipper.on('progress', (s) => s.linesShipped === 3 && resolve()));
+    appendFileSync(file, logText(2, 'later'));
+    await new Promise<void>((resolve) => shipper.on('progress', (s) => s.linesShipped === 5 && resolve()));
+    shipper.stop();
+    const summary = await done;
+    const { data } = await readStream(fx.client, 'logs');
+    expect(sorted(data.map(String))).toEqual(sorted([logText(3), logText(2, 'later')]));
+    expect(summary.recordsShipped).toBe(2);
+  });
+
+  it('a throttling storm on aggregated records: failed calls and failed entries re-sent, nothing lost or doubled', async () => {
+    const proxy = await startFaultProxy(fx.kinesis.endpoint);
+    const client = kinesisClient({ endpoint: proxy.endpoint, region: 'us-east-1', maxAttempts: 1 });
+    try {
+      const file = join(fx.dir, 'access.log');
+      const text = mixed(20_000, 50);
+      writeFileSync(file, text);
+      // A third of the entries of the first ten calls throttled, and the first three calls throttled whole.
+      proxy.failEntries(({ index }, call) => call <= 10 && index % 3 === 0);
+      proxy.failNext(3, { status: 400, code: 'ProvisionedThroughputExceededException' });
+      const summary = await new Shipper({
+        client,
+        streamName: 'logs',
+        file,
+        maxBufferSizeRecords: 20,
+        retryBaseMillis: 1,
+        aggregate: { maxRecordBytes: 5_000 },
+      }).run();
+      const { data } = await readStream(fx.client, 'logs');
+      expect(sorted(data.flatMap((d) => d.toString().split(/(?<=\n)/)))).toEqual(sorted(linesOf(text)));
+      expect(summary.failedCalls).toBe(3);
+      expect(summary.failedEntries).toBeGreaterThan(0);
+      expect(summary).toMatchObject({ linesShipped: 20_000, recordsShipped: data.length });
+    } finally {
+      client.destroy();
+      await proxy.stop();
+    }
+  });
+
+  it('stopped mid-file and restarted: no line lost, none duplicated, with bad lines between aggregates', async () => {
+    const file = join(fx.dir, 'access.log');
+    const checkpointFile = join(fx.dir, 'state', 'checkpoint.json');
+    const text = mixed(20_000, 37);
+    writeFileSync(file, text);
+    const first = new Shipper({
+      client: fx.client,
+      streamName: 'logs',
+      file,
+      checkpointFile,
+      maxBufferSizeRecords: 5,
+      aggregate: { maxRecordBytes: 2_000 },
+    });
+    first.on('progress', (s) => {
+      if (s.linesShipped >= 3000) first.stop();
+    });
+    const part = await first.run();
+    expect(part.linesShipped).toBeGreaterThanOrEqual(3000);
+    expect(part.linesShipped).toBeLessThan(20_000);
+    expect(readCheckpoint(checkpointFile)?.offset).toBe(part.checkpoint?.offset);
+
+    const rest = await new Shipper({ client: fx.client, streamName: 'logs', file, checkpointFile, aggregate: {} }).run();
+    const { data } = await readStream(fx.client, 'logs');
+    const shippedLines = data.flatMap((d) => d.toString().split(/(?<=\n)/));
+    expect(part.linesShipped + rest.linesShipped).toBe(20_000);
+    expect(sorted(shippedLines)).toEqual(sorted(linesOf(text)));
   });
 });
 

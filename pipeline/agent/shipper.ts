@@ -1,8 +1,9 @@
 /**
- * Ships log lines to a Kinesis data stream the way the Amazon Kinesis Agent does.
+ * Ships log lines to a Kinesis data stream: one line per record the way the Amazon Kinesis Agent does, or (with
+ * `aggregate`) many whole lines per record, as our agent does by default (see `aggregator.ts`).
  *
- * - One record per line, the trailing "\n" included; RANDOM partition keys (the agent's default
- *   `partitionKeyOption`), so records spread over every shard.
+ * - Lines keep their trailing "\n"; RANDOM partition keys (the agent's default `partitionKeyOption`), so records
+ *   spread over every shard.
  * - PutRecords batches within the Kinesis limits: at most 500 records and 5 MiB per call, partition keys included,
  *   and at most 1 MiB per record (key + data). A longer line is truncated like the agent truncates it (first bytes
  *   kept, ending in "\n"); it is counted and reported as an event, never dropped silently.
@@ -16,9 +17,11 @@ import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } fr
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KINESIS_LIMITS } from '../facts/aws-limits';
-import { backoffMillis } from '../facts/retry';
+import { KINESIS_LIMITS } from '../../facts/aws-limits';
+import { backoffMillis } from '../../facts/retry';
+import { AGGREGATION_DEFAULTS, lineFitsFormat, RecordAggregator, type OutRecord } from './aggregator';
 import { fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { PARTITION_KEY_LENGTH as AGENT_PARTITION_KEY_LENGTH } from './defaults';
 import { tailLines, type InitialPosition, type Line, type TailEvent, type TrackedFile } from './tail';
 
 /** Kinesis PutRecords limits: records per call. */
@@ -28,7 +31,7 @@ export const MAX_BYTES_PER_CALL = KINESIS_LIMITS.maxBytesPerPutRecords;
 /** Bytes per record, partition key included (the stream default; the agent hard-codes it). */
 export const MAX_RECORD_BYTES = KINESIS_LIMITS.maxRecordBytes;
 /** Length of the random partition keys: 16 hex characters, 64 random bits. */
-export const PARTITION_KEY_LENGTH = 16;
+export const PARTITION_KEY_LENGTH = AGENT_PARTITION_KEY_LENGTH;
 
 /** Options for {@link Shipper}. */
 export interface ShipperOptions {
@@ -46,7 +49,11 @@ export interface ShipperOptions {
   readonly maxBufferAgeMillis?: number;
   /** @default 500 (the agent's `maxBufferSizeRecords`; the PutRecords maximum) */
   readonly maxBufferSizeRecords?: number;
-  /** Batch size, partition keys included. @default 5 MiB (the agent's `maxBufferSizeBytes`; the PutRecords maximum) */
+  /**
+   * Batch size, partition keys included.
+   * @default 5 MiB (the agent's `maxBufferSizeBytes`; the PutRecords maximum); 1 MiB when aggregating
+   * (AGGREGATION_DEFAULTS.maxBatchBytes)
+   */
   readonly maxBufferSizeBytes?: number;
   /** PutRecords calls in flight at once; the checkpoint still advances in file order. @default 2 */
   readonly maxInFlightBatches?: number;
@@ -54,6 +61,19 @@ export interface ShipperOptions {
   readonly retryBaseMillis?: number;
   /** @default 10000 */
   readonly retryMaxMillis?: number;
+  /**
+   * Treat a missing stream (`ResourceNotFoundException`) like throttling: retry with backoff until it exists or the
+   * shipper is stopped, as a long-running agent should (the stream may be created after the host).
+   * @default false: fail at once with a clear error
+   */
+  readonly retryMissingStream?: boolean;
+  /**
+   * After {@link Shipper.stop}, how long batches may keep retrying before the shipper gives up on them and `run()`
+   * rejects; their lines stay after the checkpoint and are sent at the next start. A service manager's stop timeout
+   * must not be spent on a stream that is down.
+   * @default Infinity: retry until acknowledged
+   */
+  readonly stopGraceMillis?: number;
   /** Attempts per batch before the shipper gives up (and fails, checkpoint intact). @default Infinity */
   readonly maxAttempts?: number;
   /** @default 100 */
@@ -62,6 +82,20 @@ export interface ShipperOptions {
   readonly rotationQuietMillis?: number;
   /** Stops the shipper like {@link Shipper.stop}: it flushes, then `run()` resolves. */
   readonly signal?: AbortSignal;
+  /**
+   * Pack many whole lines into each record (our agent); each line is first checked against the log format and
+   * sent alone when it does not fit, so a bad line never takes good ones to the error prefix.
+   * @default - none: one line per record, like the Kinesis Agent
+   */
+  readonly aggregate?: AggregateOptions;
+}
+
+/** How {@link Shipper} aggregates lines into records. */
+export interface AggregateOptions {
+  /** Data bytes per record at most. @default AGGREGATION_DEFAULTS.maxRecordBytes (25,000) */
+  readonly maxRecordBytes?: number;
+  /** The nginx `log_format` the parser Lambda uses (the stack's `LOG_FORMAT`). @default - nginx `main` and `combined` */
+  readonly logFormat?: string;
 }
 
 /** Counters for progress displays; a snapshot comes with every `progress` event. */
@@ -72,6 +106,10 @@ export interface ShipperStats {
   bytesRead: number;
   /** Records acknowledged by Kinesis. */
   recordsShipped: number;
+  /** Lines in the records acknowledged by Kinesis. */
+  linesShipped: number;
+  /** Lines that did not fit the log format and were sent as records of their own (aggregating only). */
+  linesUnfit: number;
   /** Data bytes acknowledged by Kinesis (partition keys not counted). */
   bytesShipped: number;
   batchesShipped: number;
@@ -126,12 +164,13 @@ export interface ShipperEvents {
 }
 
 interface Batch {
-  readonly lines: Line[];
+  readonly records: OutRecord[];
   readonly bytes: number;
 }
 
 interface Job {
-  readonly last: Line;
+  /** Where the checkpoint may move once this batch and all before it are acknowledged. */
+  readonly last: Line | undefined;
   done: boolean;
   readonly settled: Promise<void>;
 }
@@ -145,6 +184,8 @@ export class Shipper extends EventEmitter<ShipperEvents> {
     linesRead: 0,
     bytesRead: 0,
     recordsShipped: 0,
+    linesShipped: 0,
+    linesUnfit: 0,
     bytesShipped: 0,
     batchesShipped: 0,
     putRecordsCalls: 0,
@@ -157,11 +198,16 @@ export class Shipper extends EventEmitter<ShipperEvents> {
   };
 
   private readonly stopper = new AbortController();
+  /** Aborted `stopGraceMillis` after a stop: retrying batches give up. */
+  private readonly abandon = new AbortController();
   private readonly maxRecords: number;
   private readonly maxBytes: number;
   private readonly maxAge: number;
   private readonly maxInFlight: number;
-  private buffer: Line[] = [];
+  private readonly aggregator: RecordAggregator;
+  /** Records sealed by the aggregator and not yet handed to a sender. */
+  private sealed: OutRecord[] = [];
+  private buffer: OutRecord[] = [];
   private bufferBytes = 0;
   private ageTimer: NodeJS.Timeout | undefined;
   private launching: Promise<void> = Promise.resolve();
@@ -173,7 +219,7 @@ export class Shipper extends EventEmitter<ShipperEvents> {
   constructor(private readonly opts: ShipperOptions) {
     super();
     this.maxRecords = opts.maxBufferSizeRecords ?? MAX_RECORDS_PER_CALL;
-    this.maxBytes = opts.maxBufferSizeBytes ?? MAX_BYTES_PER_CALL;
+    this.maxBytes = opts.maxBufferSizeBytes ?? (opts.aggregate ? AGGREGATION_DEFAULTS.maxBatchBytes : MAX_BYTES_PER_CALL);
     this.maxAge = opts.maxBufferAgeMillis ?? 60_000;
     this.maxInFlight = opts.maxInFlightBatches ?? 2;
     if (!(this.maxRecords >= 1 && this.maxRecords <= MAX_RECORDS_PER_CALL)) {
@@ -186,13 +232,25 @@ export class Shipper extends EventEmitter<ShipperEvents> {
     }
     if (!(this.maxAge >= 0)) throw new Error(`maxBufferAgeMillis must be ≥ 0, got ${this.maxAge}`);
     if (!(this.maxInFlight >= 1)) throw new Error(`maxInFlightBatches must be ≥ 1, got ${this.maxInFlight}`);
-    opts.signal?.addEventListener('abort', () => this.stopper.abort(), { once: true });
-    if (opts.signal?.aborted) this.stopper.abort();
+    const aggregate = opts.aggregate;
+    this.aggregator = new RecordAggregator(
+      aggregate === undefined
+        ? {}
+        : {
+            maxRecordBytes: Math.min(aggregate.maxRecordBytes ?? AGGREGATION_DEFAULTS.maxRecordBytes, MAX_RECORD_BYTES - PARTITION_KEY_LENGTH),
+            fits: lineFitsFormat(aggregate.logFormat),
+          },
+    );
+    opts.signal?.addEventListener('abort', () => this.stop(), { once: true });
+    if (opts.signal?.aborted) this.stop();
   }
 
   /** Asks the shipper to stop: it stops reading, flushes what it has buffered and `run()` resolves. */
   stop(): void {
+    if (this.stopper.signal.aborted) return;
     this.stopper.abort();
+    const grace = this.opts.stopGraceMillis ?? Infinity;
+    if (Number.isFinite(grace)) setTimeout(() => this.abandon.abort(), grace).unref();
   }
 
   /** Ships until EOF (or until stopped, with `follow`); rejects only on an error that retrying cannot fix. */
@@ -218,11 +276,11 @@ export class Shipper extends EventEmitter<ShipperEvents> {
     try {
       for await (const chunk of lines) {
         for (const line of chunk) {
-          if (this.bufferBytes + line.data.length + PARTITION_KEY_LENGTH > this.maxBytes) await this.flush();
           // Stopped: what is buffered is flushed below; the rest of the chunk is left for the next run.
           if (this.fatal || this.stopper.signal.aborted) break;
           this.add(line);
-          if (this.buffer.length >= this.maxRecords) await this.flush();
+          // Backpressure: wait until the batches cut here are on their way.
+          if (this.enqueue()) await this.launching;
         }
         if (this.fatal || this.stopper.signal.aborted) break;
       }
@@ -242,7 +300,6 @@ export class Shipper extends EventEmitter<ShipperEvents> {
   }
 
   private add(line: Line): void {
-    const size = line.data.length + PARTITION_KEY_LENGTH;
     this.stats.linesRead++;
     this.stats.bytesRead += line.data.length;
     if (line.truncatedBytes > 0) {
@@ -255,19 +312,55 @@ export class Shipper extends EventEmitter<ShipperEvents> {
         droppedBytes: line.truncatedBytes,
       });
     }
-    if (this.buffer.length === 0 && this.maxAge > 0) {
-      this.ageTimer = setTimeout(() => void this.flush(), this.maxAge);
-    }
-    this.buffer.push(line);
-    this.bufferBytes += size;
+    this.aggregator.add(line, this.sealed);
+    this.stats.linesUnfit = this.aggregator.unfitLines;
   }
 
-  /** Hands the buffer to a sender; resolves once it is on its way (backpressure: waits for a free slot). */
+  /** Moves sealed records into the buffer and starts the age timer for them; true when a batch was cut. */
+  private enqueue(): boolean {
+    const cut = this.moveSealed();
+    // Lines are buffered (sealed or in the open aggregate) and no timer runs: start one for the oldest of them.
+    if (this.ageTimer === undefined && this.maxAge > 0 && (this.buffer.length > 0 || this.aggregator.openLines > 0)) {
+      this.ageTimer = setTimeout(() => {
+        this.ageTimer = undefined;
+        void this.flush();
+      }, this.maxAge);
+    }
+    return cut;
+  }
+
+  /** Seals the open aggregate and sends everything buffered (age reached, EOF, stop). */
   private flush(): Promise<void> {
     clearTimeout(this.ageTimer);
     this.ageTimer = undefined;
-    if (this.buffer.length === 0) return this.launching;
-    const batch: Batch = { lines: this.buffer, bytes: this.bufferBytes };
+    this.aggregator.flush(this.sealed);
+    this.moveSealed();
+    this.cut();
+    return this.launching;
+  }
+
+  /**
+   * Moves sealed records into the buffer, cutting a batch whenever the next record would pass a PutRecords limit.
+   * Synchronous, so the age timer and the reading loop can never put records out of file order (the checkpoint
+   * relies on that order). True when a batch was cut.
+   */
+  private moveSealed(): boolean {
+    let cut = false;
+    for (const record of this.sealed) {
+      const size = record.data.length + PARTITION_KEY_LENGTH;
+      if (this.buffer.length > 0 && this.bufferBytes + size > this.maxBytes) cut = this.cut() || cut;
+      this.buffer.push(record);
+      this.bufferBytes += size;
+      if (this.buffer.length >= this.maxRecords) cut = this.cut() || cut;
+    }
+    this.sealed.length = 0;
+    return cut;
+  }
+
+  /** Hands the buffer to a sender (through `launching`, which waits for a free slot); true when there was a batch. */
+  private cut(): boolean {
+    if (this.buffer.length === 0) return false;
+    const batch: Batch = { records: this.buffer, bytes: this.bufferBytes };
     this.buffer = [];
     this.bufferBytes = 0;
     this.launching = this.launching.then(async () => {
@@ -277,11 +370,12 @@ export class Shipper extends EventEmitter<ShipperEvents> {
       if (this.fatal) return;
       this.launch(batch);
     });
-    return this.launching;
+    return true;
   }
 
   private launch(batch: Batch): void {
-    const last = batch.lines[batch.lines.length - 1]!;
+    let last: Line | undefined;
+    for (const record of batch.records) last = record.checkpoint ?? last;
     const job: Job = {
       last,
       done: false,
@@ -310,7 +404,7 @@ export class Shipper extends EventEmitter<ShipperEvents> {
   /** Moves the checkpoint over every acknowledged batch at the front: never past one still in flight. */
   private acknowledge(): void {
     let advanced: Line | undefined;
-    while (this.inFlight[0]?.done) advanced = this.inFlight.shift()!.last;
+    while (this.inFlight[0]?.done) advanced = this.inFlight.shift()!.last ?? advanced;
     if (!advanced) return;
     this.acked = advanced;
     if (this.opts.checkpointFile) {
@@ -335,9 +429,10 @@ export class Shipper extends EventEmitter<ShipperEvents> {
 
   /** Sends one batch until every entry is acknowledged, re-sending only failed entries. */
   private async send(batch: Batch): Promise<void> {
-    const keys = randomBytes((PARTITION_KEY_LENGTH / 2) * batch.lines.length).toString('hex');
-    let entries: PutRecordsRequestEntry[] = batch.lines.map((line, i) => ({
-      Data: line.data,
+    const keys = randomBytes((PARTITION_KEY_LENGTH / 2) * batch.records.length).toString('hex');
+    let records = batch.records;
+    let entries: PutRecordsRequestEntry[] = records.map((record, i) => ({
+      Data: record.data,
       PartitionKey: keys.slice(i * PARTITION_KEY_LENGTH, (i + 1) * PARTITION_KEY_LENGTH),
     }));
     const maxAttempts = this.opts.maxAttempts ?? Infinity;
@@ -356,7 +451,9 @@ export class Shipper extends EventEmitter<ShipperEvents> {
         const okCount = entries.length - failed.length;
         this.stats.recordsShipped += okCount;
         for (let i = 0; i < entries.length; i++) {
-          if (!results[i]?.ErrorCode) this.stats.bytesShipped += entries[i]!.Data!.length;
+          if (results[i]?.ErrorCode) continue;
+          this.stats.bytesShipped += entries[i]!.Data!.length;
+          this.stats.linesShipped += records[i]!.lines;
         }
         if (failed.length === 0) {
           this.stats.batchesShipped++;
@@ -365,10 +462,12 @@ export class Shipper extends EventEmitter<ShipperEvents> {
         this.stats.failedEntries += failed.length;
         reason = results.find((r) => r.ErrorCode)?.ErrorCode ?? 'PartialFailure';
         entries = failed;
+        records = records.filter((_, i) => results[i]?.ErrorCode);
       } catch (err) {
-        if (!isRetryable(err)) throw describe(err, this.opts.streamName);
+        const missing = (err as Error).name === 'ResourceNotFoundException';
+        if (!isRetryable(err) && !(missing && this.opts.retryMissingStream)) throw describe(err, this.opts.streamName);
         this.stats.failedCalls++;
-        reason = errorReason(err);
+        reason = missing ? `ResourceNotFoundException: stream "${this.opts.streamName}" does not exist (yet)` : errorReason(err);
       }
       // Another batch failed for good: this one can no longer move the checkpoint, so stop retrying it.
       if (this.fatal) throw this.fatal;
@@ -378,7 +477,17 @@ export class Shipper extends EventEmitter<ShipperEvents> {
       const delayMillis = backoffMillis(attempt, this.opts.retryBaseMillis ?? 100, this.opts.retryMaxMillis ?? 10_000);
       this.stats.retries++;
       this.emit('retry', { attempt, delayMillis, reason, entries: entries.length });
-      await sleep(delayMillis);
+      try {
+        await sleep(delayMillis, undefined, { signal: this.abandon.signal });
+      } catch {
+        // Only the abandon signal ends the sleep early.
+      }
+      if (this.abandon.signal.aborted) {
+        throw new Error(
+          `stopped while PutRecords was still failing (${reason}): ${entries.length} records not acknowledged; ` +
+            'their lines are after the checkpoint and are sent again at the next start',
+        );
+      }
     }
   }
 }

@@ -2,8 +2,8 @@ import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fingerprint, readCheckpoint, writeCheckpoint, type Checkpoint } from '../../pipeline/checkpoint';
-import { planStart, tailLines, utf8Boundary, type Line, type TailEvent } from '../../pipeline/tail';
+import { fingerprint, readCheckpoint, writeCheckpoint, type Checkpoint } from '../../../pipeline/agent/checkpoint';
+import { planStart, tailLines, utf8Boundary, type Line, type TailEvent } from '../../../pipeline/agent/tail';
 
 let dir: string;
 beforeEach(() => {

@@ -1,4 +1,4 @@
-import { KINESIS_PRICES_US_EAST_1, planStreamCapacity, SHARD_WRITE_LIMITS } from '../../stacks/capacity';
+import { KINESIS_PRICES_US_EAST_1, planStreamCapacity, SHARD_WRITE_LIMITS } from '../../tools/capacity';
 
 describe('planStreamCapacity', () => {
   it('needs one shard for a small site', () => {
@@ -73,3 +73,21 @@ describe('planStreamCapacity', () => {
     );
   });
 });
+
+describe('planStreamCapacity with several lines per record', () => {
+  it('divides the record rate, multiplies the record size and so sizes by bytes', () => {
+    const plan = planStreamCapacity({ peakLinesPerSecond: 20_000, averageLineBytes: 200, linesPerRecord: 100, partitionKeyBytes: 16 });
+    expect(plan.peakRecordsPerSecond).toBe(200);
+    expect(plan.recordBytes).toBe(20_016);
+    expect(plan.limitedBy).toBe('bytes');
+    expect(plan.shards).toBe(Math.ceil((200 * 20_016 * 1.25) / SHARD_WRITE_LIMITS.bytesPerSecond));
+  });
+
+  it('fails for fewer than one line per record, and for records over 1 MiB', () => {
+    expect(() => planStreamCapacity({ peakLinesPerSecond: 1, averageLineBytes: 200, linesPerRecord: 0.5 })).toThrow(
+      'linesPerRecord must be a number ≥ 1 (1 = one line per record, the Kinesis Agent), got 0.5',
+    );
+    expect(() => planStreamCapacity({ peakLinesPerSecond: 1, averageLineBytes: 200, linesPerRecord: 10_000 })).toThrow(/must fit one Kinesis record/);
+  });
+});
+
