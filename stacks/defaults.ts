@@ -5,6 +5,7 @@
  * can see every choice and its reason side by side. Limits carry the AWS page they come from.
  */
 
+import { S3_LAYOUT } from '../facts/s3-layout';
 import { PROCESSOR_BUFFER_DEFAULT_MB } from '../functions/nginx-parser/limits';
 
 /** Names the seed uses; every physical resource name derives from the prefix. */
@@ -46,12 +47,9 @@ export const FIREHOSE_LIMITS = Object.freeze({
 
 /** Firehose delivery settings when nothing is configured. */
 export const DELIVERY_DEFAULTS = Object.freeze({
-  /**
-   * A static prefix ending in "/": Firehose appends YYYY/MM/dd/HH/ on AWS and LocalStack alike, so keys are
-   * nginx/2020/12/22/12/... on both. Without it the data would share the bucket root with errors/.
-   */
-  prefix: 'nginx/',
-  errorOutputPrefix: 'errors/',
+  /** The layout of facts/s3-layout.ts: a static data prefix and an explicit error prefix (see there why). */
+  prefix: S3_LAYOUT.dataPrefix,
+  errorOutputPrefix: S3_LAYOUT.errorPrefix,
   /** One minute, matching the Kinesis Agent's own default flush age: data lands about two minutes after the request. */
   bufferingIntervalSeconds: 60,
   bufferingSizeMBs: 5,

@@ -16,7 +16,7 @@ import { assumeRolePolicy } from './iam';
 import type { LogBucket } from './log-bucket';
 import type { LogStream } from './log-stream';
 import type { ParserFunction } from './parser-function';
-import { checkRange, checkStaticPrefix } from './validate';
+import { checkErrorPrefix, checkRange, checkStaticPrefix } from './validate';
 
 /** What the delivery stream connects, and its prefixes, buffering and processor parameters. */
 export interface DeliveryStreamProps {
@@ -37,9 +37,10 @@ export interface DeliveryStreamProps {
    */
   readonly prefix?: string;
   /**
-   * Static prefix for records the parser rejects or batches Firehose cannot transform.
-   * @default - "errors/", so failures never mix with parsed data under the data prefix (Firehose appends its own
-   *   error-type and date path)
+   * Prefix for records the parser rejects or batches Firehose cannot transform; must hold
+   * `!{firehose:error-output-type}` and a `!{timestamp:…}` expression and stay apart from `prefix`.
+   * @default - "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/" (facts/s3-layout.ts), so keys are
+   *   errors/processing-failed/2020/12/22/12/<stream>-1-2020-12-22-12-20-28-<uuid> on AWS and locally alike
    */
   readonly errorOutputPrefix?: string;
   /**
@@ -243,12 +244,7 @@ function validate(settings: {
   processorRetries: number;
 }): void {
   checkStaticPrefix('delivery prefix', settings.prefix);
-  checkStaticPrefix('delivery errorOutputPrefix', settings.errorOutputPrefix);
-  if (settings.prefix === settings.errorOutputPrefix) {
-    throw new Error(
-      `delivery errorOutputPrefix must differ from prefix so failed records land apart, both are "${settings.prefix}"`,
-    );
-  }
+  checkErrorPrefix(settings.errorOutputPrefix, settings.prefix);
   if (!Token.isUnresolved(settings.processorBufferSizeMBs)) {
     const problem = processorBufferError(settings.processorBufferSizeMBs);
     if (problem !== undefined) throw new Error(`delivery ${problem}`);

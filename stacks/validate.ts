@@ -1,4 +1,5 @@
 import { Token } from 'cdktf';
+import { hasExpressions, listingPrefix } from '../facts/s3-layout';
 
 /**
  * Throws unless `value` lies in [min, max]; unresolved tokens are skipped (their value is known only at apply).
@@ -56,5 +57,36 @@ export function checkStaticPrefix(what: string, prefix: string): void {
   if (prefix.length > 498) problems.push('be at most 498 characters (Firehose allows 512 once YYYY/MM/dd/HH/ is appended)');
   if (problems.length > 0) {
     throw new Error(`${what} must ${problems.join(' and ')}, got "${prefix}"`);
+  }
+}
+
+/**
+ * Throws unless a Firehose error prefix follows AWS's rules and keeps failures apart from the data: it must use
+ * `!{firehose:error-output-type}` and a `!{timestamp:…}` expression (then AWS, LocalStack's docs and the local
+ * Firehose agree on the keys), end with "/", and its static part must not overlap the data prefix (the Athena table
+ * reads everything under the data prefix).
+ */
+export function checkErrorPrefix(errorPrefix: string, dataPrefix: string): void {
+  if (Token.isUnresolved(errorPrefix) || Token.isUnresolved(dataPrefix)) return;
+  const problems: string[] = [];
+  if (!errorPrefix.includes('!{firehose:error-output-type}')) {
+    problems.push('contain !{firehose:error-output-type} (AWS requires it in an error prefix with expressions)');
+  }
+  if (!/!\{timestamp:[^}]+\}/.test(errorPrefix)) problems.push('contain a !{timestamp:...} expression, e.g. !{timestamp:yyyy/MM/dd/HH}');
+  if (!errorPrefix.endsWith('/')) problems.push('end with "/"');
+  if (errorPrefix.startsWith('/')) problems.push('not start with "/"');
+  if (problems.length > 0) {
+    throw new Error(
+      `delivery errorOutputPrefix must ${problems.join(' and ')}, got "${errorPrefix}" ` +
+        '(e.g. "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/")',
+    );
+  }
+  const errorRoot = listingPrefix(errorPrefix);
+  const dataRoot = hasExpressions(dataPrefix) ? listingPrefix(dataPrefix) : dataPrefix;
+  if (errorRoot.startsWith(dataRoot) || dataRoot.startsWith(errorRoot)) {
+    throw new Error(
+      `delivery errorOutputPrefix must differ from prefix so failed records land apart: "${errorRoot}" (from ` +
+        `"${errorPrefix}") and "${dataRoot}" overlap. Choose folders that do not contain each other.`,
+    );
   }
 }

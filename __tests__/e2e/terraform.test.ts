@@ -176,7 +176,7 @@ suite('the localstack stack against moto_server', () => {
     expect(s3).toMatchObject({
       BucketARN: 'arn:aws:s3:::nginx-access-logs-s3',
       Prefix: 'nginx/',
-      ErrorOutputPrefix: 'errors/',
+      ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/',
       BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 5 },
       CompressionFormat: 'UNCOMPRESSED',
       CloudWatchLoggingOptions: { Enabled: true, LogStreamName: 'DestinationDelivery' },

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { S3_LAYOUT } from '../../facts/s3-layout';
 import { parseStackConfig, readStackConfig } from '../../pipeline/stack-config';
 import { stackFixture } from './stack-fixture';
 
@@ -14,7 +15,7 @@ describe('parseStackConfig', () => {
     expect(c.delivery).toMatchObject({
       name: 'nginx-logs-to-s3',
       prefix: 'nginx/',
-      errorPrefix: 'errors/',
+      errorPrefix: S3_LAYOUT.errorPrefix,
       bufferingSizeMb: 64,
       bufferingIntervalSeconds: 30,
       compression: 'UNCOMPRESSED',

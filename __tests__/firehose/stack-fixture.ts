@@ -2,6 +2,8 @@
  * A synthesized LocalStack stack shaped like `cdktf.out/stacks/localstack/cdk.tf.json` (Terraform JSON for
  * hashicorp/aws 5.100): only the resources and attributes the local pipeline reads, references as cdktf writes them.
  */
+import { S3_LAYOUT } from '../../facts/s3-layout';
+
 export interface FixtureOptions {
   readonly compression?: string;
   readonly bufferingSize?: number;
@@ -57,7 +59,7 @@ export function stackFixture(o: FixtureOptions = {}): Record<string, unknown> {
             bucket_arn: '${aws_s3_bucket.bucket_bucket_BEEF.arn}',
             role_arn: '${aws_iam_role.delivery_role.arn}',
             prefix: o.prefix ?? 'nginx/',
-            error_output_prefix: o.errorPrefix ?? 'errors/',
+            error_output_prefix: o.errorPrefix ?? S3_LAYOUT.errorPrefix,
             buffering_size: o.bufferingSize ?? 5,
             buffering_interval: o.bufferingInterval ?? 60,
             compression_format: o.compression ?? 'UNCOMPRESSED',

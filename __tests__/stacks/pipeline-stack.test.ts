@@ -9,6 +9,8 @@ import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-
 import { createHash } from 'node:crypto';
 import { zipDirectory } from '../../stacks/bundle-archive';
 import { processorParameters as buildProcessorParameters } from '../../stacks/delivery-stream';
+import { objectKey } from '../../facts/s3-layout';
+import { ERROR_LAYOUT_FIXTURE } from '../facts/error-layout-fixture';
 import { AWS, blockAt, FIXTURE_BUNDLE, LOCALSTACK, ref, statements, synthesized, synthPipeline } from './helpers';
 
 const local = () => synthesized(LOCALSTACK);
@@ -125,15 +127,33 @@ describe('delivery stream', () => {
     expect(body.extended_s3_configuration).toMatchObject({ bucket_arn: ref(bucket.address, 'arn') });
   });
 
-  it('writes under static prefixes: nginx/ (Firehose adds YYYY/MM/dd/HH/) and errors/ apart', () => {
+  it('writes under a static nginx/ (Firehose adds YYYY/MM/dd/HH/) and an explicit error layout apart', () => {
     expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(KinesisFirehoseDeliveryStream, {
       name: 'nginx-access-logs-to-s3',
       extended_s3_configuration: expect.objectContaining({
         prefix: 'nginx/',
-        error_output_prefix: 'errors/',
+        error_output_prefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/',
         compression_format: 'UNCOMPRESSED',
       }),
     });
+  });
+
+  it("deploys the error prefix whose keys are the fixture's, on both targets", () => {
+    const F = ERROR_LAYOUT_FIXTURE;
+    for (const target of [AWS, LOCALSTACK]) {
+      const { body } = blockAt(synthesized(target), 'delivery-stream/delivery-stream');
+      const s3 = body.extended_s3_configuration as { error_output_prefix: string };
+      const key = objectKey({
+        prefix: s3.error_output_prefix,
+        deliveryStreamName: F.deliveryStreamName,
+        version: 1,
+        oldestArrivalMs: F.arrivalMs,
+        extension: '',
+        uuid: F.uuid,
+        errorOutputType: F.errorOutputType,
+      });
+      expect(key).toBe(F.key);
+    }
   });
 
   it('buffers 60 s or 5 MB before writing to S3', () => {

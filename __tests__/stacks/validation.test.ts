@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROCESSOR_BUFFER_SAFE_MAX_MB } from '../../functions/nginx-parser/limits';
-import { bucketNameProblems } from '../../stacks/validate';
+import { bucketNameProblems, checkErrorPrefix } from '../../stacks/validate';
 import { AWS, buildPipeline, LOCALSTACK } from './helpers';
 
 describe('stack validation', () => {
@@ -62,8 +62,16 @@ describe('stack validation', () => {
     expect(() => buildPipeline(LOCALSTACK, { prefix: 'nginx/!{timestamp:yyyy}/' })).toThrow(/be static, without !\{\.\.\.\}/);
   });
 
-  it('fails for a delivery prefix equal to the error prefix', () => {
+  it('fails for a delivery prefix that overlaps the error prefix', () => {
     expect(() => buildPipeline(LOCALSTACK, { prefix: 'errors/' })).toThrow(/errorOutputPrefix must differ from prefix/);
+    expect(() => buildPipeline(LOCALSTACK, { prefix: 'err/' })).not.toThrow();
+  });
+
+  it('fails for an error prefix without the error type or a timestamp, as AWS would', () => {
+    const build = (errorOutputPrefix: string) => () => checkErrorPrefix(errorOutputPrefix, 'nginx/');
+    expect(build('errors/')).toThrow(/must contain !\{firehose:error-output-type\}/);
+    expect(build('errors/!{firehose:error-output-type}/')).toThrow(/contain a !\{timestamp:\.\.\.\} expression/);
+    expect(build('errors/!{firehose:error-output-type}/!{timestamp:yyyy}/')).not.toThrow();
   });
 
   it('fails for an S3 buffering interval over 900 seconds', () => {
