@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fromTerraformLiteral } from '../facts/terraform-literal';
 
 /** Firehose's own defaults, used where the synthesized JSON leaves a value out (the provider applies the same). */
 export const FIREHOSE_DEFAULTS = Object.freeze({
@@ -221,7 +222,9 @@ function lambdaConfig([id, r]: [string, Json], region: string, fail: (w: string)
   const vars = block(block(r.environment)?.variables) ?? {};
   const environment: Record<string, string> = {};
   for (const [k, v] of Object.entries(vars)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') environment[k] = String(v);
+    // The stack escapes ${ and %{ for Terraform (facts/terraform-literal.ts); the function sees the unescaped text.
+    if (typeof v === 'string') environment[k] = fromTerraformLiteral(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') environment[k] = String(v);
   }
   return {
     name,

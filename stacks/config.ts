@@ -20,6 +20,14 @@ export interface AppConfig {
   readonly webHost: boolean;
   readonly alarmEmail?: string;
   readonly logExpirationDays?: number;
+  readonly bucketKmsKeyArn?: string;
+  readonly webHostSubnetId?: string;
+  readonly webHostSecurityGroupIds?: readonly string[];
+  readonly webHostHttpCidr?: string;
+  readonly webHostSsm: boolean;
+  /** Set: Terraform state in this S3 bucket with S3-native locking; unset: local files per stack and region. */
+  readonly stateBucket?: string;
+  readonly stateRegion?: string;
 }
 
 /** The environment variables main.ts reads, with their meaning and default (the README table says the same). */
@@ -36,6 +44,13 @@ export const ENV_VARS = Object.freeze({
   WEB_HOST: 'on or off: the EC2 web host running nginx and the Kinesis Agent (default off)',
   ALARM_EMAIL: 'address subscribed to an SNS topic the alarms notify (default none: alarms without notifications)',
   LOG_EXPIRATION_DAYS: 'days after which log objects expire (default never)',
+  BUCKET_KMS_KEY_ARN: 'customer-managed KMS key ARN for the log bucket, SSE-KMS with a Bucket Key (default SSE-S3)',
+  WEB_HOST_SUBNET_ID: 'subnet of the web host, needed without a default VPC (default a default-VPC subnet)',
+  WEB_HOST_SECURITY_GROUP_IDS: 'comma-separated security groups of the web host (default the VPC default group)',
+  WEB_HOST_HTTP_CIDR: 'CIDR admitted to the web host on port 80, through a group the stack creates (default none)',
+  WEB_HOST_SSM: 'on or off: SSM Session Manager access to the web host (default off)',
+  TF_STATE_BUCKET: 'S3 bucket for Terraform state with S3-native locking (default local files per stack and region)',
+  TF_STATE_REGION: 'region of TF_STATE_BUCKET (default AWS_REGION)',
 });
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -78,8 +93,20 @@ export function configFromEnv(env: Env): AppConfig {
       value('LOG_EXPIRATION_DAYS') === undefined
         ? undefined
         : number('LOG_EXPIRATION_DAYS', value('LOG_EXPIRATION_DAYS') as string, 'a whole number of days'),
+    bucketKmsKeyArn: value('BUCKET_KMS_KEY_ARN'),
+    webHostSubnetId: value('WEB_HOST_SUBNET_ID'),
+    webHostSecurityGroupIds: list(value('WEB_HOST_SECURITY_GROUP_IDS')),
+    webHostHttpCidr: value('WEB_HOST_HTTP_CIDR'),
+    webHostSsm: onOff('WEB_HOST_SSM', value('WEB_HOST_SSM')) ?? false,
+    stateBucket: value('TF_STATE_BUCKET'),
+    stateRegion: value('TF_STATE_REGION'),
   };
   return Object.freeze(config);
+}
+
+function list(raw: string | undefined): readonly string[] | undefined {
+  if (raw === undefined) return undefined;
+  return Object.freeze(raw.split(',').map((item) => item.trim()).filter((item) => item !== ''));
 }
 
 function onOff(name: string, raw: string | undefined): boolean | undefined {

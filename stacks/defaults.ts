@@ -102,6 +102,8 @@ export const AGENT_DEFAULTS = Object.freeze({
   maxBufferAgeMillisAws: 60_000,
   maxBufferAgeMillisLocal: 1_000,
   metricsNamespace: 'AWSKinesisAgent',
+  /** The agent's only Kinesis call (awslabs/amazon-kinesis-agent, KinesisSender.java). */
+  kinesisActions: Object.freeze(['kinesis:PutRecords']),
 });
 
 /** Why the agent's metrics statement uses `Resource: "*"` (recorded for the IAM wildcard policy rule). */

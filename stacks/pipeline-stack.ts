@@ -1,11 +1,12 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Aspects, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Aspects, LocalBackend, S3Backend, type S3BackendConfig, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AgentAccess } from './agent-access';
 import { AgentConfig } from './agent-config';
 import { NAMES } from './defaults';
 import { DeliveryStream } from './delivery-stream';
+import { accountWideName } from './iam';
 import { LogBucket } from './log-bucket';
 import { LogCatalog } from './log-catalog';
 import { LogQueries } from './log-queries';
@@ -14,7 +15,7 @@ import { ParserFunction } from './parser-function';
 import { PipelineAlarms } from './pipeline-alarms';
 import { PolicyAspect } from './policy/policy-aspect';
 import { providerSettings, type DeploymentTarget } from './target';
-import { WebHost } from './web-host';
+import { WebHost, type WebHostNetwork } from './web-host';
 
 /** One pipeline for one target; every optional prop has the seed's value as its default. */
 export interface PipelineStackProps {
@@ -61,6 +62,12 @@ export interface PipelineStackProps {
   /** Days after which log objects expire. @default - never */
   readonly logExpirationDays?: number;
   /**
+   * ARN of a customer-managed KMS key for the bucket's default encryption (SSE-KMS with an S3 Bucket Key); Firehose's
+   * role gets kms:GenerateDataKey/Decrypt on it only via S3 in this region and only for this bucket.
+   * @default - SSE-S3
+   */
+  readonly bucketKmsKeyArn?: string;
+  /**
    * Glue table (partition projection) and Athena workgroup with named queries over the logs.
    * @default - true on AWS; false on LocalStack, whose Community edition has no Glue or Athena
    */
@@ -69,6 +76,26 @@ export interface PipelineStackProps {
   readonly alarmEmail?: string;
   /** The seed's EC2 web host running nginx and the Kinesis Agent. @default - false */
   readonly webHost?: boolean;
+  /** Where the web host runs and who may reach it. @default - the default VPC, no ingress, no Session Manager */
+  readonly webHostNetwork?: WebHostNetwork;
+  /**
+   * Keep Terraform state in S3 (Terraform's S3 backend with its S3-native lock file) instead of a local file.
+   * @default - a local file per stack and region at the project root
+   */
+  readonly stateBackend?: StateBackend;
+}
+
+/** Where a team keeps Terraform state: one S3 object per stack and region, locked by Terraform's `.tflock` object. */
+export interface StateBackend {
+  /** The (existing, versioned) state bucket. */
+  readonly bucket: string;
+  /** @default - the stack's region */
+  readonly region?: string;
+  /**
+   * Prefix of the state keys; the key is `<keyPrefix>/<stack>/<region>/terraform.tfstate`.
+   * @default - the name prefix
+   */
+  readonly keyPrefix?: string;
 }
 
 /**
@@ -101,9 +128,7 @@ export class PipelineStack extends TerraformStack {
     });
     // Synth fails on a public or unencrypted bucket or stream, a "*" IAM resource without reason, or endless logs.
     Aspects.of(this).add(new PolicyAspect({ target: props.target.kind }));
-    // State next to the output folder (the project root by default), not inside it: a fresh synth never loses it,
-    // and the path in the JSON is the same on every machine.
-    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
+    this.configureState(id, region, prefix, props.stateBackend);
 
     this.logStream = new LogStream(this, 'log-stream', {
       streamName: prefix,
@@ -115,6 +140,7 @@ export class PipelineStack extends TerraformStack {
     });
     this.logBucket = new LogBucket(this, 'log-bucket', {
       bucketName: props.bucketName ?? this.defaultBucketName(props.target, prefix, region),
+      kmsKeyArn: props.bucketKmsKeyArn,
       // A local emulator's bucket is scratch data; on AWS the logs outlive the stack.
       forceDestroy: props.target.kind === 'localstack',
       expirationDays: props.logExpirationDays,
@@ -126,6 +152,8 @@ export class PipelineStack extends TerraformStack {
     this.parser = new ParserFunction(this, 'parser-function', {
       bundleDir: props.bundleDir,
       functionName: `${prefix}-parser`,
+      // IAM names are account-wide: the region keeps a second region's deployment from colliding.
+      roleName: accountWideName(`${prefix}-parser`, region),
       logFormat: props.logFormat,
     });
     this.delivery = new DeliveryStream(this, 'delivery-stream', {
@@ -133,6 +161,7 @@ export class PipelineStack extends TerraformStack {
       destination: this.logBucket,
       processor: this.parser,
       deliveryStreamName: `${prefix}-to-s3`,
+      roleName: accountWideName(`${prefix}-to-s3-firehose`, region),
       prefix: props.prefix,
       processorBufferSizeMBs: props.processorBufferSizeMBs,
       bufferingIntervalSeconds: props.bufferingIntervalSeconds,
@@ -140,7 +169,10 @@ export class PipelineStack extends TerraformStack {
       // GZIP on AWS: Athena reads .gz natively, and storage and scans shrink several-fold. LocalStack ignores it.
       compressionFormat: aws ? 'GZIP' : 'UNCOMPRESSED',
     });
-    this.agentAccess = new AgentAccess(this, 'agent-access', { stream: this.logStream, name: `${prefix}-agent` });
+    this.agentAccess = new AgentAccess(this, 'agent-access', {
+      stream: this.logStream,
+      name: accountWideName(`${prefix}-agent`, region),
+    });
     this.agentConfig = new AgentConfig(this, 'agent-config', { target: props.target, region, streamName: prefix });
     this.alarms = new PipelineAlarms(this, 'pipeline-alarms', {
       stream: this.logStream,
@@ -163,7 +195,6 @@ export class PipelineStack extends TerraformStack {
         resultsBucket: this.logBucket,
         workgroupName: prefix,
         tags: { project: prefix },
-        forceDestroy: !aws,
       });
     }
     if (props.webHost) {
@@ -171,6 +202,7 @@ export class PipelineStack extends TerraformStack {
         agentAccess: this.agentAccess,
         agentConfig: this.agentConfig.config,
         name: `${prefix}-web`,
+        ...props.webHostNetwork,
       });
     }
 
@@ -195,6 +227,27 @@ export class PipelineStack extends TerraformStack {
     }
   }
 
+  /**
+   * State per stack and region, so the same stack deployed to a second region from one checkout never takes over the
+   * first region's state: a local file next to the output folder (the project root by default; a fresh synth never
+   * loses it), or an S3 key with Terraform's S3-native locking (`use_lockfile`, Terraform ≥ 1.10).
+   */
+  private configureState(id: string, region: string, prefix: string, backend: StateBackend | undefined): void {
+    if (backend === undefined) {
+      new LocalBackend(this, { path: `../../../${localStateFile(id, region)}` });
+      return;
+    }
+    // cdktf 0.21 predates `use_lockfile` (Terraform 1.10) and writes the backend's props snake-cased as given.
+    const config: S3BackendConfig & { readonly useLockfile: boolean } = {
+      bucket: backend.bucket,
+      key: `${backend.keyPrefix ?? prefix}/${id}/${region}/terraform.tfstate`,
+      region: backend.region ?? region,
+      encrypt: true,
+      useLockfile: true,
+    };
+    new S3Backend(this, config);
+  }
+
   private defaultBucketName(target: DeploymentTarget, prefix: string, region: string): string {
     const seedName = `${prefix}${NAMES.bucketSuffix}`;
     if (target.kind === 'localstack') return seedName;
@@ -211,4 +264,9 @@ function checkNamePrefix(prefix: string): void {
         `role names), got "${prefix}"`,
     );
   }
+}
+
+/** The local state file of a stack in a region, relative to the project root. */
+export function localStateFile(stack: string, region: string): string {
+  return `terraform.${stack}.${region}.tfstate`;
 }
