@@ -4,6 +4,7 @@
  * Pure: prices and measured ratios are inputs with documented defaults, so the table can be regenerated when a price
  * or a measurement changes (`npm run cost`).
  */
+import { alarmMetricCount } from './alarm-specs';
 import { KINESIS_PRICES_US_EAST_1, planStreamCapacity, type KinesisPrices } from './capacity';
 
 /** Prices besides Kinesis; us-east-1 list prices, re-check before relying on them. */
@@ -18,7 +19,10 @@ export interface PipelinePrices {
   readonly s3StandardGbMonthUsd: number;
   readonly s3PutPerThousandUsd: number;
   readonly athenaPerTbUsd: number;
+  /** Per standard-resolution alarm metric. */
   readonly alarmMonthUsd: number;
+  /** Per dashboard beyond an account's first three, which are free. */
+  readonly dashboardMonthUsd: number;
   readonly source: string;
 }
 
@@ -32,6 +36,7 @@ export const PRICES_US_EAST_1: PipelinePrices = {
   s3PutPerThousandUsd: 0.005,
   athenaPerTbUsd: 5,
   alarmMonthUsd: 0.1,
+  dashboardMonthUsd: 3,
   source: 'us-east-1 list prices from the AWS pricing pages (Kinesis, Firehose, Lambda, S3, Athena, CloudWatch); unverified copy',
 };
 
@@ -77,6 +82,8 @@ export interface CostEstimate {
   readonly s3StorageGzipUsd: number;
   readonly s3StoragePlainUsd: number;
   readonly alarmsUsd: number;
+  /** The ops dashboard (free if it is among the account's first three). */
+  readonly dashboardUsd: number;
   /** One Athena query over one day of logs. */
   readonly athenaDayQueryGzipUsd: number;
   readonly athenaDayQueryPlainUsd: number;
@@ -127,7 +134,8 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
   const s3PutsUsd = ((objectsPerDay * DAYS_PER_MONTH) / 1000) * p.s3PutPerThousandUsd;
   const storage = (bytesPerDay: number) => ((bytesPerDay * DAYS_PER_MONTH) / GB) * p.s3StandardGbMonthUsd;
   const athena = (bytes: number) => (Math.max(bytes, 10 * MB) / 1024 ** 4) * p.athenaPerTbUsd;
-  const alarmsUsd = 7 * p.alarmMonthUsd;
+  const alarmsUsd = alarmMetricCount() * p.alarmMonthUsd;
+  const dashboardUsd = p.dashboardMonthUsd;
 
   const s3StorageGzipUsd = storage(gzipBytesPerDay);
   return {
@@ -141,8 +149,9 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
     s3StorageGzipUsd,
     s3StoragePlainUsd: storage(jsonBytesPerDay),
     alarmsUsd,
+    dashboardUsd,
     athenaDayQueryGzipUsd: athena(gzipBytesPerDay),
     athenaDayQueryPlainUsd: athena(jsonBytesPerDay),
-    totalUsd: plan.provisionedMonthlyUsd + firehoseUsd + lambdaUsd + s3PutsUsd + s3StorageGzipUsd + alarmsUsd,
+    totalUsd: plan.provisionedMonthlyUsd + firehoseUsd + lambdaUsd + s3PutsUsd + s3StorageGzipUsd + alarmsUsd + dashboardUsd,
   };
 }

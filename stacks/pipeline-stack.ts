@@ -13,6 +13,7 @@ import { LogQueries } from './log-queries';
 import { LogStream, type StreamCapacityMode } from './log-stream';
 import { ParserFunction } from './parser-function';
 import { PipelineAlarms } from './pipeline-alarms';
+import { PipelineDashboard } from './pipeline-dashboard';
 import { PolicyAspect } from './policy/policy-aspect';
 import { providerSettings, type DeploymentTarget } from './target';
 import { WebHost, type WebHostNetwork } from './web-host';
@@ -109,6 +110,7 @@ export class PipelineStack extends TerraformStack {
   public readonly agentAccess: AgentAccess;
   public readonly agentConfig: AgentConfig;
   public readonly alarms: PipelineAlarms;
+  public readonly dashboard: PipelineDashboard;
   public readonly catalog?: LogCatalog;
   public readonly queries?: LogQueries;
   public readonly webHost?: WebHost;
@@ -182,6 +184,12 @@ export class PipelineStack extends TerraformStack {
       createTopic: props.alarmEmail !== undefined,
       notificationEmail: props.alarmEmail,
     });
+    this.dashboard = new PipelineDashboard(this, 'dashboard', {
+      names: { stream: this.logStream.streamName, deliveryStream: this.delivery.deliveryStreamName, fn: this.parser.functionName },
+      region,
+      alarmArns: this.alarms.alarms.map((alarm) => alarm.arn),
+      dashboardName: accountWideName(prefix, region),
+    });
     if (props.catalog ?? aws) {
       const databaseName = prefix.replace(/-/g, '_');
       this.catalog = new LogCatalog(this, 'log-catalog', {
@@ -213,6 +221,7 @@ export class PipelineStack extends TerraformStack {
       parser_function_name: this.parser.functionName,
       agent_policy_arn: this.agentAccess.policy.arn,
       agent_instance_profile_name: this.agentAccess.instanceProfile.name,
+      dashboard_url: this.dashboard.url,
       ...(this.catalog && this.queries
         ? {
             glue_table: `${this.catalog.databaseName}.${this.catalog.tableName}`,

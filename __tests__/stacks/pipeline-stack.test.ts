@@ -343,6 +343,17 @@ describe('names', () => {
   });
 });
 
+describe('dashboard', () => {
+  it('is named with the region (dashboards are account-wide) and its URL is an output', () => {
+    const synth = synthesized(AWS);
+    const dashboard = blockAt(synth, 'dashboard/dashboard');
+    expect(dashboard.body.dashboard_name).toBe('nginx-access-logs-ap-northeast-2');
+    expect(synth.doc.output.dashboard_url!.value).toBe(
+      `https://ap-northeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-2#dashboards/dashboard/${ref(dashboard.address, 'dashboard_name')}`,
+    );
+  });
+});
+
 describe('provider and state', () => {
   it('pins hashicorp/aws 5.100.0, the version of the offline mirror', () => {
     expect(local().doc.terraform.required_providers).toEqual({ aws: { source: 'aws', version: '5.100.0' } });
