@@ -333,6 +333,20 @@ describe('agent config output', () => {
 });
 
 describe('names', () => {
+  it('fit AWS limits at the longest prefix and region, with the region in every account-wide name', () => {
+    const prefix = `n${'-x'.repeat(15)}9`;
+    const region = 'ap-southeast-5';
+    const { doc } = synthesized(AWS, { namePrefix: prefix, region, webHost: true });
+    const named = (type: string, key = 'name') =>
+      Object.values(doc.resource[type] ?? {}).map((r) => r[key] as string);
+    const iam = [...named('aws_iam_role'), ...named('aws_iam_policy'), ...named('aws_iam_instance_profile')];
+    expect(iam).toHaveLength(5);
+    for (const name of named('aws_iam_role')) expect(name.length).toBeLessThanOrEqual(64);
+    for (const name of [...iam, ...named('aws_cloudwatch_dashboard', 'dashboard_name')]) expect(name).toMatch(/-ap-southeast-5$/);
+    // The AWS bucket default is <prefix>-s3-<12-digit account>-<region>: at most S3's 63 characters.
+    expect(`${prefix}-s3-123456789012-${region}`.length).toBeLessThanOrEqual(63);
+  });
+
   it('derive from one prefix', () => {
     const json = synthPipeline(LOCALSTACK, { namePrefix: 'web-logs' });
     expect(json).toHaveResourceWithProperties(KinesisStream, { name: 'web-logs' });
