@@ -2,6 +2,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
+import { terraformLiteral } from '../facts/terraform-literal';
 import { ALARM_DEFAULTS, alarmSpecs, firehoseStalledSpec } from './alarm-specs';
 import { NAMES } from './defaults';
 import type { DeliveryStream } from './delivery-stream';
@@ -71,7 +72,8 @@ export class PipelineAlarms extends Construct {
       new SnsTopicSubscription(this, 'email', {
         topicArn: this.topic.arn,
         protocol: 'email',
-        endpoint: props.notificationEmail,
+        // A user's string: escaped, or a valid address like a${b}@example.com would be a Terraform reference.
+        endpoint: terraformLiteral(props.notificationEmail),
       });
     }
     const actions = this.topic === undefined ? undefined : [this.topic.arn];

@@ -16,6 +16,7 @@ import { PipelineAlarms } from './pipeline-alarms';
 import { PipelineDashboard } from './pipeline-dashboard';
 import { PolicyAspect } from './policy/policy-aspect';
 import { providerSettings, type DeploymentTarget } from './target';
+import { checkBucketName } from './validate';
 import { WebHost, type WebHostNetwork } from './web-host';
 
 /** One pipeline for one target; every optional prop has the seed's value as its default. */
@@ -246,6 +247,8 @@ export class PipelineStack extends TerraformStack {
       new LocalBackend(this, { path: `../../../${localStateFile(id, region)}` });
       return;
     }
+    // Terraform reads backend settings literally (no interpolation): a name that is not a bucket name fails here.
+    checkBucketName(backend.bucket, 'TF_STATE_BUCKET');
     // cdktf 0.21 predates `use_lockfile` (Terraform 1.10) and writes the backend's props snake-cased as given.
     const config: S3BackendConfig & { readonly useLockfile: boolean } = {
       bucket: backend.bucket,

@@ -39,11 +39,11 @@ export function bucketNameProblems(name: string): string[] {
 }
 
 /** Throws with every problem of an S3 bucket name; names containing tokens are checked at apply by AWS instead. */
-export function checkBucketName(name: string): void {
+export function checkBucketName(name: string, variable = 'BUCKET_NAME'): void {
   if (Token.isUnresolved(name)) return;
   const problems = bucketNameProblems(name);
   if (problems.length > 0) {
-    throw new Error(`invalid S3 bucket name "${name}": it ${problems.join('; it ')}. Set BUCKET_NAME to a valid name.`);
+    throw new Error(`invalid S3 bucket name "${name}": it ${problems.join('; it ')}. Set ${variable} to a valid name.`);
   }
 }
 

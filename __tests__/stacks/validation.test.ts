@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROCESSOR_BUFFER_SAFE_MAX_MB } from '../../functions/nginx-parser/limits';
 import { bucketNameProblems, checkErrorPrefix } from '../../stacks/validate';
-import { AWS, buildPipeline, LOCALSTACK } from './helpers';
+import { AWS, buildPipeline, LOCALSTACK, synthesized } from './helpers';
 
 describe('stack validation', () => {
   it('fails for a processor buffer over Firehose’s 3 MB limit', () => {
@@ -119,5 +119,19 @@ describe('bucketNameProblems', () => {
     ['logs-s3alias', /reserved suffix/],
   ])('rejects %s', (name, problem) => {
     expect(bucketNameProblems(name).join('; ')).toMatch(problem);
+  });
+});
+
+describe('user strings that reach Terraform', () => {
+  it('escapes an alarm address that Terraform would read as a reference', () => {
+    const { doc } = synthesized(AWS, { alarmEmail: 'ops+${team}@example.com' });
+    const subscription = Object.values(doc.resource.aws_sns_topic_subscription ?? {})[0] as { endpoint: string };
+    expect(subscription.endpoint).toBe('ops+$${team}@example.com');
+  });
+
+  it('fails for a state bucket that is not a bucket name, naming the variable', () => {
+    expect(() => buildPipeline(AWS, { stateBackend: { bucket: 'Team_State' } })).toThrow(
+      /invalid S3 bucket name "Team_State".*Set TF_STATE_BUCKET to a valid name\./,
+    );
   });
 });
