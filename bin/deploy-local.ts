@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LOCALSTACK_SERVICES } from '../stacks/target';
-import { findExecutable, pluginMirror, terraform, TERRAFORM_INSTALL_HINT, writeMirrorCliConfig } from './lib/terraform';
+import { checkLegacyLocalState, findExecutable, pluginMirror, terraform, TERRAFORM_INSTALL_HINT, writeMirrorCliConfig } from './lib/terraform';
 
 const DEFAULT_ENDPOINT = 'http://localhost:4566';
 
@@ -34,6 +34,7 @@ async function main(argv: readonly string[]): Promise<void> {
     );
   }
 
+  checkLegacyLocalState(JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')), dir);
   const mirror = pluginMirror();
   const cliConfigFile = mirror ? writeMirrorCliConfig(resolve('.tmp', 'terraform.rc'), mirror) : undefined;
   const options = { cwd: dir, cliConfigFile, inherit: true };
