@@ -6,6 +6,7 @@ import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { isIP } from 'node:net';
 import type { AgentAccess } from './agent-access';
 import type { KinesisAgentConfig } from './agent-config';
 import { NAMES } from './defaults';
@@ -73,16 +74,13 @@ export function checkWebHostNetwork(network: WebHostNetwork): void {
   if (problems.length > 0) throw new Error(`web host ${problems.join('; ')}`);
 }
 
-/** "ipv4" or "ipv6" for a well-formed CIDR, undefined otherwise. */
+/** "ipv4" or "ipv6" for a well-formed CIDR, undefined otherwise (the address checked by node:net). */
 export function cidrFamily(cidr: string): 'ipv4' | 'ipv6' | undefined {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (v4) {
-    const [a, b, c, d, bits] = v4.slice(1).map(Number) as [number, number, number, number, number];
-    return [a, b, c, d].every((n) => n <= 255) && bits <= 32 ? 'ipv4' : undefined;
-  }
-  const v6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(cidr);
-  if (v6 && v6[1]!.includes(':') && Number(v6[2]) <= 128 && (v6[1]!.match(/::/g) ?? []).length <= 1) return 'ipv6';
-  return undefined;
+  const [address = '', bits = '', ...rest] = cidr.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0 || !/^\d{1,3}$/.test(bits)) return undefined;
+  if (Number(bits) > (version === 4 ? 32 : 128)) return undefined;
+  return version === 4 ? 'ipv4' : 'ipv6';
 }
 
 /** The CPU architecture of an EC2 instance type: Graviton families carry a "g" after the generation (t4g, m7g). */
