@@ -3,6 +3,7 @@
  *
  * Defaults to 1, 10 and 100 GiB a day. Prices and measured ratios come from stacks/cost-model.ts.
  */
+import { alarmMetricCount } from '../stacks/alarm-specs';
 import { estimateMonthlyCost, PRICES_US_EAST_1, type CostEstimate } from '../stacks/cost-model';
 
 const volumes = process.argv.slice(2).map(Number);
@@ -25,7 +26,8 @@ const rows: Array<[string, (e: CostEstimate) => string]> = [
   ['S3 PUTs', (e) => usd(e.s3PutsUsd)],
   ['S3 storage of a month of logs, GZIP', (e) => usd(e.s3StorageGzipUsd)],
   ['S3 storage of a month of logs, plain JSON', (e) => usd(e.s3StoragePlainUsd)],
-  ['CloudWatch alarms (7)', (e) => usd(e.alarmsUsd)],
+  [`CloudWatch alarms (${alarmMetricCount()} alarm metrics)`, (e) => usd(e.alarmsUsd)],
+  ['CloudWatch dashboard (free among an account\'s first 3)', (e) => usd(e.dashboardUsd)],
   ['**Total** (provisioned, GZIP, 5 KB rounding)', (e) => `**${usd(e.totalUsd)}**`],
   ['Athena, one query over a day, GZIP', (e) => usd(e.athenaDayQueryGzipUsd)],
   ['Athena, one query over a day, plain', (e) => usd(e.athenaDayQueryPlainUsd)],

@@ -13,6 +13,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { listingPrefix } from '../facts/s3-layout';
 import { writeDemoLog } from '../pipeline/demo-log';
 import { limitHeapGrowth } from '../pipeline/heap';
 import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pipeline';
@@ -155,7 +156,7 @@ function humanSummary(s: RunSummary, source: string): string {
     `  S3      ${s.endpoints.s3}  bucket ${s.bucket}`,
     `  ${s.linesIn} lines in, ${s.recordsShipped} records shipped in ${secs.toFixed(1)} s (${Math.round(s.recordsShipped / Math.max(secs, 0.001))} lines/s end to end)`,
     `  ${s.recordsOk} parsed → s3://${s.bucket}/${s.prefix}  (${plural(s.objects, 'object')}, ${s.compressionFormat})`,
-    `  ${s.recordsFailed} failed → s3://${s.bucket}/${s.errorOutputPrefix}  (${plural(s.errorObjects, 'object')} of Firehose error records)`,
+    `  ${s.recordsFailed} failed → s3://${s.bucket}/${listingPrefix(s.errorOutputPrefix)}  (${plural(s.errorObjects, 'object')} of Firehose error records)`,
     `  ${s.recordsDropped} dropped (empty lines)` + (s.s3Retries || s.kinesisRetries ? `; retries: S3 ${s.s3Retries}, Kinesis ${s.kinesisRetries}` : ''),
     s.firstObjectMs === undefined ? '' : `  first object after ${(s.firstObjectMs / 1000).toFixed(2)} s`,
     '  Read it back: npm start -- --serve keeps the endpoints up for npm run verify and the AWS CLI.',

@@ -5,6 +5,7 @@
  * or a measurement changes (`npm run cost`).
  */
 import { FIREHOSE_LIMITS } from '../facts/aws-limits';
+import { alarmMetricCount } from './alarm-specs';
 import { KINESIS_PRICES_US_EAST_1, planStreamCapacity, type KinesisPrices } from './capacity';
 
 /** Prices besides Kinesis; us-east-1 list prices, re-check before relying on them. */
@@ -19,7 +20,10 @@ export interface PipelinePrices {
   readonly s3StandardGbMonthUsd: number;
   readonly s3PutPerThousandUsd: number;
   readonly athenaPerTbUsd: number;
+  /** Per standard-resolution alarm metric. */
   readonly alarmMonthUsd: number;
+  /** Per dashboard beyond an account's first three, which are free. */
+  readonly dashboardMonthUsd: number;
   readonly source: string;
 }
 
@@ -33,6 +37,7 @@ export const PRICES_US_EAST_1: PipelinePrices = {
   s3PutPerThousandUsd: 0.005,
   athenaPerTbUsd: 5,
   alarmMonthUsd: 0.1,
+  dashboardMonthUsd: 3,
   source: 'us-east-1 list prices from the AWS pricing pages (Kinesis, Firehose, Lambda, S3, Athena, CloudWatch); unverified copy',
 };
 
@@ -78,6 +83,8 @@ export interface CostEstimate {
   readonly s3StorageGzipUsd: number;
   readonly s3StoragePlainUsd: number;
   readonly alarmsUsd: number;
+  /** The ops dashboard (free if it is among the account's first three). */
+  readonly dashboardUsd: number;
   /** One Athena query over one day of logs. */
   readonly athenaDayQueryGzipUsd: number;
   readonly athenaDayQueryPlainUsd: number;
@@ -128,7 +135,8 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
   const s3PutsUsd = ((objectsPerDay * DAYS_PER_MONTH) / 1000) * p.s3PutPerThousandUsd;
   const storage = (bytesPerDay: number) => ((bytesPerDay * DAYS_PER_MONTH) / GB) * p.s3StandardGbMonthUsd;
   const athena = (bytes: number) => (Math.max(bytes, 10 * MB) / 1024 ** 4) * p.athenaPerTbUsd;
-  const alarmsUsd = 7 * p.alarmMonthUsd;
+  const alarmsUsd = alarmMetricCount() * p.alarmMonthUsd;
+  const dashboardUsd = p.dashboardMonthUsd;
 
   const s3StorageGzipUsd = storage(gzipBytesPerDay);
   return {
@@ -142,8 +150,9 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
     s3StorageGzipUsd,
     s3StoragePlainUsd: storage(jsonBytesPerDay),
     alarmsUsd,
+    dashboardUsd,
     athenaDayQueryGzipUsd: athena(gzipBytesPerDay),
     athenaDayQueryPlainUsd: athena(jsonBytesPerDay),
-    totalUsd: plan.provisionedMonthlyUsd + firehoseUsd + lambdaUsd + s3PutsUsd + s3StorageGzipUsd + alarmsUsd,
+    totalUsd: plan.provisionedMonthlyUsd + firehoseUsd + lambdaUsd + s3PutsUsd + s3StorageGzipUsd + alarmsUsd + dashboardUsd,
   };
 }

@@ -1,5 +1,5 @@
 import { FirehoseClient, DescribeDeliveryStreamCommand } from '@aws-sdk/client-firehose';
-import { GetInstanceProfileCommand, GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetInstanceProfileCommand, GetPolicyCommand, GetPolicyVersionCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -8,9 +8,10 @@ import {
   HeadBucketCommand,
 } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pluginMirror, terraform, writeMirrorCliConfig } from '../../bin/lib/terraform';
 import { EMULATOR_CREDENTIALS } from '../../facts/emulator';
 import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 import { kinesisClient, s3Client } from '../../pipeline/clients';
@@ -39,10 +40,18 @@ suite('the localstack stack against moto_server', () => {
   let applied = false;
 
   beforeAll(async () => {
-    moto = await startMoto();
+    // The web host's Session Manager access attaches an AWS-managed policy.
+    moto = await startMoto({ awsManagedPolicies: true });
     workDir = mkdtempSync(join(tmpdir(), 'nginx-stack-tf-'));
-    // Everything on, so terraform proves the optional parts too: catalog, alarm topic and web host.
-    ws = await prepareLocalStack(moto.endpoint, workDir, { CATALOG: 'on', WEB_HOST: 'on', ALARM_EMAIL: 'ops@example.com' });
+    // Everything on, so terraform proves the optional parts too: catalog, alarm topic and web host with its own
+    // HTTP security group (in moto's default VPC) and Session Manager access.
+    ws = await prepareLocalStack(moto.endpoint, workDir, {
+      CATALOG: 'on',
+      WEB_HOST: 'on',
+      WEB_HOST_HTTP_CIDR: '203.0.113.0/24',
+      WEB_HOST_SSM: 'on',
+      ALARM_EMAIL: 'ops@example.com',
+    });
     region = ((ws.json.provider as { aws: Array<{ region: string }> }).aws[0]!).region;
   });
 
@@ -140,7 +149,15 @@ suite('the localstack stack against moto_server', () => {
       configuration: [expect.objectContaining({ enforce_workgroup_configuration: true })],
     });
     expect(byType('aws_athena_named_query')).toHaveLength(3);
-    const dimensions = byType('aws_cloudwatch_metric_alarm').map((a) => Object.keys(a.values.dimensions as object));
+    // The metric-math alarm carries its dimensions in its metric queries.
+    const alarms = byType('aws_cloudwatch_metric_alarm');
+    const dimensions = alarms.map((a) => Object.keys((a.values.dimensions as object | null) ?? {}));
+    const stalled = alarms.find((a) => a.values.alarm_name === 'nginx-access-logs-firehose-not-reading');
+    expect((stalled?.values.metric_query as Array<{ id: string }>).map((q) => q.id).sort()).toEqual(['incoming', 'read', 'stalled']);
+    expect(byType('aws_cloudwatch_dashboard')[0]?.values).toMatchObject({ dashboard_name: `nginx-access-logs-${region}` });
+    expect(byType('aws_security_group')[0]?.values).toMatchObject({
+      ingress: [expect.objectContaining({ from_port: 80, cidr_blocks: ['203.0.113.0/24'] })],
+    });
     expect(dimensions.flat().sort()).toEqual([
       'DeliveryStreamName',
       'DeliveryStreamName',
@@ -151,7 +168,10 @@ suite('the localstack stack against moto_server', () => {
       'StreamName',
     ]);
     expect(byType('aws_sns_topic_subscription')[0]?.values).toMatchObject({ protocol: 'email', endpoint: 'ops@example.com' });
-    expect(byType('aws_instance')[0]?.values).toMatchObject({ iam_instance_profile: 'nginx-access-logs-agent' });
+    expect(byType('aws_instance')[0]?.values).toMatchObject({ iam_instance_profile: `nginx-access-logs-agent-${region}` });
+    expect(byType('aws_iam_role_policy_attachment').map((a) => a.values.policy_arn)).toContain(
+      'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    );
   });
 
   it('created the function as configured', async () => {
@@ -177,7 +197,7 @@ suite('the localstack stack against moto_server', () => {
     expect(s3).toMatchObject({
       BucketARN: 'arn:aws:s3:::nginx-access-logs-s3',
       Prefix: 'nginx/',
-      ErrorOutputPrefix: 'errors/',
+      ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/',
       BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 5 },
       CompressionFormat: 'UNCOMPRESSED',
       CloudWatchLoggingOptions: { Enabled: true, LogStreamName: 'DestinationDelivery' },
@@ -204,7 +224,8 @@ suite('the localstack stack against moto_server', () => {
       Statement: Array<{ Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }>;
     };
     const bySid = Object.fromEntries(document.Statement.map((s) => [s.Sid, s]));
-    expect(bySid.PutRecordsToLogStream).toMatchObject({
+    expect(document.Statement.flatMap((s) => s.Action).sort()).toEqual(['cloudwatch:PutMetricData', 'kinesis:PutRecords']);
+    expect(bySid.WriteLogStream).toMatchObject({
       Action: 'kinesis:PutRecords',
       Resource: expect.stringMatching(/^arn:aws:kinesis:[a-z0-9-]+:\d{12}:stream\/nginx-access-logs$/),
     });
@@ -215,7 +236,7 @@ suite('the localstack stack against moto_server', () => {
     const { InstanceProfile } = await iam.send(
       new GetInstanceProfileCommand({ InstanceProfileName: outputs.agent_instance_profile_name }),
     );
-    expect(InstanceProfile?.Roles?.map((r) => r.RoleName)).toEqual(['nginx-access-logs-agent']);
+    expect(InstanceProfile?.Roles?.map((r) => r.RoleName)).toEqual([`nginx-access-logs-agent-${region}`]);
   });
 
   it('plans no change afterwards: nothing drifts, not even the processor parameters', async () => {
@@ -224,6 +245,132 @@ suite('the localstack stack against moto_server', () => {
     const changes = (JSON.parse(stdout) as { resource_changes?: PlannedChange[] }).resource_changes ?? [];
     const changed = changes.filter((c) => !c.change.actions.every((a) => a === 'no-op' || a === 'read'));
     expect(changed.map((c) => `${c.type}.${c.name}: ${c.change.actions.join('+')}`)).toEqual([]);
+  });
+});
+
+suite('one NAME_PREFIX in two regions of one account, from one checkout', () => {
+  const regions = ['eu-west-1', 'ap-southeast-2'] as const;
+  let moto: MotoServer;
+  let workDir: string;
+  let cliConfigFile: string | undefined;
+  const applied = new Set<string>();
+
+  // Both regions synthesize into the same cdktf.out, as `AWS_REGION=… npm run synth` does in one checkout; only the
+  // bucket is named per region here, because the localstack stack keeps the seed's (global) bucket name on purpose.
+  const synth = (region: string) =>
+    synthesizeApp(join(workDir, 'cdktf.out'), {
+      AWS_REGION: region,
+      LOCALSTACK_ENDPOINT: moto.endpoint,
+      BUCKET_NAME: `nginx-access-logs-s3-${region}`,
+      CATALOG: 'off',
+    });
+  const tf = (args: string[], allow: number[] = [0]) =>
+    terraform(args, { cwd: join(workDir, 'cdktf.out', 'stacks', 'localstack'), cliConfigFile }, allow);
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    workDir = mkdtempSync(join(tmpdir(), 'nginx-stack-regions-'));
+    const mirror = pluginMirror();
+    cliConfigFile = mirror === undefined ? undefined : writeMirrorCliConfig(join(workDir, 'terraform.rc'), mirror);
+  });
+
+  afterAll(async () => {
+    try {
+      for (const region of [...applied].reverse()) {
+        await synth(region);
+        await tf(['init', '-reconfigure', '-no-color', '-input=false']);
+        await tf(['destroy', '-auto-approve', '-no-color', '-input=false']);
+      }
+    } finally {
+      await moto?.stop();
+      if (workDir) rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it.each(regions)('applies in %s without colliding with the other region or taking over its state', async (region) => {
+    await synth(region);
+    // The stack folder is shared by both regions: -reconfigure switches to this region's state without migrating.
+    await tf(['init', '-reconfigure', '-no-color', '-input=false']);
+    const plan = await tf(['plan', '-no-color', '-input=false', '-detailed-exitcode'], [2]);
+    // Nothing to change or destroy: the other region's resources are in the other region's state file.
+    expect(plan.stdout).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
+    await tf(['apply', '-auto-approve', '-no-color', '-input=false']);
+    applied.add(region);
+    expect(existsSync(join(workDir, `terraform.localstack.${region}.tfstate`))).toBe(true);
+  });
+
+  it('has the account-wide names of both regions side by side', async () => {
+    const iam = new IAMClient({ endpoint: moto.endpoint, region: regions[0], credentials });
+    const { Roles = [] } = await iam.send(new ListRolesCommand({}));
+    for (const region of regions) {
+      expect(Roles.map((r) => r.RoleName)).toEqual(
+        expect.arrayContaining([
+          `nginx-access-logs-agent-${region}`,
+          `nginx-access-logs-parser-${region}`,
+          `nginx-access-logs-to-s3-firehose-${region}`,
+        ]),
+      );
+    }
+  });
+});
+
+suite('terraform validate over a matrix of configurations', () => {
+  let workDir: string;
+  let validateDir: string;
+  let cliConfigFile: string | undefined;
+  const tf = (args: string[]) => terraform(args, { cwd: validateDir, cliConfigFile });
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'nginx-stack-validate-'));
+    validateDir = join(workDir, 'validate');
+    mkdirSync(validateDir);
+    const mirror = pluginMirror();
+    cliConfigFile = mirror === undefined ? undefined : writeMirrorCliConfig(join(workDir, 'terraform.rc'), mirror);
+    // One provider install for every configuration: each is validated by putting its JSON in this folder.
+    writeFileSync(
+      join(validateDir, 'main.tf.json'),
+      JSON.stringify({ terraform: { required_providers: { aws: { source: 'aws', version: '5.100.0' } } } }),
+    );
+    await tf(['init', '-backend=false', '-no-color', '-input=false']);
+    rmSync(join(validateDir, 'main.tf.json'));
+  });
+
+  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+  const matrix: Array<[string, NodeJS.ProcessEnv]> = [
+    ['defaults', {}],
+    [
+      'everything on',
+      {
+        CATALOG: 'on',
+        ALARM_EMAIL: 'ops@example.com',
+        WEB_HOST: 'on',
+        WEB_HOST_SUBNET_ID: 'subnet-0123456789abcdef0',
+        WEB_HOST_SECURITY_GROUP_IDS: 'sg-0123456789abcdef0',
+        WEB_HOST_HTTP_CIDR: '203.0.113.0/24',
+        WEB_HOST_SSM: 'on',
+        BUCKET_KMS_KEY_ARN: 'arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        STREAM_SHARDS: 'on-demand',
+        TF_STATE_BUCKET: 'team-terraform-state',
+      },
+    ],
+    ['the longest allowed names', { NAME_PREFIX: `n${'-x'.repeat(15)}9`, AWS_REGION: 'ap-southeast-5', CATALOG: 'on', WEB_HOST: 'on' }],
+    [
+      'a LOG_FORMAT with ${…}, %{…}, quotes and backslashes',
+      { LOG_FORMAT: `\${remote_addr} - $remote_user [$time_local] "$request" $status \${body_bytes_sent}b "%{x}" '\\\\"' "$http_user_agent"` },
+    ],
+  ];
+
+  it.each(matrix)('%s: both stacks synthesize and validate', async (_name, env) => {
+    const outdir = join(workDir, `out-${matrix.findIndex(([, e]) => e === env)}`);
+    await synthesizeApp(outdir, env);
+    for (const stack of ['aws', 'localstack']) {
+      const json = readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8');
+      if (env.LOG_FORMAT !== undefined) expect(json).toContain('$${remote_addr}');
+      writeFileSync(join(validateDir, 'cdk.tf.json'), json);
+      const { stdout } = await tf(['validate', '-no-color', '-json']);
+      expect([stack, JSON.parse(stdout)]).toEqual([stack, expect.objectContaining({ valid: true, error_count: 0 })]);
+    }
   });
 });
 

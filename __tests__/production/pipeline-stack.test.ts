@@ -72,7 +72,7 @@ describe('the pipeline stacks with the production defaults', () => {
   });
 
   it('alarms on both targets and notifies an SNS topic when given an address', () => {
-    expect(resources(synthesized(LOCALSTACK).doc, 'aws_cloudwatch_metric_alarm')).toHaveLength(7);
+    expect(resources(synthesized(LOCALSTACK).doc, 'aws_cloudwatch_metric_alarm')).toHaveLength(8);
     const doc = synthesized(AWS, { alarmEmail: 'ops@example.com' }).doc;
     expect(resources(doc, 'aws_sns_topic_subscription')).toEqual([expect.objectContaining({ endpoint: 'ops@example.com' })]);
     expect(doc.output).toHaveProperty('alarm_topic_arn');
