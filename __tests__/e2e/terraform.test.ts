@@ -1,5 +1,5 @@
 import { FirehoseClient, DescribeDeliveryStreamCommand } from '@aws-sdk/client-firehose';
-import { GetInstanceProfileCommand, GetPolicyCommand, GetPolicyVersionCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { GetInstanceProfileCommand, GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -8,10 +8,9 @@ import {
   HeadBucketCommand,
 } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pluginMirror, terraform, writeMirrorCliConfig } from '../../bin/lib/terraform';
 import { EMULATOR_CREDENTIALS } from '../../facts/emulator';
 import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 import { kinesisClient, s3Client } from '../../pipeline/clients';
@@ -22,6 +21,7 @@ import { missingTools, MOTO_SERVER, TERRAFORM } from '../support/tools';
 /**
  * `npm run test:terraform`: the localstack stack, synthesized by the real app and pointed at moto_server, goes through
  * terraform init/validate/plan/apply; the AWS SDK then checks what exists; destroy; moto is stopped by its PID.
+ * terraform-regions.test.ts (two regions, the validate matrix) runs beside it in the other jest worker.
  */
 const skipReason = missingTools([TERRAFORM, MOTO_SERVER]);
 if (skipReason !== undefined) console.warn(`terraform.test.ts ${skipReason}`);
@@ -88,12 +88,13 @@ suite('the localstack stack against moto_server', () => {
       (count, blocks) => count + Object.keys(blocks).length,
       0,
     );
-    const plan = await ws.terraform(['plan', '-no-color', '-input=false', '-detailed-exitcode'], [2]);
+    // Saved, so that apply carries out this very plan instead of computing it again.
+    const plan = await ws.terraform(['plan', '-no-color', '-input=false', '-detailed-exitcode', '-out=create.tfplan'], [2]);
     expect(plan.stdout).toContain(`Plan: ${resources} to add, 0 to change, 0 to destroy.`);
   });
 
   it('applies', async () => {
-    await ws.terraform(['apply', '-auto-approve', '-no-color', '-input=false']);
+    await ws.terraform(['apply', '-auto-approve', '-no-color', '-input=false', 'create.tfplan']);
     applied = true;
     outputs = (await ws.outputs()) as Record<string, string>;
     expect(outputs).toMatchObject({
@@ -245,132 +246,6 @@ suite('the localstack stack against moto_server', () => {
     const changes = (JSON.parse(stdout) as { resource_changes?: PlannedChange[] }).resource_changes ?? [];
     const changed = changes.filter((c) => !c.change.actions.every((a) => a === 'no-op' || a === 'read'));
     expect(changed.map((c) => `${c.type}.${c.name}: ${c.change.actions.join('+')}`)).toEqual([]);
-  });
-});
-
-suite('one NAME_PREFIX in two regions of one account, from one checkout', () => {
-  const regions = ['eu-west-1', 'ap-southeast-2'] as const;
-  let moto: MotoServer;
-  let workDir: string;
-  let cliConfigFile: string | undefined;
-  const applied = new Set<string>();
-
-  // Both regions synthesize into the same cdktf.out, as `AWS_REGION=… npm run synth` does in one checkout; only the
-  // bucket is named per region here, because the localstack stack keeps the seed's (global) bucket name on purpose.
-  const synth = (region: string) =>
-    synthesizeApp(join(workDir, 'cdktf.out'), {
-      AWS_REGION: region,
-      LOCALSTACK_ENDPOINT: moto.endpoint,
-      BUCKET_NAME: `nginx-access-logs-s3-${region}`,
-      CATALOG: 'off',
-    });
-  const tf = (args: string[], allow: number[] = [0]) =>
-    terraform(args, { cwd: join(workDir, 'cdktf.out', 'stacks', 'localstack'), cliConfigFile }, allow);
-
-  beforeAll(async () => {
-    moto = await startMoto();
-    workDir = mkdtempSync(join(tmpdir(), 'nginx-stack-regions-'));
-    const mirror = pluginMirror();
-    cliConfigFile = mirror === undefined ? undefined : writeMirrorCliConfig(join(workDir, 'terraform.rc'), mirror);
-  });
-
-  afterAll(async () => {
-    try {
-      for (const region of [...applied].reverse()) {
-        await synth(region);
-        await tf(['init', '-reconfigure', '-no-color', '-input=false']);
-        await tf(['destroy', '-auto-approve', '-no-color', '-input=false']);
-      }
-    } finally {
-      await moto?.stop();
-      if (workDir) rmSync(workDir, { recursive: true, force: true });
-    }
-  });
-
-  it.each(regions)('applies in %s without colliding with the other region or taking over its state', async (region) => {
-    await synth(region);
-    // The stack folder is shared by both regions: -reconfigure switches to this region's state without migrating.
-    await tf(['init', '-reconfigure', '-no-color', '-input=false']);
-    const plan = await tf(['plan', '-no-color', '-input=false', '-detailed-exitcode'], [2]);
-    // Nothing to change or destroy: the other region's resources are in the other region's state file.
-    expect(plan.stdout).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
-    await tf(['apply', '-auto-approve', '-no-color', '-input=false']);
-    applied.add(region);
-    expect(existsSync(join(workDir, `terraform.localstack.${region}.tfstate`))).toBe(true);
-  });
-
-  it('has the account-wide names of both regions side by side', async () => {
-    const iam = new IAMClient({ endpoint: moto.endpoint, region: regions[0], credentials });
-    const { Roles = [] } = await iam.send(new ListRolesCommand({}));
-    for (const region of regions) {
-      expect(Roles.map((r) => r.RoleName)).toEqual(
-        expect.arrayContaining([
-          `nginx-access-logs-agent-${region}`,
-          `nginx-access-logs-parser-${region}`,
-          `nginx-access-logs-to-s3-firehose-${region}`,
-        ]),
-      );
-    }
-  });
-});
-
-suite('terraform validate over a matrix of configurations', () => {
-  let workDir: string;
-  let validateDir: string;
-  let cliConfigFile: string | undefined;
-  const tf = (args: string[]) => terraform(args, { cwd: validateDir, cliConfigFile });
-
-  beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'nginx-stack-validate-'));
-    validateDir = join(workDir, 'validate');
-    mkdirSync(validateDir);
-    const mirror = pluginMirror();
-    cliConfigFile = mirror === undefined ? undefined : writeMirrorCliConfig(join(workDir, 'terraform.rc'), mirror);
-    // One provider install for every configuration: each is validated by putting its JSON in this folder.
-    writeFileSync(
-      join(validateDir, 'main.tf.json'),
-      JSON.stringify({ terraform: { required_providers: { aws: { source: 'aws', version: '5.100.0' } } } }),
-    );
-    await tf(['init', '-backend=false', '-no-color', '-input=false']);
-    rmSync(join(validateDir, 'main.tf.json'));
-  });
-
-  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
-
-  const matrix: Array<[string, NodeJS.ProcessEnv]> = [
-    ['defaults', {}],
-    [
-      'everything on',
-      {
-        CATALOG: 'on',
-        ALARM_EMAIL: 'ops@example.com',
-        WEB_HOST: 'on',
-        WEB_HOST_SUBNET_ID: 'subnet-0123456789abcdef0',
-        WEB_HOST_SECURITY_GROUP_IDS: 'sg-0123456789abcdef0',
-        WEB_HOST_HTTP_CIDR: '203.0.113.0/24',
-        WEB_HOST_SSM: 'on',
-        BUCKET_KMS_KEY_ARN: 'arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-        STREAM_SHARDS: 'on-demand',
-        TF_STATE_BUCKET: 'team-terraform-state',
-      },
-    ],
-    ['the longest allowed names', { NAME_PREFIX: `n${'-x'.repeat(15)}9`, AWS_REGION: 'ap-southeast-5', CATALOG: 'on', WEB_HOST: 'on' }],
-    [
-      'a LOG_FORMAT with ${…}, %{…}, quotes and backslashes',
-      { LOG_FORMAT: `\${remote_addr} - $remote_user [$time_local] "$request" $status \${body_bytes_sent}b "%{x}" '\\\\"' "$http_user_agent"` },
-    ],
-  ];
-
-  it.each(matrix)('%s: both stacks synthesize and validate', async (_name, env) => {
-    const outdir = join(workDir, `out-${matrix.findIndex(([, e]) => e === env)}`);
-    await synthesizeApp(outdir, env);
-    for (const stack of ['aws', 'localstack']) {
-      const json = readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8');
-      if (env.LOG_FORMAT !== undefined) expect(json).toContain('$${remote_addr}');
-      writeFileSync(join(validateDir, 'cdk.tf.json'), json);
-      const { stdout } = await tf(['validate', '-no-color', '-json']);
-      expect([stack, JSON.parse(stdout)]).toEqual([stack, expect.objectContaining({ valid: true, error_count: 0 })]);
-    }
   });
 });
 
