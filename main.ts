@@ -33,8 +33,18 @@ function main(): void {
     noRecordsAlarmMinutes: config.noRecordsAlarmMinutes,
     alarmEmail: config.alarmEmail,
     logExpirationDays: config.logExpirationDays,
+    bucketKmsKeyArn: config.bucketKmsKeyArn,
+    webHostNetwork: {
+      subnetId: config.webHostSubnetId,
+      securityGroupIds: config.webHostSecurityGroupIds,
+      httpIngressCidr: config.webHostHttpCidr,
+      ssmSessionManager: config.webHostSsm,
+    },
   };
-  new PipelineStack(app, 'aws', { ...common, target: { kind: 'aws' } });
+  // Remote state is for the real account; an emulator's stack keeps its state in a local file.
+  const stateBackend =
+    config.stateBucket === undefined ? undefined : { bucket: config.stateBucket, region: config.stateRegion };
+  new PipelineStack(app, 'aws', { ...common, target: { kind: 'aws' }, stateBackend });
   new PipelineStack(app, 'localstack', {
     ...common,
     target: { kind: 'localstack', endpoint: config.localstackEndpoint },

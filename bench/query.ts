@@ -21,7 +21,7 @@ import { createTransform } from '../functions/nginx-parser/handler';
 import { createParser } from '../functions/nginx-parser/parse';
 import { builtInLines, sharedGenerator } from '../pipeline/demo-log';
 import { S3RVER_OBJECT_SUFFIX } from '../pipeline/emulators';
-import { formatTimestamp } from '../pipeline/firehose-format';
+import { formatTimestamp } from '../facts/s3-layout';
 import { listingPrefix } from '../pipeline/query';
 import { projectRoot, readCatalogConfig, readStackConfig } from '../pipeline/stack-config';
 import { printed, writeBenchSection } from './report';

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_NAMES } from '../facts/names';
 import { DEFAULT_LOCAL_STACK, stackDir } from '../facts/synth-output';
 import { LOCALSTACK_SERVICES } from '../stacks/target';
-import { findExecutable, pluginMirror, terraform, TERRAFORM_INSTALL_HINT, writeMirrorCliConfig } from './lib/terraform';
+import { checkLegacyLocalState, findExecutable, pluginMirror, terraform, TERRAFORM_INSTALL_HINT, writeMirrorCliConfig } from './lib/terraform';
 
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -35,6 +35,7 @@ async function main(argv: readonly string[]): Promise<void> {
     );
   }
 
+  checkLegacyLocalState(JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')), dir);
   const mirror = pluginMirror();
   const cliConfigFile = mirror ? writeMirrorCliConfig(resolve('.tmp', 'terraform.rc'), mirror) : undefined;
   const options = { cwd: dir, cliConfigFile, inherit: true };

@@ -13,6 +13,7 @@
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { listingPrefix } from '../facts/s3-layout';
 import { writeDemoLog } from '../pipeline/demo-log';
 import { NAMED_QUERY_NAMES } from '../facts/named-queries';
 import { limitHeapGrowth } from '../pipeline/heap';
@@ -182,7 +183,7 @@ function humanSummary(s: RunSummary, source: string): string {
     `  S3      ${s.endpoints.s3}  bucket ${s.bucket}`,
     `  ${s.linesIn} lines in, ${s.linesShipped} shipped in ${s.recordsShipped} Kinesis records (${(s.linesShipped / Math.max(s.recordsShipped, 1)).toFixed(1)} lines per record) in ${secs.toFixed(1)} s (${Math.round(s.linesShipped / Math.max(secs, 0.001))} lines/s end to end)`,
     `  ${s.recordsOk} records parsed → s3://${s.bucket}/${s.prefix}  (${plural(s.objects, 'object')}, ${s.compressionFormat})`,
-    `  ${s.recordsFailed} records failed (lines that do not fit the format) → s3://${s.bucket}/${s.errorOutputPrefix}  (${plural(s.errorObjects, 'object')} of Firehose error records)`,
+    `  ${s.recordsFailed} records failed (lines that do not fit the format) → s3://${s.bucket}/${listingPrefix(s.errorOutputPrefix)}  (${plural(s.errorObjects, 'object')} of Firehose error records)`,
     `  ${s.recordsDropped} dropped (empty lines)` + (s.s3Retries || s.kinesisRetries ? `; retries: S3 ${s.s3Retries}, Kinesis ${s.kinesisRetries}` : ''),
     s.firstObjectMs === undefined ? '' : `  first object after ${(s.firstObjectMs / 1000).toFixed(2)} s`,
     '  Read it back: npm start -- --serve keeps the endpoints up for npm run verify and the AWS CLI.',

@@ -74,6 +74,7 @@ function describe(r: VerifyReport, bucket: string): string {
     table(r.byHour),
     '  objects by key hour (arrival, UTC):',
     table(r.byKeyHour),
+    ...(r.errorObjects > 0 ? ['  error objects by type:', table(r.byErrorType)] : []),
     r.problemCount === 0 ? '  no problems' : `  ${r.problemCount} problems:\n${r.problems.map((p) => `    ${p}`).join('\n')}`,
     '',
   ].join('\n');

@@ -46,3 +46,35 @@ export function physicalNames(prefix: string = DEFAULT_NAMES.prefix): PhysicalNa
 export function awsBucketName(prefix: string, accountId: string, region: string): string {
   return `${physicalNames(prefix).bucket}-${accountId}-${region}`;
 }
+
+/**
+ * The name of an account-wide resource (an IAM role, policy or instance profile; a CloudWatch dashboard) for a
+ * regional deployment: `<base>-<region>`, so the same name prefix deployed in a second region of the account does
+ * not collide with the first (`EntityAlreadyExists`).
+ */
+export function accountWideName(base: string, region: string): string {
+  return `${base}-${region}`;
+}
+
+/** The names of the account-wide resources of one deployment (IAM and CloudWatch names are not regional). */
+export interface AccountWideNames {
+  /** The parser function's execution role. */
+  readonly parserRole: string;
+  /** The role Firehose assumes. */
+  readonly firehoseRole: string;
+  /** The agent's IAM policy, role and instance profile. */
+  readonly agent: string;
+  /** The ops dashboard. */
+  readonly dashboard: string;
+}
+
+/** Every account-wide name for a prefix in a region: the regional name scheme of {@link physicalNames} plus the region. */
+export function accountWideNames(prefix: string, region: string): AccountWideNames {
+  const names = physicalNames(prefix);
+  return {
+    parserRole: accountWideName(names.parserFunction, region),
+    firehoseRole: accountWideName(`${names.deliveryStream}-firehose`, region),
+    agent: accountWideName(names.agent, region),
+    dashboard: accountWideName(prefix, region),
+  };
+}

@@ -1,8 +1,8 @@
 /**
- * The pure parts of the local Firehose: object keys, prefix expressions, the Lambda event, response validation and
- * the error records Firehose writes for failed transformations. No I/O here, so every rule has a fast unit test.
+ * The pure parts of the local Firehose: the Lambda event, response validation and the error records Firehose writes
+ * for failed transformations (object keys are facts/s3-layout.ts). No I/O here, so every rule has a fast unit test.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FirehoseTransformationEvent } from '../facts/firehose-transformation';
 
 /** A record read from the stream, before it is sent to the Lambda. */
@@ -186,101 +186,6 @@ export function errorRecordLine(
     lambdaArn: failure.lambdaArn,
   };
   return `${JSON.stringify(doc)}\n`;
-}
-
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-
-/**
- * Formats a UTC instant with the subset of Java's DateTimeFormatter Firehose users write in prefixes:
- * `yyyy`, `MM`, `dd`, `HH`, `mm`, `ss` and text in single quotes.
- */
-export function formatTimestamp(pattern: string, ms: number): string {
-  const d = new Date(ms);
-  const fields: Record<string, string> = {
-    yyyy: String(d.getUTCFullYear()),
-    MM: pad(d.getUTCMonth() + 1),
-    dd: pad(d.getUTCDate()),
-    HH: pad(d.getUTCHours()),
-    mm: pad(d.getUTCMinutes()),
-    ss: pad(d.getUTCSeconds()),
-  };
-  return pattern.replace(/'([^']*)'|yyyy|MM|dd|HH|mm|ss/g, (m, quoted: string | undefined) => quoted ?? fields[m] ?? m);
-}
-
-/**
- * Evaluates a Firehose S3 prefix for an object whose oldest record arrived at `ms`.
- *
- * `!{timestamp:…}`, `!{firehose:random-string}` and `!{firehose:error-output-type}` are evaluated; a prefix with no
- * timestamp expression gets `yyyy/MM/dd/HH/` appended, as Firehose does (a static prefix should end in `/`).
- */
-export function evaluatePrefix(prefix: string, ms: number, errorOutputType = 'processing-failed'): string {
-  let hasTimestamp = false;
-  const evaluated = prefix.replace(/!\{([a-zA-Z]+):([^}]*)\}/g, (whole, ns: string, value: string) => {
-    if (ns === 'timestamp') {
-      hasTimestamp = true;
-      return formatTimestamp(value, ms);
-    }
-    if (ns === 'firehose' && value === 'random-string') return randomString();
-    if (ns === 'firehose' && value === 'error-output-type') return errorOutputType;
-    return whole;
-  });
-  return hasTimestamp ? evaluated : `${evaluated}${formatTimestamp('yyyy/MM/dd/HH/', ms)}`;
-}
-
-/** Firehose's 11-character random string. */
-function randomString(): string {
-  return randomBytes(8).toString('base64url').slice(0, 11).toLowerCase();
-}
-
-/** Inputs of {@link objectKey}. */
-export interface ObjectKeyParts {
-  readonly prefix: string;
-  readonly deliveryStreamName: string;
-  /** The delivery stream's version: 1 until its configuration changes. */
-  readonly version: number;
-  /** Approximate arrival time of the oldest record in the object, epoch ms. */
-  readonly oldestArrivalMs: number;
-  /** Defaults to `.gz` for GZIP and none when uncompressed, as Firehose names objects. */
-  readonly extension: string;
-  readonly uuid?: string;
-  readonly errorOutputType?: string;
-}
-
-/** `<evaluated prefix><stream>-<version>-yyyy-MM-dd-HH-mm-ss-<uuid><ext>`, Firehose's S3 object name. */
-export function objectKey(parts: ObjectKeyParts): string {
-  const when = formatTimestamp('yyyy-MM-dd-HH-mm-ss', parts.oldestArrivalMs);
-  return (
-    evaluatePrefix(parts.prefix, parts.oldestArrivalMs, parts.errorOutputType) +
-    `${parts.deliveryStreamName}-${parts.version}-${when}-${parts.uuid ?? randomUUID()}${parts.extension}`
-  );
-}
-
-/** The file extension Firehose gives objects of a compression format unless `file_extension` overrides it. */
-export function defaultExtension(compression: string): string {
-  switch (compression) {
-    case 'GZIP':
-      return '.gz';
-    case 'ZIP':
-      return '.zip';
-    case 'Snappy':
-    case 'HADOOP_SNAPPY':
-      return '.snappy';
-    default:
-      return '';
-  }
-}
-
-/**
- * A key Firehose could have written under `prefix` for `deliveryStreamName` (used by tests and verify). With
- * `versionOptional`, LocalStack's keys match too: its Firehose leaves the version out of object names.
- */
-export function keyPattern(prefix: string, deliveryStreamName: string, opts: { versionOptional?: boolean } = {}): RegExp {
-  const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const version = opts.versionOptional ? '(?:-\\d+)?' : '-\\d+';
-  return new RegExp(
-    `^${esc(prefix)}(\\d{4})/(\\d{2})/(\\d{2})/(\\d{2})/${esc(deliveryStreamName)}${version}-\\1-\\2-\\3-\\4-\\d{2}-\\d{2}-` +
-      '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\\.[A-Za-z0-9]+)?$',
-  );
 }
 
 /**

@@ -24,15 +24,14 @@ import type { FirehoseTransformationEvent } from '../facts/firehose-transformati
 import { backoffMillis } from '../facts/retry';
 import {
   buildEvent,
-  defaultExtension,
   errorRecordLine,
   ERROR_CODES,
   HintBuffer,
   jsonByteLength,
-  objectKey,
   validateResponse,
   type SourceRecord,
 } from './firehose-format';
+import { defaultExtension, objectKey, PROCESSING_FAILED } from '../facts/s3-layout';
 import type { PipelineConfig } from './stack-config';
 
 const gzip = promisify(gzipCb);
@@ -480,6 +479,8 @@ export class LocalFirehose {
       version: this.opts.version ?? 1,
       oldestArrivalMs,
       extension: kind === 'raw' ? defaultExtension(compression) : d.fileExtension ?? defaultExtension(compression),
+      // Every failure this Firehose writes is a transformation failure, as on AWS.
+      errorOutputType: kind === 'error' ? PROCESSING_FAILED : undefined,
     });
     const records = items.reduce((n, e) => n + e.records, 0);
     const raw = Buffer.concat(items.map((e) => e.body));

@@ -14,7 +14,8 @@ import { FIREHOSE_API_DEFAULTS, type CompressionFormat } from '../facts/aws-defa
 import type { FirehoseOutputRecord } from '../facts/firehose-transformation';
 import { createTransform } from '../functions/nginx-parser/handler';
 import { createParser } from '../functions/nginx-parser/parse';
-import { decodeBase64, defaultExtension, objectKey } from './firehose-format';
+import { defaultExtension, listingPrefix, objectKey } from '../facts/s3-layout';
+import { decodeBase64 } from './firehose-format';
 import { getObject, listKeys, objectText } from './verify';
 
 const PROCESSOR_BUFFER_BYTES = FIREHOSE_API_DEFAULTS.processor.BufferSizeInMBs * 1024 * 1024;
@@ -47,12 +48,6 @@ export function parseErrorRecord(line: string): FailedRecord | string {
   if (!raw) return 'rawData is not base64';
   if (typeof r.arrivalTimestamp !== 'number' || !Number.isFinite(r.arrivalTimestamp)) return 'arrivalTimestamp is not a number';
   return { arrivalTimestamp: r.arrivalTimestamp, rawData: raw };
-}
-
-/** The static part of a Firehose prefix (before its first `!{…}` expression): where to list. */
-export function staticPrefix(prefix: string): string {
-  const i = prefix.indexOf('!{');
-  return i < 0 ? prefix : prefix.slice(0, i);
 }
 
 /** What re-drive writes and where. */
@@ -120,7 +115,7 @@ export async function redrive(opts: RedriveOptions): Promise<RedriveReport> {
     throw new Error(`compression ${opts.compressionFormat} is not supported by re-drive; the stack must use UNCOMPRESSED or GZIP`);
   }
   const transform = createTransform(createParser(opts.logFormat), { log: () => undefined });
-  const keys = await listKeys(opts.s3, opts.bucket, staticPrefix(opts.from));
+  const keys = await listKeys(opts.s3, opts.bucket, listingPrefix(opts.from));
   const report: RedriveReport = { objects: [], delivered: 0, stillFailing: 0, refused: 0 };
   for (const key of keys) {
     const outcome = await redriveObject(opts, transform, key);

@@ -11,6 +11,7 @@ import { FIREHOSE_API_DEFAULTS, FIREHOSE_COMPRESSION_FORMATS, type CompressionFo
 import { EMULATOR_ACCOUNT_ID } from '../facts/emulator';
 import { DEFAULT_LOCAL_STACK, DEFAULT_SYNTH_OUTDIR, stackJsonFile } from '../facts/synth-output';
 import { blocks, firstBlock, isBlock, resourcesOfType, type TerraformBlock } from '../facts/terraform-json';
+import { fromTerraformLiteral } from '../facts/terraform-literal';
 
 /** The Kinesis Data Stream as the stack defines it. */
 export interface StreamConfig {
@@ -233,7 +234,9 @@ function lambdaConfig([id, r]: [string, Json], region: string, fail: (w: string)
   const vars = firstBlock(firstBlock(r.environment)?.variables) ?? {};
   const environment: Record<string, string> = {};
   for (const [k, v] of Object.entries(vars)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') environment[k] = String(v);
+    // The stack escapes ${ and %{ for Terraform (facts/terraform-literal.ts); the function sees the unescaped text.
+    if (typeof v === 'string') environment[k] = fromTerraformLiteral(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') environment[k] = String(v);
   }
   return {
     name,

@@ -6,16 +6,24 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { LEADING_KEY_TYPES, LEADING_KEYS } from '../facts/output-schema';
-import { decodeBase64, keyPattern } from './firehose-format';
+import { describeLayout, keyParts, keyPattern, listingPrefix } from '../facts/s3-layout';
+import { decodeBase64 } from './firehose-format';
 
-const ERROR_RECORD_KEYS = ['attemptsMade', 'arrivalTimestamp', 'errorCode', 'errorMessage', 'attemptEndingTimestamp', 'rawData', 'lambdaArn'];
+/**
+ * The fields of Firehose's error record for a failed transformation (data-transformation-failure-handling). The
+ * function's ARN is documented as `lambdaArn`; objects from real deployments have been reported with `lambdaARN`.
+ */
+const ERROR_RECORD_KEYS = ['attemptsMade', 'arrivalTimestamp', 'errorCode', 'errorMessage', 'attemptEndingTimestamp', 'rawData'];
+const LAMBDA_ARN_KEYS = ['lambdaArn', 'lambdaARN'];
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/;
 const MAX_PROBLEMS_KEPT = 50;
 
 /** What to verify. */
 export interface VerifyOptions {
   readonly bucket: string;
+  /** The delivery stream's data prefix, as synthesized (static, e.g. `nginx/`). */
   readonly prefix: string;
+  /** The error prefix, as synthesized (with `!{…}` expressions, see facts/s3-layout.ts). */
   readonly errorOutputPrefix: string;
   /** Delivery stream name in object keys; undefined accepts any name (LocalStack's keys have no version). */
   readonly deliveryStreamName?: string;
@@ -33,6 +41,8 @@ export interface VerifyReport {
   byHour: Record<string, number>;
   /** Objects per key hour folder (`YYYY/MM/dd/HH`, arrival time). */
   byKeyHour: Record<string, number>;
+  /** Error objects per `!{firehose:error-output-type}` folder (`processing-failed`). */
+  byErrorType: Record<string, number>;
   problems: string[];
   problemCount: number;
 }
@@ -67,6 +77,7 @@ export function checkErrorRecord(line: string): string | undefined {
   const doc = jsonObject(line, 'error record ');
   if (typeof doc === 'string') return doc;
   const missing = ERROR_RECORD_KEYS.filter((k) => !(k in doc));
+  if (!LAMBDA_ARN_KEYS.some((k) => k in doc)) missing.push('lambdaArn (or lambdaARN)');
   if (missing.length > 0) return `error record lacks ${missing.join(', ')}`;
   if (typeof doc.rawData !== 'string' || decodeBase64(doc.rawData) === undefined) return 'error record rawData is not base64';
   return undefined;
@@ -122,6 +133,7 @@ export async function verifyBucket(
     byStatus: {},
     byHour: {},
     byKeyHour: {},
+    byErrorType: {},
     problems: [],
     problemCount: 0,
   };
@@ -129,28 +141,26 @@ export async function verifyBucket(
     report.problemCount += 1;
     if (report.problems.length < MAX_PROBLEMS_KEPT) report.problems.push(m);
   };
-  const anyName = '[A-Za-z0-9._-]+';
-  // The version is optional so that LocalStack's object names (no version) pass too.
-  const layout = (prefix: string): RegExp =>
-    opts.deliveryStreamName
-      ? keyPattern(prefix, opts.deliveryStreamName, { versionOptional: true })
-      : new RegExp(keyPattern(prefix, 'NAME', { versionOptional: true }).source.replace('NAME', anyName));
-  // Both prefixes are listed separately; with nested prefixes (errors under the main one) each key is checked once.
-  const mainKeys = await listKeys(s3, opts.bucket, opts.prefix);
-  const errorKeys = await listKeys(s3, opts.bucket, opts.errorOutputPrefix);
+  // Keys are listed under each prefix's static part (`errors/` for an expression prefix); with nested prefixes
+  // (errors under the data prefix) each key is checked once, as an error object.
+  const mainKeys = await listKeys(s3, opts.bucket, listingPrefix(opts.prefix));
+  const errorKeys = await listKeys(s3, opts.bucket, listingPrefix(opts.errorOutputPrefix));
   const errorSet = new Set(errorKeys);
   const inMain = mainKeys.filter((k) => !errorSet.has(k));
   for (const [kind, keys, prefix] of [
     ['main', inMain, opts.prefix],
     ['error', errorKeys, opts.errorOutputPrefix],
   ] as const) {
-    const pattern = layout(prefix);
+    // The version is optional so that LocalStack's object names (no version) pass too.
+    const pattern = keyPattern(prefix, opts.deliveryStreamName, { versionOptional: true });
     for (const key of keys) {
-      const m = pattern.exec(key);
-      if (!m) problem(`s3://${opts.bucket}/${key}: key does not follow ${prefix}YYYY/MM/dd/HH/<stream>-<version>-yyyy-MM-dd-HH-mm-ss-<uuid>`);
+      const parts = keyParts(pattern, key);
+      if (!parts) problem(`s3://${opts.bucket}/${key}: key does not follow ${describeLayout(prefix)}`);
       else {
-        const hour = `${m[1]}/${m[2]}/${m[3]}/${m[4]}`;
-        report.byKeyHour[hour] = (report.byKeyHour[hour] ?? 0) + 1;
+        report.byKeyHour[parts.hour] = (report.byKeyHour[parts.hour] ?? 0) + 1;
+        if (parts.errorOutputType !== undefined) {
+          report.byErrorType[parts.errorOutputType] = (report.byErrorType[parts.errorOutputType] ?? 0) + 1;
+        }
       }
       let text: string;
       try {

@@ -15,7 +15,7 @@ export interface AgentAccessProps {
   /** The stream the agent writes to; the only stream the policy names. */
   readonly stream: LogStream;
   /**
-   * Name of the policy, the role and the instance profile.
+   * Name of the policy, the role and the instance profile (account-wide: the stack adds the region).
    * @default - "nginx-access-logs-agent"
    */
   readonly name?: string;
@@ -34,8 +34,8 @@ export interface AgentAccessProps {
 /**
  * What the Kinesis Agent on the web host may do: the original setup's policy, made least-privilege.
  *
- * `kinesis:PutRecords` (the agent's only write call) plus the describe calls a producer makes to check the stream at
- * start, all on the one stream ARN; `cloudwatch:PutMetricData` only into the agent's namespace. A managed policy, so
+ * Exactly the calls the agent makes: `kinesis:PutRecords` on the one stream (from the stream's write grant, with its
+ * key when customer-managed) and `cloudwatch:PutMetricData` only into the agent's namespace. A managed policy, so
  * it can also be attached to a user or a role outside EC2; an EC2 role and instance profile carry it for the web host.
  */
 export class AgentAccess extends Construct {
@@ -50,16 +50,8 @@ export class AgentAccess extends Construct {
 
     const document = new DataAwsIamPolicyDocument(this, 'document', {
       statement: [
-        {
-          sid: 'PutRecordsToLogStream',
-          actions: ['kinesis:PutRecords'],
-          resources: [props.stream.streamArn],
-        },
-        {
-          sid: 'DescribeLogStream',
-          actions: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary'],
-          resources: [props.stream.streamArn],
-        },
+        // The Kinesis Agent's only Kinesis call (KinesisSender.java): no describe, no single PutRecord.
+        ...props.stream.grantWrite(AGENT_DEFAULTS.kinesisActions),
         {
           sid: 'PutAgentMetrics',
           actions: ['cloudwatch:PutMetricData'],

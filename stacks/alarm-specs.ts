@@ -114,3 +114,64 @@ export function alarmSpecs(
     },
   ];
 }
+
+/** One metric of a metric-math alarm. */
+export interface AlarmMetric {
+  readonly id: string;
+  readonly namespace: AlarmSpec['namespace'];
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly stat: 'Sum' | 'Maximum';
+}
+
+/** An alarm on a metric-math expression over several metrics. */
+export interface ExpressionAlarmSpec {
+  readonly id: string;
+  readonly description: string;
+  readonly expression: string;
+  readonly metrics: readonly AlarmMetric[];
+  readonly threshold: number;
+  readonly evaluationPeriods: number;
+}
+
+/**
+ * Firehose stopped reading the stream: records arrive on the stream while Firehose reads none.
+ *
+ * Iterator age, `KinesisMillisBehindLatest` and data freshness are published only while Firehose reads, so none of
+ * them can see a reader that stopped (a deleted or failed delivery stream, a broken role). `IncomingRecords` is
+ * published by the stream whatever Firehose does; FILL turns Firehose's missing datapoints into zero reads. With no
+ * traffic at all the expression has no data, which is no alarm.
+ */
+export function firehoseStalledSpec(
+  names: { readonly stream: string; readonly deliveryStream: string },
+  t: AlarmThresholds = ALARM_DEFAULTS,
+): ExpressionAlarmSpec {
+  return {
+    id: 'firehose-not-reading',
+    description:
+      `Records arrived on the stream for ${t.sustainedPeriods} periods while Firehose read none: the delivery stream ` +
+      'stopped (check its status, its role and the error log group); records expire at the stream retention',
+    expression: 'IF(FILL(incoming, 0) > 0 AND FILL(read, 0) == 0, 1, 0)',
+    metrics: [
+      { id: 'incoming', namespace: 'AWS/Kinesis', metricName: 'IncomingRecords', dimensions: { StreamName: names.stream }, stat: 'Sum' },
+      {
+        id: 'read',
+        namespace: 'AWS/Firehose',
+        metricName: 'DataReadFromKinesisStream.Records',
+        dimensions: { DeliveryStreamName: names.deliveryStream },
+        stat: 'Sum',
+      },
+    ],
+    threshold: 1,
+    evaluationPeriods: t.sustainedPeriods,
+  };
+}
+
+/**
+ * How many alarm metrics the pipeline's alarms bill: one per simple alarm, one per metric in an expression alarm
+ * (CloudWatch pricing bills a metric-math alarm per metric it reads).
+ */
+export function alarmMetricCount(): number {
+  const names = { stream: 's', deliveryStream: 'd', fn: 'f' };
+  return alarmSpecs(names).length + firehoseStalledSpec(names).metrics.length;
+}

@@ -6,6 +6,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { checkRange } from './validate';
 
@@ -18,6 +19,8 @@ export const BUCKET_PROTECTION_DEFAULTS = Object.freeze({
   /** Old versions of an overwritten or deleted object, when versioning is on. */
   noncurrentVersionExpirationDays: 90,
 });
+
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-zA-Z-]+$/;
 
 export interface BucketProtectionProps {
   readonly bucket: S3Bucket;
@@ -65,6 +68,12 @@ export class BucketProtection extends Construct {
     super(scope, id);
     const bucket = props.bucket.id;
     this.kmsKeyArn = props.kmsKeyArn;
+    if (props.kmsKeyArn !== undefined && !Token.isUnresolved(props.kmsKeyArn) && !KMS_KEY_ARN.test(props.kmsKeyArn)) {
+      throw new Error(
+        'bucket kmsKeyArn must be a KMS key ARN like arn:aws:kms:ap-northeast-2:123456789012:key/<key id> (an alias ' +
+          `cannot be scoped in IAM policies), got "${props.kmsKeyArn}" (set BUCKET_KMS_KEY_ARN)`,
+      );
+    }
     const iaDays = props.infrequentAccessAfterDays ?? BUCKET_PROTECTION_DEFAULTS.infrequentAccessAfterDays;
     checkRange('bucket infrequentAccessAfterDays', iaDays, {
       min: 30,

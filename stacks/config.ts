@@ -1,5 +1,5 @@
 import { FIREHOSE_LIMITS } from '../facts/aws-limits';
-import { DEFAULT_NAMES, physicalNames } from '../facts/names';
+import { accountWideNames, DEFAULT_NAMES, physicalNames } from '../facts/names';
 import { PROCESSOR_BUFFER_SAFE_MAX_MB } from '../functions/nginx-parser/limits';
 import { NGINX_MAIN_FORMAT } from '../functions/nginx-parser/log-format';
 import { ALARM_DEFAULTS } from './alarm-specs';
@@ -30,6 +30,14 @@ export interface AppConfig {
   readonly noRecordsAlarmMinutes?: number;
   readonly alarmEmail?: string;
   readonly logExpirationDays?: number;
+  readonly bucketKmsKeyArn?: string;
+  readonly webHostSubnetId?: string;
+  readonly webHostSecurityGroupIds?: readonly string[];
+  readonly webHostHttpCidr?: string;
+  readonly webHostSsm: boolean;
+  /** Set: Terraform state in this S3 bucket with S3-native locking; unset: local files per stack and region. */
+  readonly stateBucket?: string;
+  readonly stateRegion?: string;
 }
 
 /** One environment variable main.ts reads: its default and meaning, as Markdown (the README's table shows them). */
@@ -40,6 +48,7 @@ export interface EnvVarDoc {
 
 const names = physicalNames();
 const scheme = physicalNames('<p>');
+const accountWide = accountWideNames('<p>', '<region>');
 
 /**
  * The environment variables main.ts reads, with their default and meaning. The README's configuration table is
@@ -55,7 +64,8 @@ export const ENV_VARS = Object.freeze({
     default: `\`${DEFAULT_NAMES.prefix}\``,
     meaning:
       `stream name; bucket \`${scheme.bucket}\`, function \`${scheme.parserFunction}\`, delivery stream ` +
-      `\`${scheme.deliveryStream}\`, agent role/profile \`${scheme.agent}\``,
+      `\`${scheme.deliveryStream}\`; account-wide (IAM, dashboard) names end in the region: agent policy/role/profile ` +
+      `\`${accountWide.agent}\`, dashboard \`${accountWide.dashboard}\``,
   },
   BUCKET_NAME: {
     default: `LocalStack \`${names.bucket}\`; AWS \`${names.bucket}-<account>-<region>\``,
@@ -99,6 +109,30 @@ export const ENV_VARS = Object.freeze({
   },
   ALARM_EMAIL: { default: 'none', meaning: 'subscribes an address to an SNS topic the alarms notify' },
   LOG_EXPIRATION_DAYS: { default: 'never', meaning: 'days before log objects expire' },
+  BUCKET_KMS_KEY_ARN: {
+    default: 'none: SSE-S3',
+    meaning:
+      'customer-managed KMS key ARN for the log bucket: SSE-KMS with a Bucket Key; Firehose may use the key only via ' +
+      'S3 in this region and for this bucket',
+  },
+  WEB_HOST_SUBNET_ID: {
+    default: 'a default-VPC subnet',
+    meaning: 'subnet of the web host; needed in a region or account without a default VPC',
+  },
+  WEB_HOST_SECURITY_GROUP_IDS: {
+    default: "the VPC's default group",
+    meaning: 'comma-separated security groups of the web host',
+  },
+  WEB_HOST_HTTP_CIDR: {
+    default: 'none',
+    meaning: 'CIDR admitted to the web host on port 80, through a security group the stack creates',
+  },
+  WEB_HOST_SSM: { default: '`off`', meaning: 'SSM Session Manager access to the web host (to debug the agent)' },
+  TF_STATE_BUCKET: {
+    default: 'none: a local file per stack and region',
+    meaning: "existing S3 bucket for Terraform state, locked by Terraform's S3-native lock file (`use_lockfile`)",
+  },
+  TF_STATE_REGION: { default: '`AWS_REGION`', meaning: 'region of `TF_STATE_BUCKET`' },
 } satisfies Record<string, EnvVarDoc>);
 
 /** The README's configuration table: one row per {@link ENV_VARS} entry. */
@@ -156,6 +190,13 @@ export function configFromEnv(env: Env): AppConfig {
       value('LOG_EXPIRATION_DAYS') === undefined
         ? undefined
         : number('LOG_EXPIRATION_DAYS', value('LOG_EXPIRATION_DAYS') as string, 'a whole number of days'),
+    bucketKmsKeyArn: value('BUCKET_KMS_KEY_ARN'),
+    webHostSubnetId: value('WEB_HOST_SUBNET_ID'),
+    webHostSecurityGroupIds: list(value('WEB_HOST_SECURITY_GROUP_IDS')),
+    webHostHttpCidr: value('WEB_HOST_HTTP_CIDR'),
+    webHostSsm: onOff('WEB_HOST_SSM', value('WEB_HOST_SSM')) ?? false,
+    stateBucket: value('TF_STATE_BUCKET'),
+    stateRegion: value('TF_STATE_REGION'),
   };
   return Object.freeze(config);
 }
@@ -168,6 +209,11 @@ function agentKind(raw: string | undefined): WebHostAgent {
   if (raw === undefined) return 'nginx-log-agent';
   if ((WEB_HOST_AGENTS as readonly string[]).includes(raw)) return raw as WebHostAgent;
   throw new Error(`AGENT must be ${WEB_HOST_AGENTS.map((a) => `"${a}"`).join(' or ')}, got "${raw}"`);
+}
+
+function list(raw: string | undefined): readonly string[] | undefined {
+  if (raw === undefined) return undefined;
+  return Object.freeze(raw.split(',').map((item) => item.trim()).filter((item) => item !== ''));
 }
 
 function onOff(name: string, raw: string | undefined): boolean | undefined {

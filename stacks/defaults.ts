@@ -7,6 +7,7 @@
 
 import { FIREHOSE_API_DEFAULTS } from '../facts/aws-defaults';
 import { KINESIS_LIMITS } from '../facts/aws-limits';
+import { S3_LAYOUT } from '../facts/s3-layout';
 
 /** Stream sizing when nothing is configured: the original setup's single shard and the free 24 h retention. */
 export const STREAM_DEFAULTS = Object.freeze({
@@ -18,12 +19,9 @@ export const STREAM_DEFAULTS = Object.freeze({
 
 /** Firehose delivery settings when nothing is configured. */
 export const DELIVERY_DEFAULTS = Object.freeze({
-  /**
-   * A static prefix ending in "/": Firehose appends YYYY/MM/dd/HH/ on AWS and LocalStack alike, so keys are
-   * nginx/2020/12/22/12/... on both. Without it the data would share the bucket root with errors/.
-   */
-  prefix: 'nginx/',
-  errorOutputPrefix: 'errors/',
+  /** The layout of facts/s3-layout.ts: a static data prefix and an explicit error prefix (see there why). */
+  prefix: S3_LAYOUT.dataPrefix,
+  errorOutputPrefix: S3_LAYOUT.errorPrefix,
   /** Where Firehose's source-record backup (RAW_BACKUP=on) keeps every record as it arrived, before the parser. */
   rawBackupPrefix: 'raw/',
   /** One minute, matching the Kinesis Agent's own default flush age: data lands about two minutes after the request. */
@@ -67,6 +65,8 @@ export const AGENT_DEFAULTS = Object.freeze({
   maxBufferAgeMillisAws: 60_000,
   maxBufferAgeMillisLocal: 1_000,
   metricsNamespace: 'AWSKinesisAgent',
+  /** The agent's only Kinesis call (awslabs/amazon-kinesis-agent, KinesisSender.java). */
+  kinesisActions: Object.freeze(['kinesis:PutRecords']),
 });
 
 /** Why the agent's metrics statement uses `Resource: "*"` (recorded for the IAM wildcard policy rule). */

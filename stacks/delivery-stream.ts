@@ -1,5 +1,6 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogStream } from '@cdktf/provider-aws/lib/cloudwatch-log-stream';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
@@ -19,7 +20,7 @@ import { assumeRolePolicy } from './iam';
 import type { LogBucket } from './log-bucket';
 import type { LogStream } from './log-stream';
 import type { ParserFunction } from './parser-function';
-import { checkRange, checkStaticPrefix } from './validate';
+import { checkErrorPrefix, checkRange, checkStaticPrefix } from './validate';
 
 /** What the delivery stream connects, and its prefixes, buffering and processor parameters. */
 export interface DeliveryStreamProps {
@@ -40,9 +41,10 @@ export interface DeliveryStreamProps {
    */
   readonly prefix?: string;
   /**
-   * Static prefix for records the parser rejects or batches Firehose cannot transform.
-   * @default - "errors/", so failures never mix with parsed data under the data prefix (Firehose appends its own
-   *   error-type and date path)
+   * Prefix for records the parser rejects or batches Firehose cannot transform; must hold
+   * `!{firehose:error-output-type}` and a `!{timestamp:…}` expression and stay apart from `prefix`.
+   * @default - "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/" (facts/s3-layout.ts), so keys are
+   *   errors/processing-failed/2020/12/22/12/<stream>-1-2020-12-22-12-20-28-<uuid> on AWS and locally alike
    */
   readonly errorOutputPrefix?: string;
   /**
@@ -85,6 +87,11 @@ export interface DeliveryStreamProps {
    */
   readonly rawBackupPrefix?: string;
   /**
+   * Name of the role Firehose assumes; IAM names are account-wide, so the stack adds the region.
+   * @default - "<deliveryStreamName>-firehose"
+   */
+  readonly roleName?: string;
+  /**
    * Days the delivery-error log group keeps logs.
    * @default - 14 days
    */
@@ -94,7 +101,8 @@ export interface DeliveryStreamProps {
 /**
  * The Firehose delivery stream: Kinesis stream → parser Lambda → S3, logging delivery errors to CloudWatch.
  *
- * Its role may read that stream, write that bucket, invoke that function and write that log stream, nothing else.
+ * Its role holds what the stream's, the bucket's and the function's grants return (read, write with the bucket key,
+ * invoke) and its own log stream, nothing else; only Firehose acting for this account may assume it.
  */
 export class DeliveryStream extends Construct {
   public readonly deliveryStream: KinesisFirehoseDeliveryStream;
@@ -141,49 +149,22 @@ export class DeliveryStream extends Construct {
       logGroupName: this.errorLogGroup.name,
     });
 
+    // Firehose passes the account id as the external id (its documented trust policy): no other account's delivery
+    // stream can be made to assume this role (the confused-deputy problem).
+    const account = new DataAwsCallerIdentity(this, 'account');
     this.role = new IamRole(this, 'role', {
-      name: `${name}-firehose`,
-      assumeRolePolicy: assumeRolePolicy(this, 'assume-role', 'firehose.amazonaws.com'),
+      name: props.roleName ?? `${name}-firehose`,
+      assumeRolePolicy: assumeRolePolicy(this, 'assume-role', 'firehose.amazonaws.com', [
+        { test: 'StringEquals', variable: 'sts:ExternalId', values: [account.accountId] },
+      ]),
     });
+    // Each resource says what its user needs; the role holds exactly those statements and its own log stream.
     const access = new DataAwsIamPolicyDocument(this, 'access', {
       statement: [
-        {
-          sid: 'ReadSourceStream',
-          actions: ['kinesis:DescribeStream', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'],
-          resources: [props.source.streamArn],
-        },
-        {
-          sid: 'WriteDestinationBucket',
-          actions: [
-            's3:AbortMultipartUpload',
-            's3:GetBucketLocation',
-            's3:GetObject',
-            's3:ListBucket',
-            's3:ListBucketMultipartUploads',
-            's3:PutObject',
-          ],
-          resources: [props.destination.bucketArn, `${props.destination.bucketArn}/*`],
-        },
-        {
-          sid: 'InvokeParser',
-          actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
-          resources: [props.processor.functionArn],
-        },
-        {
-          sid: 'LogDeliveryErrors',
-          actions: ['logs:PutLogEvents'],
-          resources: [errorLogStream.arn],
-        },
-        // Only when the bucket encrypts with a KMS key: S3 asks for a data key on Firehose's behalf.
-        ...(props.destination.protection.kmsKeyArn === undefined
-          ? []
-          : [
-              {
-                sid: 'EncryptWithBucketKey',
-                actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-                resources: [props.destination.protection.kmsKeyArn],
-              },
-            ]),
+        ...props.source.grantRead(),
+        ...props.destination.grantWrite(),
+        ...props.processor.grantInvoke(),
+        { sid: 'LogDeliveryErrors', actions: ['logs:PutLogEvents'], resources: [errorLogStream.arn] },
       ],
     });
     const rolePolicy = new IamRolePolicy(this, 'role-policy', {
@@ -273,12 +254,7 @@ function validate(settings: {
   processorRetries: number;
 }): void {
   checkStaticPrefix('delivery prefix', settings.prefix);
-  checkStaticPrefix('delivery errorOutputPrefix', settings.errorOutputPrefix);
-  if (settings.prefix === settings.errorOutputPrefix) {
-    throw new Error(
-      `delivery errorOutputPrefix must differ from prefix so failed records land apart, both are "${settings.prefix}"`,
-    );
-  }
+  checkErrorPrefix(settings.errorOutputPrefix, settings.prefix);
   if (!Token.isUnresolved(settings.processorBufferSizeMBs)) {
     const problem = processorBufferError(settings.processorBufferSizeMBs);
     if (problem !== undefined) throw new Error(`delivery ${problem}`);

@@ -1,8 +1,23 @@
+import type { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { Construct } from 'constructs';
 import { BucketProtection, type BucketProtectionProps } from './bucket-protection';
 import { physicalNames } from '../facts/names';
 import { checkBucketName } from './validate';
+
+/**
+ * What a delivery writer needs on the bucket: Firehose's documented S3 set for an S3 destination (multipart uploads,
+ * the bucket's location and listing, and the objects).
+ */
+export const BUCKET_WRITE_ACTIONS = Object.freeze([
+  's3:AbortMultipartUpload',
+  's3:GetBucketLocation',
+  's3:GetObject',
+  's3:ListBucket',
+  's3:ListBucketMultipartUploads',
+  's3:PutObject',
+]);
 
 /** Name, protection and lifecycle of the log bucket. */
 export interface LogBucketProps
@@ -47,5 +62,51 @@ export class LogBucket extends Construct {
     });
     this.bucketArn = this.bucket.arn;
     this.bucketName = this.bucket.bucket;
+  }
+
+  /** The IAM statements a writer such as Firehose needs: the bucket and its objects, and the bucket key if any. */
+  grantWrite(): DataAwsIamPolicyDocumentStatement[] {
+    return [
+      { sid: 'WriteLogBucket', actions: [...BUCKET_WRITE_ACTIONS], resources: [this.bucketArn, `${this.bucketArn}/*`] },
+      ...this.keyStatements('EncryptWithBucketKey', ['kms:GenerateDataKey', 'kms:Decrypt']),
+    ];
+  }
+
+  /**
+   * The IAM statements a reader needs for the objects under `prefix` (e.g. "errors/"): list that prefix, get its
+   * objects, and decrypt with the bucket key if any.
+   */
+  grantRead(prefix = ''): DataAwsIamPolicyDocumentStatement[] {
+    return [
+      {
+        sid: 'ListLogBucket',
+        actions: ['s3:ListBucket'],
+        resources: [this.bucketArn],
+        ...(prefix === '' ? {} : { condition: [{ test: 'StringLike', variable: 's3:prefix', values: [`${prefix}*`] }] }),
+      },
+      { sid: 'ReadLogObjects', actions: ['s3:GetObject'], resources: [`${this.bucketArn}/${prefix}*`] },
+      ...this.keyStatements('DecryptWithBucketKey', ['kms:Decrypt']),
+    ];
+  }
+
+  /**
+   * A customer-managed bucket key may be used only through S3 in this region and only for this bucket: with S3 Bucket
+   * Keys on, the encryption context S3 passes to KMS is the bucket's ARN (not the object's).
+   */
+  private keyStatements(sid: string, actions: string[]): DataAwsIamPolicyDocumentStatement[] {
+    const key = this.protection.kmsKeyArn;
+    if (key === undefined) return [];
+    const region = (this.node.tryFindChild('region') as DataAwsRegion | undefined) ?? new DataAwsRegion(this, 'region');
+    return [
+      {
+        sid,
+        actions,
+        resources: [key],
+        condition: [
+          { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${region.name}.amazonaws.com`] },
+          { test: 'StringEquals', variable: 'kms:EncryptionContext:aws:s3:arn', values: [this.bucketArn] },
+        ],
+      },
+    ];
   }
 }

@@ -75,8 +75,10 @@ export interface LogQueriesProps {
    */
   readonly tags?: Readonly<Record<string, string>>;
   /**
-   * Whether destroy deletes the workgroup together with its query history.
-   * @default - false
+   * Whether destroy deletes the workgroup together with its query history (Athena refuses to delete a workgroup that
+   * has run queries otherwise, and `terraform destroy` fails).
+   * @default - true: the history is only metadata; query results stay in the results bucket, which keeps its own
+   *   protection
    */
   readonly forceDestroy?: boolean;
 }
@@ -103,7 +105,7 @@ export class LogQueries extends Construct {
     this.workgroup = new AthenaWorkgroup(this, 'workgroup', {
       name: props.workgroupName ?? physicalNames().athenaWorkgroup,
       description: 'Queries over the nginx access logs; results encrypted, scans capped',
-      forceDestroy: props.forceDestroy ?? false,
+      forceDestroy: props.forceDestroy ?? true,
       tags: { ...(props.tags ?? { project: DEFAULT_NAMES.prefix }) },
       configuration: {
         // Enforced: a client cannot write unencrypted results elsewhere or lift the cap.

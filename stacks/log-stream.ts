@@ -1,9 +1,23 @@
+import type { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { KINESIS_LIMITS } from '../facts/aws-limits';
 import { physicalNames } from '../facts/names';
 import { STREAM_DEFAULTS } from './defaults';
 import { checkRange } from './validate';
+
+/** The calls a consumer makes to read a stream (Firehose's documented set for a Kinesis source). */
+export const STREAM_READ_ACTIONS = Object.freeze([
+  'kinesis:DescribeStream',
+  'kinesis:GetShardIterator',
+  'kinesis:GetRecords',
+  'kinesis:ListShards',
+]);
+
+/** The calls a producer makes to write a stream; a producer that uses only one passes just that one. */
+export const STREAM_WRITE_ACTIONS = Object.freeze(['kinesis:PutRecord', 'kinesis:PutRecords']);
 
 /** How the stream is sized: a fixed shard count, or on-demand (pay per GB, AWS scales the shards). */
 export type StreamCapacityMode = 'provisioned' | 'on-demand';
@@ -36,7 +50,11 @@ export interface LogStreamProps {
    * @default - true, with the AWS-managed key alias/aws/kinesis (the stack turns it off for LocalStack)
    */
   readonly encrypted?: boolean;
-  /** @default - "alias/aws/kinesis" */
+  /**
+   * The key: `alias/aws/kinesis` (AWS-managed, no grants needed) or the ARN of a customer-managed key, which the
+   * grants then name with a `kms:ViaService` condition.
+   * @default - "alias/aws/kinesis"
+   */
   readonly kmsKeyId?: string;
 }
 
@@ -45,6 +63,8 @@ export class LogStream extends Construct {
   public readonly stream: KinesisStream;
   public readonly streamArn: string;
   public readonly streamName: string;
+  /** The customer-managed key encrypting the stream, when there is one (producers and consumers need it). */
+  public readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, props: LogStreamProps = {}) {
     super(scope, id);
@@ -73,6 +93,16 @@ export class LogStream extends Construct {
       });
     }
 
+    const kmsKeyId = props.kmsKeyId ?? STREAM_DEFAULTS.kmsKeyId;
+    if (props.encrypted !== false && kmsKeyId !== STREAM_DEFAULTS.kmsKeyId) {
+      if (!Token.isUnresolved(kmsKeyId) && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(kmsKeyId)) {
+        throw new Error(
+          `stream kmsKeyId must be ${STREAM_DEFAULTS.kmsKeyId} or a KMS key ARN (the grants name the key), got "${kmsKeyId}"`,
+        );
+      }
+      this.kmsKeyArn = kmsKeyId;
+    }
+
     this.stream = new KinesisStream(this, 'stream', {
       name: props.streamName ?? physicalNames().stream,
       retentionPeriod: retentionHours,
@@ -80,9 +110,46 @@ export class LogStream extends Construct {
       streamModeDetails: { streamMode: mode === 'on-demand' ? 'ON_DEMAND' : 'PROVISIONED' },
       ...(props.encrypted === false
         ? {}
-        : { encryptionType: 'KMS', kmsKeyId: props.kmsKeyId ?? STREAM_DEFAULTS.kmsKeyId }),
+        : { encryptionType: 'KMS', kmsKeyId }),
     });
     this.streamArn = this.stream.arn;
     this.streamName = this.stream.name;
+  }
+
+  /** The IAM statements a consumer (Firehose) needs to read this stream, with the key's Decrypt when it has one. */
+  grantRead(): DataAwsIamPolicyDocumentStatement[] {
+    return [
+      { sid: 'ReadLogStream', actions: [...STREAM_READ_ACTIONS], resources: [this.streamArn] },
+      ...this.keyStatements('DecryptLogStream', ['kms:Decrypt']),
+    ];
+  }
+
+  /**
+   * The IAM statements a producer needs to write this stream: `actions` (only the calls the producer makes), with the
+   * key's GenerateDataKey when it has one.
+   */
+  grantWrite(actions: readonly string[] = STREAM_WRITE_ACTIONS): DataAwsIamPolicyDocumentStatement[] {
+    const unknown = actions.filter((a) => !STREAM_WRITE_ACTIONS.includes(a));
+    if (unknown.length > 0) {
+      throw new Error(`stream grantWrite takes ${STREAM_WRITE_ACTIONS.join(' or ')}, got ${unknown.join(', ')}`);
+    }
+    return [
+      { sid: 'WriteLogStream', actions: [...actions], resources: [this.streamArn] },
+      ...this.keyStatements('EncryptLogStream', ['kms:GenerateDataKey']),
+    ];
+  }
+
+  /** A customer-managed key may be used only through Kinesis in this region. */
+  private keyStatements(sid: string, actions: string[]): DataAwsIamPolicyDocumentStatement[] {
+    if (this.kmsKeyArn === undefined) return [];
+    const region = (this.node.tryFindChild('region') as DataAwsRegion | undefined) ?? new DataAwsRegion(this, 'region');
+    return [
+      {
+        sid,
+        actions,
+        resources: [this.kmsKeyArn],
+        condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`kinesis.${region.name}.amazonaws.com`] }],
+      },
+    ];
   }
 }

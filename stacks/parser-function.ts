@@ -1,5 +1,8 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -13,6 +16,7 @@ import { compileLogFormat } from '../functions/nginx-parser/log-format';
 import { resolveLogFormat } from '../functions/nginx-parser/presets';
 import { FIREHOSE_LIMITS } from '../facts/aws-limits';
 import { physicalNames } from '../facts/names';
+import { terraformLiteral } from '../facts/terraform-literal';
 import { FUNCTION_DEFAULTS, LOG_DEFAULTS } from './defaults';
 import { zipDirectory } from './bundle-archive';
 import { assumeRolePolicy } from './iam';
@@ -37,6 +41,11 @@ export interface ParserFunctionProps {
    * @default - nginx's stock `main` format (combined plus "$http_x_forwarded_for"), the original setup's lines
    */
   readonly logFormat?: string;
+  /**
+   * Name of the function's execution role; IAM names are account-wide, so the stack adds the region.
+   * @default - the function's name
+   */
+  readonly roleName?: string;
   /**
    * Memory (and proportional CPU) in MB.
    * @default - 256 MB: a 1 MB Firehose batch and its JSON output fit many times over
@@ -103,7 +112,7 @@ export class ParserFunction extends Construct {
     });
 
     this.role = new IamRole(this, 'role', {
-      name: functionName,
+      name: props.roleName ?? functionName,
       assumeRolePolicy: assumeRolePolicy(this, 'assume-role', 'lambda.amazonaws.com'),
     });
     const writeOwnLogs = new DataAwsIamPolicyDocument(this, 'write-own-logs', {
@@ -141,11 +150,27 @@ export class ParserFunction extends Construct {
       timeout: timeoutSeconds,
       filename: bundle.path,
       sourceCodeHash: sha256.toString('base64'),
-      environment: { variables: { LOG_FORMAT: logFormat } },
+      // Escaped: nginx's ${var} syntax would otherwise be a Terraform reference ("Invalid reference" at plan). A token
+      // is Terraform's own expression and stays as it is.
+      environment: { variables: { LOG_FORMAT: Token.isUnresolved(logFormat) ? logFormat : terraformLiteral(logFormat) } },
       // The log group (with its retention) and the role's permission must exist before the first invocation.
       dependsOn: [this.logGroup, rolePolicy],
     });
     this.functionArn = this.function.arn;
     this.functionName = this.function.functionName;
+  }
+
+  /**
+   * The IAM statements a caller such as Firehose needs to invoke the function: the unqualified ARN and its versions
+   * and aliases (`<arn>:*`), so a processor ARN edited to `:$LATEST` or a version in the console keeps working.
+   */
+  grantInvoke(): DataAwsIamPolicyDocumentStatement[] {
+    return [
+      {
+        sid: 'InvokeParser',
+        actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+        resources: [this.functionArn, `${this.functionArn}:*`],
+      },
+    ];
   }
 }

@@ -2,8 +2,9 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { ALARM_DEFAULTS, alarmSpecs } from './alarm-specs';
 import { DEFAULT_NAMES } from '../facts/names';
+import { terraformLiteral } from '../facts/terraform-literal';
+import { ALARM_DEFAULTS, alarmSpecs, firehoseStalledSpec } from './alarm-specs';
 import type { DeliveryStream } from './delivery-stream';
 import type { LogStream } from './log-stream';
 import type { ParserFunction } from './parser-function';
@@ -81,7 +82,8 @@ export class PipelineAlarms extends Construct {
       new SnsTopicSubscription(this, 'email', {
         topicArn: this.topic.arn,
         protocol: 'email',
-        endpoint: props.notificationEmail,
+        // A user's string: escaped, or a valid address like a${b}@example.com would be a Terraform reference.
+        endpoint: terraformLiteral(props.notificationEmail),
       });
     }
     const actions = this.topic === undefined ? undefined : [this.topic.arn];
@@ -90,7 +92,7 @@ export class PipelineAlarms extends Construct {
       deliveryStream: props.delivery.deliveryStreamName,
       fn: props.parser.functionName,
     };
-    this.alarms = alarmSpecs(names, thresholds).map(
+    const simple = alarmSpecs(names, thresholds).map(
       (spec) =>
         new CloudwatchMetricAlarm(this, spec.id, {
           alarmName: `${prefix}-${spec.id}`,
@@ -108,5 +110,32 @@ export class PipelineAlarms extends Construct {
           okActions: actions,
         }),
     );
+    const stalled = firehoseStalledSpec(names, thresholds);
+    const expression = new CloudwatchMetricAlarm(this, stalled.id, {
+      alarmName: `${prefix}-${stalled.id}`,
+      alarmDescription: stalled.description,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      threshold: stalled.threshold,
+      evaluationPeriods: stalled.evaluationPeriods,
+      metricQuery: [
+        { id: 'stalled', expression: stalled.expression, label: 'records arriving, none read', returnData: true },
+        ...stalled.metrics.map((m) => ({
+          id: m.id,
+          returnData: false,
+          metric: {
+            namespace: m.namespace,
+            metricName: m.metricName,
+            dimensions: { ...m.dimensions },
+            stat: m.stat,
+            period: ALARM_DEFAULTS.periodSeconds,
+          },
+        })),
+      ],
+      // No data means no traffic on the stream: nothing to deliver.
+      treatMissingData: 'notBreaching',
+      alarmActions: actions,
+      okActions: actions,
+    });
+    this.alarms = [...simple, expression];
   }
 }

@@ -1,8 +1,8 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Aspects, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Aspects, LocalBackend, S3Backend, type S3BackendConfig, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { awsBucketName, DEFAULT_NAMES, physicalNames } from '../facts/names';
+import { accountWideNames, awsBucketName, DEFAULT_NAMES, physicalNames } from '../facts/names';
 import { AGENT_METRICS } from '../pipeline/agent/defaults';
 import { AgentAccess } from './agent-access';
 import { AgentBundle } from './agent-bundle';
@@ -15,10 +15,12 @@ import { LogQueries } from './log-queries';
 import { LogStream, type StreamCapacityMode } from './log-stream';
 import { ParserFunction } from './parser-function';
 import { PipelineAlarms } from './pipeline-alarms';
+import { PipelineDashboard } from './pipeline-dashboard';
 import { PolicyAspect } from './policy/policy-aspect';
 import { providerSettings, type DeploymentTarget } from './target';
 import type { WebHostAgent } from './config';
-import { WebHost } from './web-host';
+import { checkBucketName } from './validate';
+import { WebHost, type WebHostNetwork } from './web-host';
 
 /** One pipeline for one target; every optional prop defaults to the original setup's value. */
 export interface PipelineStackProps {
@@ -67,6 +69,12 @@ export interface PipelineStackProps {
   /** Days after which log objects expire. @default - never */
   readonly logExpirationDays?: number;
   /**
+   * ARN of a customer-managed KMS key for the bucket's default encryption (SSE-KMS with an S3 Bucket Key); Firehose's
+   * role gets kms:GenerateDataKey/Decrypt on it only via S3 in this region and only for this bucket.
+   * @default - SSE-S3
+   */
+  readonly bucketKmsKeyArn?: string;
+  /**
    * Glue table (partition projection) and Athena workgroup with named queries over the logs.
    * @default - true on AWS; false on LocalStack, whose Community edition has no Glue or Athena
    */
@@ -84,6 +92,26 @@ export interface PipelineStackProps {
   readonly agentBundlePath?: string;
   /** Minutes without a record on the stream before the stuck-agent alarm fires. @default - 15 */
   readonly noRecordsAlarmMinutes?: number;
+  /** Where the web host runs and who may reach it. @default - the default VPC, no ingress, no Session Manager */
+  readonly webHostNetwork?: WebHostNetwork;
+  /**
+   * Keep Terraform state in S3 (Terraform's S3 backend with its S3-native lock file) instead of a local file.
+   * @default - a local file per stack and region at the project root
+   */
+  readonly stateBackend?: StateBackend;
+}
+
+/** Where a team keeps Terraform state: one S3 object per stack and region, locked by Terraform's `.tflock` object. */
+export interface StateBackend {
+  /** The (existing, versioned) state bucket. */
+  readonly bucket: string;
+  /** @default - the stack's region */
+  readonly region?: string;
+  /**
+   * Prefix of the state keys; the key is `<keyPrefix>/<stack>/<region>/terraform.tfstate`.
+   * @default - the name prefix
+   */
+  readonly keyPrefix?: string;
 }
 
 /**
@@ -99,6 +127,7 @@ export class PipelineStack extends TerraformStack {
   public readonly agentBundle?: AgentBundle;
   public readonly agentConfig: AgentConfig;
   public readonly alarms: PipelineAlarms;
+  public readonly dashboard: PipelineDashboard;
   public readonly catalog?: LogCatalog;
   public readonly queries?: LogQueries;
   public readonly webHost?: WebHost;
@@ -109,6 +138,7 @@ export class PipelineStack extends TerraformStack {
     const prefix = props.namePrefix ?? DEFAULT_NAMES.prefix;
     checkNamePrefix(prefix);
     const names = physicalNames(prefix);
+    const accountWide = accountWideNames(prefix, region);
 
     const aws = props.target.kind === 'aws';
     // On AWS every resource carries the project tag, for cost allocation. Not on emulators: moto drops the tags of a
@@ -119,9 +149,7 @@ export class PipelineStack extends TerraformStack {
     });
     // Synth fails on a public or unencrypted bucket or stream, a "*" IAM resource without reason, or endless logs.
     Aspects.of(this).add(new PolicyAspect({ target: props.target.kind }));
-    // State next to the output folder (the project root by default), not inside it: a fresh synth never loses it,
-    // and the path in the JSON is the same on every machine.
-    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
+    this.configureState(id, region, prefix, props.stateBackend);
 
     this.logStream = new LogStream(this, 'log-stream', {
       streamName: names.stream,
@@ -133,6 +161,7 @@ export class PipelineStack extends TerraformStack {
     });
     this.logBucket = new LogBucket(this, 'log-bucket', {
       bucketName: props.bucketName ?? this.defaultBucketName(props.target, prefix, region),
+      kmsKeyArn: props.bucketKmsKeyArn,
       // A local emulator's bucket is scratch data; on AWS the logs outlive the stack.
       forceDestroy: props.target.kind === 'localstack',
       expirationDays: props.logExpirationDays,
@@ -144,6 +173,8 @@ export class PipelineStack extends TerraformStack {
     this.parser = new ParserFunction(this, 'parser-function', {
       bundleDir: props.bundleDir,
       functionName: names.parserFunction,
+      // IAM names are account-wide: the region keeps a second region's deployment from colliding.
+      roleName: accountWide.parserRole,
       logFormat: props.logFormat,
     });
     this.delivery = new DeliveryStream(this, 'delivery-stream', {
@@ -151,6 +182,7 @@ export class PipelineStack extends TerraformStack {
       destination: this.logBucket,
       processor: this.parser,
       deliveryStreamName: names.deliveryStream,
+      roleName: accountWide.firehoseRole,
       prefix: props.prefix,
       processorBufferSizeMBs: props.processorBufferSizeMBs,
       bufferingIntervalSeconds: props.bufferingIntervalSeconds,
@@ -168,7 +200,7 @@ export class PipelineStack extends TerraformStack {
       : undefined;
     this.agentAccess = new AgentAccess(this, 'agent-access', {
       stream: this.logStream,
-      name: names.agent,
+      name: accountWide.agent,
       ...(this.agentBundle ? { metricsNamespace: AGENT_METRICS.namespace, bundleObjectArn: this.agentBundle.objectArn } : {}),
     });
     this.agentConfig = new AgentConfig(this, 'agent-config', {
@@ -186,6 +218,12 @@ export class PipelineStack extends TerraformStack {
       notificationEmail: props.alarmEmail,
       noRecordsMinutes: props.noRecordsAlarmMinutes,
     });
+    this.dashboard = new PipelineDashboard(this, 'dashboard', {
+      names: { stream: this.logStream.streamName, deliveryStream: this.delivery.deliveryStreamName, fn: this.parser.functionName },
+      region,
+      alarmArns: this.alarms.alarms.map((alarm) => alarm.arn),
+      dashboardName: accountWide.dashboard,
+    });
     if (props.catalog ?? aws) {
       this.catalog = new LogCatalog(this, 'log-catalog', {
         bucket: this.logBucket,
@@ -198,7 +236,6 @@ export class PipelineStack extends TerraformStack {
         resultsBucket: this.logBucket,
         workgroupName: names.athenaWorkgroup,
         tags: { project: prefix },
-        forceDestroy: !aws,
       });
     }
     if (props.webHost) {
@@ -209,6 +246,7 @@ export class PipelineStack extends TerraformStack {
           ? { config: this.agentConfig.logAgentConfig, bundleBucket: this.agentBundle.bucketName, bundleKey: this.agentBundle.key }
           : undefined,
         name: names.webHost,
+        ...props.webHostNetwork,
       });
     }
 
@@ -219,6 +257,7 @@ export class PipelineStack extends TerraformStack {
       parser_function_name: this.parser.functionName,
       agent_policy_arn: this.agentAccess.policy.arn,
       agent_instance_profile_name: this.agentAccess.instanceProfile.name,
+      dashboard_url: this.dashboard.url,
       ...(this.catalog && this.queries
         ? {
             glue_table: `${this.catalog.databaseName}.${this.catalog.tableName}`,
@@ -231,6 +270,29 @@ export class PipelineStack extends TerraformStack {
     for (const [name, value] of Object.entries(outputs)) {
       new TerraformOutput(this, name, { value }).overrideLogicalId(name);
     }
+  }
+
+  /**
+   * State per stack and region, so the same stack deployed to a second region from one checkout never takes over the
+   * first region's state: a local file next to the output folder (the project root by default; a fresh synth never
+   * loses it), or an S3 key with Terraform's S3-native locking (`use_lockfile`, Terraform ≥ 1.10).
+   */
+  private configureState(id: string, region: string, prefix: string, backend: StateBackend | undefined): void {
+    if (backend === undefined) {
+      new LocalBackend(this, { path: `../../../${localStateFile(id, region)}` });
+      return;
+    }
+    // Terraform reads backend settings literally (no interpolation): a name that is not a bucket name fails here.
+    checkBucketName(backend.bucket, 'TF_STATE_BUCKET');
+    // cdktf 0.21 predates `use_lockfile` (Terraform 1.10) and writes the backend's props snake-cased as given.
+    const config: S3BackendConfig & { readonly useLockfile: boolean } = {
+      bucket: backend.bucket,
+      key: `${backend.keyPrefix ?? prefix}/${id}/${region}/terraform.tfstate`,
+      region: backend.region ?? region,
+      encrypt: true,
+      useLockfile: true,
+    };
+    new S3Backend(this, config);
   }
 
   private defaultBucketName(target: DeploymentTarget, prefix: string, region: string): string {
@@ -248,4 +310,9 @@ function checkNamePrefix(prefix: string): void {
         `role names), got "${prefix}"`,
     );
   }
+}
+
+/** The local state file of a stack in a region, relative to the project root. */
+export function localStateFile(stack: string, region: string): string {
+  return `terraform.${stack}.${region}.tfstate`;
 }

@@ -1,5 +1,6 @@
 import { Token } from 'cdktf';
 import { FIREHOSE_LIMITS } from '../facts/aws-limits';
+import { hasExpressions, listingPrefix } from '../facts/s3-layout';
 
 /** What Firehose appends to a static prefix: the UTC arrival hour. */
 const HOUR_FOLDERS = 'YYYY/MM/dd/HH/';
@@ -42,11 +43,11 @@ export function bucketNameProblems(name: string): string[] {
 }
 
 /** Throws with every problem of an S3 bucket name; names containing tokens are checked at apply by AWS instead. */
-export function checkBucketName(name: string): void {
+export function checkBucketName(name: string, variable = 'BUCKET_NAME'): void {
   if (Token.isUnresolved(name)) return;
   const problems = bucketNameProblems(name);
   if (problems.length > 0) {
-    throw new Error(`invalid S3 bucket name "${name}": it ${problems.join('; it ')}. Set BUCKET_NAME to a valid name.`);
+    throw new Error(`invalid S3 bucket name "${name}": it ${problems.join('; it ')}. Set ${variable} to a valid name.`);
   }
 }
 
@@ -63,5 +64,36 @@ export function checkStaticPrefix(what: string, prefix: string): void {
   }
   if (problems.length > 0) {
     throw new Error(`${what} must ${problems.join(' and ')}, got "${prefix}"`);
+  }
+}
+
+/**
+ * Throws unless a Firehose error prefix follows AWS's rules and keeps failures apart from the data: it must use
+ * `!{firehose:error-output-type}` and a `!{timestamp:…}` expression (then AWS, LocalStack's docs and the local
+ * Firehose agree on the keys), end with "/", and its static part must not overlap the data prefix (the Athena table
+ * reads everything under the data prefix).
+ */
+export function checkErrorPrefix(errorPrefix: string, dataPrefix: string): void {
+  if (Token.isUnresolved(errorPrefix) || Token.isUnresolved(dataPrefix)) return;
+  const problems: string[] = [];
+  if (!errorPrefix.includes('!{firehose:error-output-type}')) {
+    problems.push('contain !{firehose:error-output-type} (AWS requires it in an error prefix with expressions)');
+  }
+  if (!/!\{timestamp:[^}]+\}/.test(errorPrefix)) problems.push('contain a !{timestamp:...} expression, e.g. !{timestamp:yyyy/MM/dd/HH}');
+  if (!errorPrefix.endsWith('/')) problems.push('end with "/"');
+  if (errorPrefix.startsWith('/')) problems.push('not start with "/"');
+  if (problems.length > 0) {
+    throw new Error(
+      `delivery errorOutputPrefix must ${problems.join(' and ')}, got "${errorPrefix}" ` +
+        '(e.g. "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/")',
+    );
+  }
+  const errorRoot = listingPrefix(errorPrefix);
+  const dataRoot = hasExpressions(dataPrefix) ? listingPrefix(dataPrefix) : dataPrefix;
+  if (errorRoot.startsWith(dataRoot) || dataRoot.startsWith(errorRoot)) {
+    throw new Error(
+      `delivery errorOutputPrefix must differ from prefix so failed records land apart: "${errorRoot}" (from ` +
+        `"${errorPrefix}") and "${dataRoot}" overlap. Choose folders that do not contain each other.`,
+    );
   }
 }

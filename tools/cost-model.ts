@@ -7,7 +7,7 @@
 import { FIREHOSE_LIMITS } from '../facts/aws-limits';
 import { AGGREGATION_DEFAULTS } from '../pipeline/agent/aggregator';
 import { AGENT_METRICS, PARTITION_KEY_LENGTH } from '../pipeline/agent/defaults';
-import { alarmSpecs } from '../stacks/alarm-specs';
+import { alarmMetricCount } from '../stacks/alarm-specs';
 import { KINESIS_PRICES_US_EAST_1, planStreamCapacity, type KinesisPrices } from './capacity';
 
 /** Prices besides Kinesis; us-east-1 list prices, re-check before relying on them. */
@@ -22,7 +22,10 @@ export interface PipelinePrices {
   readonly s3StandardGbMonthUsd: number;
   readonly s3PutPerThousandUsd: number;
   readonly athenaPerTbUsd: number;
+  /** Per standard-resolution alarm metric. */
   readonly alarmMonthUsd: number;
+  /** Per dashboard beyond an account's first three, which are free. */
+  readonly dashboardMonthUsd: number;
   /** A custom CloudWatch metric, per month (first 10,000 metrics tier). */
   readonly customMetricMonthUsd: number;
   readonly source: string;
@@ -38,6 +41,7 @@ export const PRICES_US_EAST_1: PipelinePrices = {
   s3PutPerThousandUsd: 0.005,
   athenaPerTbUsd: 5,
   alarmMonthUsd: 0.1,
+  dashboardMonthUsd: 3,
   customMetricMonthUsd: 0.3,
   source: 'us-east-1 list prices from the AWS pricing pages (Kinesis, Firehose, Lambda, S3, Athena, CloudWatch); unverified copy',
 };
@@ -111,6 +115,8 @@ export interface CostEstimate {
   /** RAW_BACKUP=on: the raw log kept under raw/ (GZIP) for a month, and its objects' PUTs; not in the total. */
   readonly rawBackupUsd: number;
   readonly alarmsUsd: number;
+  /** The ops dashboard (free if it is among the account's first three). */
+  readonly dashboardUsd: number;
   readonly alarmCount: number;
   /** Our agent's CloudWatch metrics (the Kinesis Agent's own metrics are not counted: their number varies). */
   readonly agentMetricsUsd: number;
@@ -232,7 +238,8 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
   const s3PutsUsd = ((objectsPerDay * DAYS_PER_MONTH) / 1000) * p.s3PutPerThousandUsd;
   const storage = (bytesPerDay: number) => ((bytesPerDay * DAYS_PER_MONTH) / GB) * p.s3StandardGbMonthUsd;
   const athena = (bytes: number) => (Math.max(bytes, 10 * MB) / 1024 ** 4) * p.athenaPerTbUsd;
-  const alarmCount = alarmSpecs({ stream: 's', deliveryStream: 'd', fn: 'f' }).length;
+  const alarmCount = alarmMetricCount();
+  const dashboardUsd = p.dashboardMonthUsd;
   const alarmsUsd = alarmCount * p.alarmMonthUsd;
   const agentMetricsUsd = route === 'kinesis-agent' ? 0 : hosts * AGENT_METRICS.names.length * p.customMetricMonthUsd;
 
@@ -257,9 +264,10 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
     rawBackupUsd,
     alarmsUsd,
     alarmCount,
+    dashboardUsd,
     agentMetricsUsd,
     athenaDayQueryGzipUsd: athena(gzipBytesPerDay),
     athenaDayQueryPlainUsd: athena(jsonBytesPerDay),
-    totalUsd: plan.provisionedMonthlyUsd + firehoseUsd + lambdaUsd + s3PutsUsd + s3StorageGzipUsd + alarmsUsd + agentMetricsUsd,
+    totalUsd: plan.provisionedMonthlyUsd + firehoseUsd + lambdaUsd + s3PutsUsd + s3StorageGzipUsd + alarmsUsd + dashboardUsd + agentMetricsUsd,
   };
 }

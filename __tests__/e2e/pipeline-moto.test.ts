@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keyPattern } from '../../pipeline/firehose-format';
+import { keyPattern } from '../../facts/s3-layout';
 import { parseStackConfig, type PipelineConfig } from '../../pipeline/stack-config';
 import { startMoto, type MotoServer } from '../support/moto';
 import { applyLocalStack } from '../support/stack';

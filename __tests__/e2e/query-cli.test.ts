@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import { formatTimestamp } from '../../pipeline/firehose-format';
+import { formatTimestamp } from '../../facts/s3-layout';
 import { AWS, LOCALSTACK, synthesized } from '../stacks/helpers';
 
 /**

@@ -10,7 +10,7 @@ import { kinesisClient, s3Client } from '../../pipeline/clients';
 import { startKinesis, startS3, type Emulator, type S3Emulator } from '../../pipeline/emulators';
 import { LocalFirehose, type TransformationHandler } from '../../pipeline/firehose';
 import { builtInLines } from '../../pipeline/demo-log';
-import { keyPattern } from '../../pipeline/firehose-format';
+import { keyPattern } from '../../facts/s3-layout';
 import { parseErrorRecord, redrive, type RedriveOptions } from '../../pipeline/redrive';
 import { parseStackConfig, type PipelineConfig } from '../../pipeline/stack-config';
 import { getObject, listKeys, objectText } from '../../pipeline/verify';

@@ -23,6 +23,7 @@ import { missingTools, MOTO_SERVER, TERRAFORM } from '../support/tools';
 /**
  * `npm run test:terraform`: the localstack stack, synthesized by the real app and pointed at moto_server, goes through
  * terraform init/validate/plan/apply; the AWS SDK then checks what exists; destroy; moto is stopped by its PID.
+ * terraform-regions.test.ts (two regions, the validate matrix) runs beside it in the other jest worker.
  */
 const skipReason = missingTools([TERRAFORM, MOTO_SERVER]);
 if (skipReason !== undefined) console.warn(`terraform.test.ts ${skipReason}`);
@@ -41,10 +42,18 @@ suite('the localstack stack against moto_server', () => {
   let applied = false;
 
   beforeAll(async () => {
-    moto = await startMoto();
+    // The web host's Session Manager access attaches an AWS-managed policy.
+    moto = await startMoto({ awsManagedPolicies: true });
     workDir = mkdtempSync(join(tmpdir(), 'nginx-stack-tf-'));
-    // Everything on, so terraform proves the optional parts too: catalog, alarm topic and web host.
-    ws = await prepareLocalStack(moto.endpoint, workDir, { CATALOG: 'on', WEB_HOST: 'on', ALARM_EMAIL: 'ops@example.com' });
+    // Everything on, so terraform proves the optional parts too: catalog, alarm topic and web host with its own
+    // HTTP security group (in moto's default VPC) and Session Manager access.
+    ws = await prepareLocalStack(moto.endpoint, workDir, {
+      CATALOG: 'on',
+      WEB_HOST: 'on',
+      WEB_HOST_HTTP_CIDR: '203.0.113.0/24',
+      WEB_HOST_SSM: 'on',
+      ALARM_EMAIL: 'ops@example.com',
+    });
     region = ((ws.json.provider as { aws: Array<{ region: string }> }).aws[0]!).region;
   });
 
@@ -81,12 +90,13 @@ suite('the localstack stack against moto_server', () => {
       (count, blocks) => count + Object.keys(blocks).length,
       0,
     );
-    const plan = await ws.terraform(['plan', '-no-color', '-input=false', '-detailed-exitcode'], [2]);
+    // Saved, so that apply carries out this very plan instead of computing it again.
+    const plan = await ws.terraform(['plan', '-no-color', '-input=false', '-detailed-exitcode', '-out=create.tfplan'], [2]);
     expect(plan.stdout).toContain(`Plan: ${resources} to add, 0 to change, 0 to destroy.`);
   });
 
   it('applies', async () => {
-    await ws.terraform(['apply', '-auto-approve', '-no-color', '-input=false']);
+    await ws.terraform(['apply', '-auto-approve', '-no-color', '-input=false', 'create.tfplan']);
     applied = true;
     outputs = (await ws.outputs()) as Record<string, string>;
     expect(outputs).toMatchObject({
@@ -142,7 +152,15 @@ suite('the localstack stack against moto_server', () => {
       configuration: [expect.objectContaining({ enforce_workgroup_configuration: true })],
     });
     expect(byType('aws_athena_named_query')).toHaveLength(3);
-    const dimensions = byType('aws_cloudwatch_metric_alarm').map((a) => Object.keys(a.values.dimensions as object));
+    // The metric-math alarm carries its dimensions in its metric queries.
+    const alarms = byType('aws_cloudwatch_metric_alarm');
+    const dimensions = alarms.map((a) => Object.keys((a.values.dimensions as object | null) ?? {}));
+    const stalled = alarms.find((a) => a.values.alarm_name === 'nginx-access-logs-firehose-not-reading');
+    expect((stalled?.values.metric_query as Array<{ id: string }>).map((q) => q.id).sort()).toEqual(['incoming', 'read', 'stalled']);
+    expect(byType('aws_cloudwatch_dashboard')[0]?.values).toMatchObject({ dashboard_name: `nginx-access-logs-${region}` });
+    expect(byType('aws_security_group')[0]?.values).toMatchObject({
+      ingress: [expect.objectContaining({ from_port: 80, cidr_blocks: ['203.0.113.0/24'] })],
+    });
     expect(dimensions.flat().sort()).toEqual([
       'DeliveryStreamName',
       'DeliveryStreamName',
@@ -154,7 +172,10 @@ suite('the localstack stack against moto_server', () => {
       'StreamName',
     ]);
     expect(byType('aws_sns_topic_subscription')[0]?.values).toMatchObject({ protocol: 'email', endpoint: 'ops@example.com' });
-    expect(byType('aws_instance')[0]?.values).toMatchObject({ iam_instance_profile: 'nginx-access-logs-agent' });
+    expect(byType('aws_instance')[0]?.values).toMatchObject({ iam_instance_profile: `nginx-access-logs-agent-${region}` });
+    expect(byType('aws_iam_role_policy_attachment').map((a) => a.values.policy_arn)).toContain(
+      'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    );
   });
 
   it('created the function as configured', async () => {
@@ -180,7 +201,7 @@ suite('the localstack stack against moto_server', () => {
     expect(s3).toMatchObject({
       BucketARN: 'arn:aws:s3:::nginx-access-logs-s3',
       Prefix: 'nginx/',
-      ErrorOutputPrefix: 'errors/',
+      ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/',
       BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 5 },
       CompressionFormat: 'UNCOMPRESSED',
       CloudWatchLoggingOptions: { Enabled: true, LogStreamName: 'DestinationDelivery' },
@@ -207,7 +228,8 @@ suite('the localstack stack against moto_server', () => {
       Statement: Array<{ Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }>;
     };
     const bySid = Object.fromEntries(document.Statement.map((s) => [s.Sid, s]));
-    expect(bySid.PutRecordsToLogStream).toMatchObject({
+    expect(document.Statement.flatMap((s) => s.Action).sort()).toEqual(['cloudwatch:PutMetricData', 'kinesis:PutRecords']);
+    expect(bySid.WriteLogStream).toMatchObject({
       Action: 'kinesis:PutRecords',
       Resource: expect.stringMatching(/^arn:aws:kinesis:[a-z0-9-]+:\d{12}:stream\/nginx-access-logs$/),
     });
@@ -223,7 +245,7 @@ suite('the localstack stack against moto_server', () => {
     const { InstanceProfile } = await iam.send(
       new GetInstanceProfileCommand({ InstanceProfileName: outputs.agent_instance_profile_name }),
     );
-    expect(InstanceProfile?.Roles?.map((r) => r.RoleName)).toEqual(['nginx-access-logs-agent']);
+    expect(InstanceProfile?.Roles?.map((r) => r.RoleName)).toEqual([`nginx-access-logs-agent-${region}`]);
   });
 
   it('uploaded the agent bundle the web host installs, byte for byte', async () => {

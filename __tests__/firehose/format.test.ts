@@ -2,14 +2,10 @@ import fc from 'fast-check';
 import {
   buildEvent,
   decodeBase64,
-  defaultExtension,
   ERROR_CODES,
   errorRecordLine,
-  evaluatePrefix,
   HintBuffer,
   jsonByteLength,
-  keyPattern,
-  objectKey,
   validateResponse,
   type SourceRecord,
 } from '../../pipeline/firehose-format';
@@ -23,42 +19,6 @@ const rec = (line: string, i = 0): SourceRecord => ({
   sequenceNumber: `4961383887585891065321373550883866444534728522919942${String(i).padStart(4, '0')}`,
 });
 const ids = { deliveryStreamArn: 'arn:aws:firehose:r:0:deliverystream/d', sourceKinesisStreamArn: 'arn:aws:kinesis:r:0:stream/s', region: 'r' };
-
-describe('object keys', () => {
-  test('a static prefix gets the UTC hour folders and Firehose suffix', () => {
-    const key = objectKey({ prefix: 'nginx/', deliveryStreamName: 'nginx-logs-to-s3', version: 1, oldestArrivalMs: at, extension: '', uuid: '7578adbc-da7c-4c3c-86a7-89c99057ee7d' });
-    expect(key).toBe('nginx/2026/11/25/05/nginx-logs-to-s3-1-2026-11-25-05-07-09-7578adbc-da7c-4c3c-86a7-89c99057ee7d');
-  });
-
-  test('GZIP objects end in .gz', () => {
-    expect(defaultExtension('GZIP')).toBe('.gz');
-    expect(defaultExtension('UNCOMPRESSED')).toBe('');
-    const key = objectKey({ prefix: 'nginx/', deliveryStreamName: 'd', version: 3, oldestArrivalMs: at, extension: '.gz' });
-    expect(key).toMatch(/^nginx\/2026\/11\/25\/05\/d-3-2026-11-25-05-07-09-[0-9a-f-]{36}\.gz$/);
-    expect(keyPattern('nginx/', 'd').test(key)).toBe(true);
-  });
-
-  test('an empty prefix is the default YYYY/MM/dd/HH/ layout', () => {
-    expect(evaluatePrefix('', at)).toBe('2026/11/25/05/');
-  });
-
-  test('a prefix without a trailing slash is concatenated as AWS does', () => {
-    expect(evaluatePrefix('legacy', at)).toBe('legacy2026/11/25/05/');
-  });
-
-  test('timestamp and error-output-type expressions are evaluated, with no hour folders appended', () => {
-    expect(evaluatePrefix("logs/dt=!{timestamp:yyyy-MM-dd}/h=!{timestamp:HH}/", at)).toBe('logs/dt=2026-11-25/h=05/');
-    expect(evaluatePrefix("e/!{firehose:error-output-type}/!{timestamp:yyyy'/'MM}/", at)).toBe('e/processing-failed/2026/11/');
-  });
-
-  test('random-string is 11 characters', () => {
-    expect(evaluatePrefix('r/!{firehose:random-string}/', at)).toMatch(/^r\/[a-z0-9_-]{11}\/2026\/11\/25\/05\/$/);
-  });
-
-  test('keyPattern rejects a key whose time does not match its folders', () => {
-    expect(keyPattern('nginx/', 'd').test('nginx/2026/11/25/06/d-1-2026-11-25-05-07-09-7578adbc-da7c-4c3c-86a7-89c99057ee7d')).toBe(false);
-  });
-});
 
 describe('the Lambda event', () => {
   test("has Firehose's KDS-source shape", () => {
@@ -166,14 +126,6 @@ describe('HintBuffer', () => {
     expect(b.take()).toEqual({ items: ['a', 'b'], bytes: 2, oldestArrivalMs: at });
     expect(b.length).toBe(0);
     expect(b.isDue(1e9)).toBe(false);
-  });
-});
-
-describe('keyPattern for LocalStack', () => {
-  test("accepts LocalStack's unversioned object names only when asked to", () => {
-    const key = 'nginx/2026/11/25/05/d-2026-11-25-05-07-09-7578adbc-da7c-4c3c-86a7-89c99057ee7d';
-    expect(keyPattern('nginx/', 'd').test(key)).toBe(false);
-    expect(keyPattern('nginx/', 'd', { versionOptional: true }).test(key)).toBe(true);
   });
 });
 

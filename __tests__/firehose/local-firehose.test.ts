@@ -5,11 +5,12 @@ import { kinesisClient } from '../../pipeline/clients';
 import { startKinesis, type Emulator } from '../../pipeline/emulators';
 import { LocalFirehose, type TransformationHandler } from '../../pipeline/firehose';
 import type { FirehoseTransformationEvent } from '../../facts/firehose-transformation';
-import { keyPattern } from '../../pipeline/firehose-format';
 import { EMULATOR_ACCOUNT_ID } from '../../facts/emulator';
 import { physicalNames } from '../../facts/names';
+import { keyParts, keyPattern, S3_LAYOUT } from '../../facts/s3-layout';
 import type { DeliveryConfig, PipelineConfig, ProcessorConfig } from '../../pipeline/stack-config';
 import { createStream } from '../pipeline/kinesis-helpers';
+import { ERROR_LAYOUT_FIXTURE } from '../facts/error-layout-fixture';
 
 /** An in-memory S3 whose first `failures` PutObject calls fail, as an endpoint that is down for a while would. */
 function fakeS3(failures = 0): { client: S3Client; objects: Map<string, Buffer>; calls: () => number } {
@@ -73,7 +74,7 @@ function pipelineConfig(stream: string, shards: number, settings: Settings): Pip
       name: names.deliveryStream,
       arn: `arn:aws:firehose:${region}:${EMULATOR_ACCOUNT_ID}:deliverystream/${names.deliveryStream}`,
       prefix: 'nginx/',
-      errorOutputPrefix: 'errors/',
+      errorOutputPrefix: S3_LAYOUT.errorPrefix,
       bufferingSizeMBs: 5,
       bufferingIntervalSeconds: 60,
       compressionFormat: 'UNCOMPRESSED',
@@ -125,8 +126,26 @@ test('routes Ok to the prefix, ProcessingFailed to the error prefix with rawData
   expect(errors[0]).toMatchObject({ errorCode: 'Lambda.ProcessingFailedStatus', attemptsMade: 1, lambdaArn: config.delivery.processor!.lambdaArn });
   expect(fh.stats).toMatchObject({ recordsRead: 5, recordsOk: 2, recordsFailed: 2, recordsDropped: 1, objectsWritten: 2 });
   for (const key of s3.objects.keys()) {
-    expect(keyPattern(key.startsWith('nginx/') ? 'nginx/' : 'errors/', config.delivery.name).test(key)).toBe(true);
+    expect(keyPattern(key.startsWith('nginx/') ? 'nginx/' : S3_LAYOUT.errorPrefix, config.delivery.name).test(key)).toBe(true);
   }
+});
+
+test('writes failed records under the error layout AWS uses: errors/processing-failed/yyyy/MM/dd/HH/', async () => {
+  const config = await setup(['fine', 'bad line']);
+  const s3 = fakeS3();
+  const fh = new LocalFirehose({ config, kinesis: client, s3: s3.client, handler });
+  await fh.start();
+  await fh.drain();
+  const errorKeys = [...s3.objects.keys()].filter((k) => k.startsWith('errors/'));
+  expect(errorKeys).toHaveLength(1);
+  // The fixture's key with this delivery stream's name is the shape AWS writes; the local key must match it exactly
+  // but for its time and uuid.
+  const F = ERROR_LAYOUT_FIXTURE;
+  const pattern = keyPattern(config.delivery.errorOutputPrefix, config.delivery.name);
+  expect(keyParts(keyPattern(config.delivery.errorOutputPrefix, F.deliveryStreamName), F.key)?.errorOutputType).toBe(F.errorOutputType);
+  expect(keyParts(pattern, errorKeys[0]!)).toEqual({ hour: expect.stringMatching(/^\d{4}\/\d{2}\/\d{2}\/\d{2}$/), errorOutputType: F.errorOutputType });
+  const mask = (k: string): string => k.replace(/\d{4}\/\d{2}\/\d{2}\/\d{2}\/(.+)-\d+-[\d-]{19}-[0-9a-f-]{36}$/, 'TIME/$1-UUID');
+  expect(mask(errorKeys[0]!)).toBe(mask(F.key).replace(F.deliveryStreamName, config.delivery.name));
 });
 
 test('invokes the Lambda in batches no larger than the processor buffer size', async () => {

@@ -1,6 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
+import { S3_LAYOUT } from '../../facts/s3-layout';
 import { checkErrorRecord, checkRecord, verifyBucket } from '../../pipeline/verify';
+import { ERROR_LAYOUT_FIXTURE as F } from '../facts/error-layout-fixture';
 
 const good = {
   host: '1.229.242.14',
@@ -42,7 +44,12 @@ describe('checkErrorRecord', () => {
     expect(checkErrorRecord(line(rec))).toBeUndefined();
     expect(checkErrorRecord(line({ ...rec, rawData: '%%' }))).toMatch(/not base64/);
     const { lambdaArn: _l, ...partial } = rec;
-    expect(checkErrorRecord(line(partial))).toBe('error record lacks lambdaArn');
+    expect(checkErrorRecord(line(partial))).toBe('error record lacks lambdaArn (or lambdaARN)');
+  });
+
+  test('accepts the documented lambdaArn and the lambdaARN reported from real AWS', () => {
+    expect(checkErrorRecord(line(F.record))).toBeUndefined();
+    expect(checkErrorRecord(line(F.recordAsReported))).toBeUndefined();
   });
 });
 
@@ -64,19 +71,39 @@ describe('verifyBucket', () => {
       return { Contents: [...objects.keys()].filter((k) => k.startsWith(cmd.input.Prefix ?? '')).map((Key) => ({ Key })) };
     },
   } as unknown as S3Client;
+  const options = { bucket: 'b', prefix: S3_LAYOUT.dataPrefix, errorOutputPrefix: S3_LAYOUT.errorPrefix, deliveryStreamName: 'd' };
 
   test('counts by status and hour, gunzips, and reports every problem with its place', async () => {
     const lines: string[] = [];
-    const r = await verifyBucket(s3, { bucket: 'b', prefix: 'nginx/', errorOutputPrefix: 'errors/', deliveryStreamName: 'd' }, (_k, l) => lines.push(l));
+    const r = await verifyBucket(s3, options, (_k, l) => lines.push(l));
     expect(r.objects).toBe(5);
     expect(r.records).toBe(7);
     expect(lines).toHaveLength(7);
     expect(r.byStatus).toEqual({ '304': 5, '500': 1 });
     expect(r.byHour).toEqual({ '2020-12-22T12': 6 });
     expect(r.problems).toEqual([
-      's3://b/nginx/2026/11/25/05/stray-object: key does not follow nginx/YYYY/MM/dd/HH/<stream>-<version>-yyyy-MM-dd-HH-mm-ss-<uuid>',
+      's3://b/nginx/2026/11/25/05/stray-object: key does not follow nginx/!{timestamp:yyyy/MM/dd/HH/}<stream>-<version>-yyyy-MM-dd-HH-mm-ss-<uuid>[.ext]',
       `s3://b/nginx/2026/11/25/06/d-1-2026-11-25-06-00-00-${uuid}: last line has no newline`,
       `s3://b/nginx/2026/11/25/06/d-1-2026-11-25-06-00-00-${uuid} line 1: not valid JSON`,
     ]);
+  });
+
+  test('reads error objects where AWS writes them, in both field casings', async () => {
+    objects.clear();
+    objects.set(F.key, Buffer.from(`${line(F.record)}\n`));
+    objects.set(F.key.replace(F.uuid, F.uuid.replace('7578', '8578')), gzipSync(`${line(F.recordAsReported)}\n`));
+    const r = await verifyBucket(s3, { ...options, deliveryStreamName: F.deliveryStreamName });
+    expect(r.problems).toEqual([]);
+    expect([r.errorObjects, r.errorRecords, r.objects]).toEqual([2, 2, 0]);
+    expect(r.byErrorType).toEqual({ [F.errorOutputType]: 2 });
+    expect(r.byKeyHour).toEqual({ [F.hour]: 2 });
+  });
+
+  test('reports an error object outside the layout (the old errors/YYYY/MM/dd/HH/ keys)', async () => {
+    objects.clear();
+    const old = F.key.replace('processing-failed/', '');
+    objects.set(old, Buffer.from(`${line(F.record)}\n`));
+    const r = await verifyBucket(s3, { ...options, deliveryStreamName: F.deliveryStreamName });
+    expect(r.problems).toEqual([expect.stringContaining(`s3://b/${old}: key does not follow errors/!{firehose:error-output-type}/`)]);
   });
 });

@@ -31,6 +31,10 @@ describe('LogQueries', () => {
     });
   });
 
+  it('lets terraform destroy remove the workgroup with its query history (Athena refuses otherwise)', () => {
+    expect(onlyResource(queriesStack(), 'aws_athena_workgroup')).toMatchObject({ force_destroy: true });
+  });
+
   it('caps bytes scanned per query at 10 GiB by default', () => {
     const workgroup = onlyResource(queriesStack(), 'aws_athena_workgroup') as Record<string, any>;
     expect(workgroup.configuration.bytes_scanned_cutoff_per_query).toBe(10 * 1024 ** 3);

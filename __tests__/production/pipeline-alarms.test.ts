@@ -1,4 +1,4 @@
-import { alarmSpecs } from '../../stacks/alarm-specs';
+import { alarmSpecs, firehoseStalledSpec } from '../../stacks/alarm-specs';
 import type { DeliveryStream } from '../../stacks/delivery-stream';
 import type { LogStream } from '../../stacks/log-stream';
 import type { ParserFunction } from '../../stacks/parser-function';
@@ -73,6 +73,34 @@ describe('PipelineAlarms', () => {
     expect(alarmNamed(json, 'logs-stream-iterator-age')).toMatchObject({ threshold: 300_000 });
   });
 
+  it('alarms when records arrive on the stream while Firehose reads none, a stop no other metric shows', () => {
+    const alarm = alarmNamed(alarms(), 'logs-firehose-not-reading') as { metric_query: Array<Record<string, any>> };
+    expect(alarm).toMatchObject({
+      comparison_operator: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      evaluation_periods: 3,
+      treat_missing_data: 'notBreaching',
+    });
+    expect(alarm.metric_query).toEqual([
+      expect.objectContaining({ id: 'stalled', expression: 'IF(FILL(incoming, 0) > 0 AND FILL(read, 0) == 0, 1, 0)', return_data: true }),
+      expect.objectContaining({
+        id: 'incoming',
+        return_data: false,
+        metric: expect.objectContaining({ namespace: 'AWS/Kinesis', metric_name: 'IncomingRecords', dimensions: { StreamName: 'logs' }, stat: 'Sum' }),
+      }),
+      expect.objectContaining({
+        id: 'read',
+        return_data: false,
+        metric: expect.objectContaining({
+          namespace: 'AWS/Firehose',
+          metric_name: 'DataReadFromKinesisStream.Records',
+          dimensions: { DeliveryStreamName: 'logs-to-s3' },
+          period: 300,
+        }),
+      }),
+    ]);
+  });
+
   it('creates no topic and no actions by default', () => {
     const json = alarms();
     expect(resourcesOf(json, 'aws_sns_topic')).toEqual([]);
@@ -107,6 +135,9 @@ describe('alarmSpecs', () => {
     const expected = { 'AWS/Firehose': 'DeliveryStreamName', 'AWS/Lambda': 'FunctionName', 'AWS/Kinesis': 'StreamName' };
     for (const spec of alarmSpecs({ stream: 's', deliveryStream: 'd', fn: 'f' })) {
       expect(Object.keys(spec.dimensions)).toEqual([expected[spec.namespace]]);
+    }
+    for (const metric of firehoseStalledSpec({ stream: 's', deliveryStream: 'd' }).metrics) {
+      expect(Object.keys(metric.dimensions)).toEqual([expected[metric.namespace]]);
     }
   });
 });

@@ -72,7 +72,7 @@ describe('the pipeline stacks with the production defaults', () => {
   });
 
   it('alarms on both targets and notifies an SNS topic when given an address', () => {
-    expect(resources(synthesized(LOCALSTACK).doc, 'aws_cloudwatch_metric_alarm')).toHaveLength(8);
+    expect(resources(synthesized(LOCALSTACK).doc, 'aws_cloudwatch_metric_alarm')).toHaveLength(9);
     const doc = synthesized(AWS, { alarmEmail: 'ops@example.com' }).doc;
     expect(resources(doc, 'aws_sns_topic_subscription')).toEqual([expect.objectContaining({ endpoint: 'ops@example.com' })]);
     expect(doc.output).toHaveProperty('alarm_topic_arn');
@@ -111,7 +111,7 @@ describe('the web host running our agent (the default)', () => {
       actions: ['s3:GetObject'],
       resources: [`${ref(blockAt(synth, 'log-bucket/bucket').address, 'arn')}/${stack.agentBundle!.key}`],
     });
-    expect(all.find((s) => s.sid === 'PutRecordsToLogStream')?.resources).toEqual([ref(blockAt(synth, 'log-stream/stream').address, 'arn')]);
+    expect(all.find((s) => s.sid === 'WriteLogStream')?.resources).toEqual([ref(blockAt(synth, 'log-stream/stream').address, 'arn')]);
     expect(all.find((s) => s.sid === 'PutAgentMetrics')?.condition).toEqual([
       { test: 'StringEquals', variable: 'cloudwatch:namespace', values: ['NginxLogAgent'] },
     ]);
@@ -120,8 +120,8 @@ describe('the web host running our agent (the default)', () => {
   it('gives the Kinesis Agent no S3 access and its own metrics namespace', () => {
     const ka = synthesized(AWS, { webHost: true, agent: 'kinesis-agent' });
     const all = statements(ka, 'agent-access/document');
-    expect(all.map((s) => s.sid)).toEqual(['PutRecordsToLogStream', 'DescribeLogStream', 'PutAgentMetrics']);
-    expect(all[2]!.condition?.[0]?.values).toEqual(['AWSKinesisAgent']);
+    expect(all.map((s) => s.sid)).toEqual(['WriteLogStream', 'PutAgentMetrics']);
+    expect(all[1]!.condition?.[0]?.values).toEqual(['AWSKinesisAgent']);
   });
 
   it('installs the bundle, the generated config and the systemd unit with Node from the AL2023 repositories', () => {

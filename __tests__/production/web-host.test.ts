@@ -130,3 +130,58 @@ describe('architectureOf', () => {
     expect(() => architectureOf('small')).toThrow('web host instanceType must look like "t4g.small" or "m7i.large", got "small"');
   });
 });
+
+describe('WebHost networking', () => {
+  const withRole = { ...agentAccess, role: { name: 'nginx-access-logs-agent' } } as unknown as AgentAccess;
+  const networked = (props: Partial<WebHostProps> = {}) => {
+    const stack = testStack();
+    new WebHost(stack, 'web-host', { agentAccess: withRole, agentConfig, ...props });
+    return synth(stack);
+  };
+
+  it('keeps a running host when a new Amazon Linux AMI is published (replace on purpose with -replace)', () => {
+    expect(onlyResource(networked(), 'aws_instance')).toMatchObject({ lifecycle: { ignore_changes: ['ami'] } });
+  });
+
+  it('launches in the configured subnet with the configured groups, and admits nothing by default', () => {
+    const json = networked({ subnetId: 'subnet-0123456789abcdef0', securityGroupIds: ['sg-0123456789abcdef0'] });
+    expect(onlyResource(json, 'aws_instance')).toMatchObject({
+      subnet_id: 'subnet-0123456789abcdef0',
+      vpc_security_group_ids: ['sg-0123456789abcdef0'],
+    });
+    expect(json.resource?.aws_security_group).toBeUndefined();
+    expect(json.resource?.aws_iam_role_policy_attachment).toBeUndefined();
+  });
+
+  it('admits HTTP from the configured CIDR through its own group in the subnet VPC, with HTTPS out only', () => {
+    const json = networked({ subnetId: 'subnet-0123456789abcdef0', httpIngressCidr: '203.0.113.0/24' });
+    const group = onlyResource(json, 'aws_security_group') as { vpc_id: string; ingress: unknown[]; egress: unknown[] };
+    expect(group.vpc_id).toMatch(/^\$\{data\.aws_subnet\.[\w-]+\.vpc_id\}$/);
+    expect(group.ingress).toEqual([
+      expect.objectContaining({ from_port: 80, to_port: 80, protocol: 'tcp', cidr_blocks: ['203.0.113.0/24'], ipv6_cidr_blocks: [] }),
+    ]);
+    expect(group.egress).toEqual([expect.objectContaining({ from_port: 443, to_port: 443, protocol: 'tcp' })]);
+    expect(onlyResource(json, 'aws_instance').vpc_security_group_ids).toEqual([
+      expect.stringMatching(/^\$\{aws_security_group\.[\w-]+\.id\}$/),
+    ]);
+    const defaultVpc = networked({ httpIngressCidr: '2001:db8::/32' });
+    expect(Object.values(defaultVpc.data?.aws_vpc ?? {})).toEqual([{ default: true }]);
+    expect((onlyResource(defaultVpc, 'aws_security_group') as { ingress: unknown[] }).ingress).toEqual([
+      expect.objectContaining({ cidr_blocks: [], ipv6_cidr_blocks: ['2001:db8::/32'] }),
+    ]);
+  });
+
+  it('gives Session Manager access only when asked', () => {
+    expect(onlyResource(networked({ ssmSessionManager: true }), 'aws_iam_role_policy_attachment')).toEqual({
+      role: 'nginx-access-logs-agent',
+      policy_arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    });
+  });
+
+  it('fails for a malformed subnet, security group or CIDR, naming the variable', () => {
+    expect(() => networked({ subnetId: 'my-subnet' })).toThrow(/subnet must look like subnet-.*got "my-subnet" \(set WEB_HOST_SUBNET_ID\)/);
+    expect(() => networked({ securityGroupIds: ['web'] })).toThrow(/got "web" \(set WEB_HOST_SECURITY_GROUP_IDS\)/);
+    expect(() => networked({ httpIngressCidr: '10.0.0.0' })).toThrow(/got "10.0.0.0" \(set WEB_HOST_HTTP_CIDR\)/);
+    expect(() => networked({ httpIngressCidr: '300.0.0.0/8' })).toThrow(/HTTP ingress must be a CIDR/);
+  });
+});

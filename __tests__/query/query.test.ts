@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 import { s3Client } from '../../pipeline/clients';
 import { startS3, type S3Emulator } from '../../pipeline/emulators';
-import { formatTimestamp } from '../../pipeline/firehose-format';
+import { formatTimestamp } from '../../facts/s3-layout';
 import {
   formatTable,
   openBucketTable,

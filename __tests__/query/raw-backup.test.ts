@@ -6,7 +6,7 @@ import { kinesisClient, s3Client } from '../../pipeline/clients';
 import { builtInLines } from '../../pipeline/demo-log';
 import { startKinesis, startS3, type Emulator, type S3Emulator } from '../../pipeline/emulators';
 import { LocalFirehose, type TransformationHandler } from '../../pipeline/firehose';
-import { keyPattern } from '../../pipeline/firehose-format';
+import { keyPattern } from '../../facts/s3-layout';
 import { redrive } from '../../pipeline/redrive';
 import { parseStackConfig, type PipelineConfig } from '../../pipeline/stack-config';
 import { getObject, listKeys, objectText } from '../../pipeline/verify';

@@ -5,8 +5,9 @@ import { createParser, parseLine } from '../../functions/nginx-parser/parse';
 import { s3Client } from '../../pipeline/clients';
 import { builtInLines } from '../../pipeline/demo-log';
 import { startS3, type S3Emulator } from '../../pipeline/emulators';
-import { errorRecordLine, keyPattern, objectKey } from '../../pipeline/firehose-format';
-import { parseErrorRecord, redrive, staticPrefix, type RedriveOptions } from '../../pipeline/redrive';
+import { keyPattern, objectKey } from '../../facts/s3-layout';
+import { errorRecordLine } from '../../pipeline/firehose-format';
+import { parseErrorRecord, redrive, type RedriveOptions } from '../../pipeline/redrive';
 import { getObject, listKeys, objectText } from '../../pipeline/verify';
 
 const BUCKET = 'redrive-test';
@@ -22,10 +23,6 @@ describe('parseErrorRecord', () => {
     expect(parseErrorRecord('{"host":"1.2.3.4"}')).toMatch(/no rawData, arrivalTimestamp, errorCode, lambdaArn/);
     expect(parseErrorRecord(JSON.stringify({ ...rec, lambdaArn: 'a', rawData: 'not base64!' }))).toBe('rawData is not base64');
     expect(parseErrorRecord('nope')).toBe('not JSON');
-  });
-  test('lists the static part of a prefix with expressions', () => {
-    expect(staticPrefix('errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/')).toBe('errors/');
-    expect(staticPrefix('errors/')).toBe('errors/');
   });
 });
 

@@ -22,6 +22,13 @@ describe('configFromEnv', () => {
       noRecordsAlarmMinutes: undefined,
       alarmEmail: undefined,
       logExpirationDays: undefined,
+      bucketKmsKeyArn: undefined,
+      webHostSubnetId: undefined,
+      webHostSecurityGroupIds: undefined,
+      webHostHttpCidr: undefined,
+      webHostSsm: false,
+      stateBucket: undefined,
+      stateRegion: undefined,
     });
   });
 
@@ -46,6 +53,13 @@ describe('configFromEnv', () => {
       NO_RECORDS_ALARM_MINUTES: '30',
       ALARM_EMAIL: 'ops@example.com',
       LOG_EXPIRATION_DAYS: '365',
+      BUCKET_KMS_KEY_ARN: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      WEB_HOST_SUBNET_ID: 'subnet-0123456789abcdef0',
+      WEB_HOST_SECURITY_GROUP_IDS: 'sg-0123456789abcdef0, sg-0fedcba9876543210',
+      WEB_HOST_HTTP_CIDR: '203.0.113.0/24',
+      WEB_HOST_SSM: 'on',
+      TF_STATE_BUCKET: 'team-terraform-state',
+      TF_STATE_REGION: 'eu-west-1',
     });
     expect(config).toEqual({
       region: 'eu-central-1',
@@ -64,6 +78,13 @@ describe('configFromEnv', () => {
       noRecordsAlarmMinutes: 30,
       alarmEmail: 'ops@example.com',
       logExpirationDays: 365,
+      bucketKmsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      webHostSubnetId: 'subnet-0123456789abcdef0',
+      webHostSecurityGroupIds: ['sg-0123456789abcdef0', 'sg-0fedcba9876543210'],
+      webHostHttpCidr: '203.0.113.0/24',
+      webHostSsm: true,
+      stateBucket: 'team-terraform-state',
+      stateRegion: 'eu-west-1',
     });
   });
 
@@ -85,6 +106,13 @@ describe('configFromEnv', () => {
         'NAME_PREFIX',
         'PROCESSOR_BUFFER_MB',
         'STREAM_SHARDS',
+        'BUCKET_KMS_KEY_ARN',
+        'WEB_HOST_SUBNET_ID',
+        'WEB_HOST_SECURITY_GROUP_IDS',
+        'WEB_HOST_HTTP_CIDR',
+        'WEB_HOST_SSM',
+        'TF_STATE_BUCKET',
+        'TF_STATE_REGION',
       ].sort(),
     );
   });

@@ -14,12 +14,17 @@ const SERVICE_OF_TYPE_PREFIX: ReadonlyArray<readonly [string, string | null]> = 
   ['aws_iam_', 'iam'],
   ['aws_cloudwatch_log_', 'logs'],
   ['aws_cloudwatch_metric_alarm', 'cloudwatch'],
+  ['aws_cloudwatch_dashboard', 'cloudwatch'],
+  ['aws_region', null], // the provider's configured region, no API call
   ['aws_caller_identity', 'sts'],
   ['aws_glue_', 'glue'],
   ['aws_athena_', 'athena'],
   ['aws_sns_', 'sns'],
   ['aws_kms_', 'kms'],
   ['aws_instance', 'ec2'],
+  ['aws_security_group', 'ec2'],
+  ['aws_subnet', 'ec2'],
+  ['aws_vpc', 'ec2'],
   ['aws_ami', 'ec2'],
   ['aws_ssm_', 'ssm'],
 ];
@@ -32,7 +37,14 @@ function serviceOf(type: string): string | null {
 
 /** The services the synthesized localstack stack talks to, from its resource and data-source types. */
 function neededServices(): Set<string> {
-  const { doc } = synthesized(LOCALSTACK);
+  // Everything on, so the optional constructs' types are covered too.
+  const { doc } = synthesized(LOCALSTACK, {
+    catalog: true,
+    alarmEmail: 'ops@example.com',
+    webHost: true,
+    webHostNetwork: { subnetId: 'subnet-0123456789abcdef0', httpIngressCidr: '203.0.113.0/24', ssmSessionManager: true },
+    bucketKmsKeyArn: 'arn:aws:kms:ap-northeast-2:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  });
   const types = [...Object.keys(doc.resource), ...Object.keys(doc.data)];
   // The provider itself calls STS for the caller identity unless told to skip it.
   return new Set(['sts', ...types.map(serviceOf).filter((s): s is string => s !== null)]);

@@ -10,7 +10,10 @@ import { INGRESS_NGINX_FORMAT } from '../../functions/nginx-parser/presets';
 import { createHash } from 'node:crypto';
 import { zipDirectory } from '../../stacks/bundle-archive';
 import { processorParameters as buildProcessorParameters } from '../../stacks/delivery-stream';
-import { AWS, blockAt, FIXTURE_BUNDLE, LOCALSTACK, ref, statements, synthesized, synthPipeline } from './helpers';
+import { objectKey } from '../../facts/s3-layout';
+import { parseStackConfig } from '../../pipeline/stack-config';
+import { ERROR_LAYOUT_FIXTURE } from '../facts/error-layout-fixture';
+import { AWS, blockAt, buildPipeline, FIXTURE_BUNDLE, LOCALSTACK, ref, statements, synthesized, synthPipeline } from './helpers';
 
 const local = () => synthesized(LOCALSTACK);
 const processorParameters = (synth: ReturnType<typeof synthesized>) => {
@@ -88,6 +91,15 @@ describe('parser function', () => {
     });
   });
 
+  it("escapes what Terraform would interpolate in LOG_FORMAT, and the local runtime reads the user's text back", () => {
+    const format = `\${remote_addr} - $remote_user [$time_local] "$request" $status \${body_bytes_sent}b "%{x}" '\\"'`;
+    const synth = synthesized(LOCALSTACK, { logFormat: format });
+    const { body } = blockAt(synth, 'parser-function/function');
+    const written = (body.environment as { variables: { LOG_FORMAT: string } }).variables.LOG_FORMAT;
+    expect(written).toBe(`$\${remote_addr} - $remote_user [$time_local] "$request" $status $\${body_bytes_sent}b "%%{x}" '\\"'`);
+    expect(parseStackConfig(synth.doc).lambda?.logFormat).toBe(format);
+  });
+
   it('deploys a reproducible zip of the bundle directory, hashed for Lambda', () => {
     const { body } = blockAt(local(), 'parser-function/function');
     const zip = zipDirectory(FIXTURE_BUNDLE);
@@ -132,15 +144,33 @@ describe('delivery stream', () => {
     expect(body.extended_s3_configuration).toMatchObject({ bucket_arn: ref(bucket.address, 'arn') });
   });
 
-  it('writes under static prefixes: nginx/ (Firehose adds YYYY/MM/dd/HH/) and errors/ apart', () => {
+  it('writes under a static nginx/ (Firehose adds YYYY/MM/dd/HH/) and an explicit error layout apart', () => {
     expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(KinesisFirehoseDeliveryStream, {
       name: 'nginx-access-logs-to-s3',
       extended_s3_configuration: expect.objectContaining({
         prefix: 'nginx/',
-        error_output_prefix: 'errors/',
+        error_output_prefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/',
         compression_format: 'UNCOMPRESSED',
       }),
     });
+  });
+
+  it("deploys the error prefix whose keys are the fixture's, on both targets", () => {
+    const F = ERROR_LAYOUT_FIXTURE;
+    for (const target of [AWS, LOCALSTACK]) {
+      const { body } = blockAt(synthesized(target), 'delivery-stream/delivery-stream');
+      const s3 = body.extended_s3_configuration as { error_output_prefix: string };
+      const key = objectKey({
+        prefix: s3.error_output_prefix,
+        deliveryStreamName: F.deliveryStreamName,
+        version: 1,
+        oldestArrivalMs: F.arrivalMs,
+        extension: '',
+        uuid: F.uuid,
+        errorOutputType: F.errorOutputType,
+      });
+      expect(key).toBe(F.key);
+    }
   });
 
   it('buffers 60 s or 5 MB before writing to S3', () => {
@@ -193,11 +223,46 @@ describe('delivery stream', () => {
     const logStream = blockAt(doc, 'delivery-stream/error-log-stream').address;
     const scope = Object.fromEntries(statements(doc, 'delivery-stream/access').map((s) => [s.sid, s.resources]));
     expect(scope).toEqual({
-      ReadSourceStream: [ref(stream, 'arn')],
-      WriteDestinationBucket: [ref(bucket, 'arn'), `${ref(bucket, 'arn')}/*`],
-      InvokeParser: [ref(fn, 'arn')],
+      ReadLogStream: [ref(stream, 'arn')],
+      WriteLogBucket: [ref(bucket, 'arn'), `${ref(bucket, 'arn')}/*`],
+      // The versions and aliases too, so a console edit of the processor ARN (":$LATEST", ":1") keeps delivering.
+      InvokeParser: [ref(fn, 'arn'), `${ref(fn, 'arn')}:*`],
       LogDeliveryErrors: [ref(logStream, 'arn')],
     });
+  });
+
+  it('may be assumed only by Firehose acting for this account (the external id Firehose passes)', () => {
+    const doc = local();
+    const [trust] = statements(doc, 'delivery-stream/assume-role');
+    const account = blockAt(doc, 'delivery-stream/account').address;
+    expect(trust).toMatchObject({
+      principals: [{ type: 'Service', identifiers: ['firehose.amazonaws.com'] }],
+      condition: [{ test: 'StringEquals', variable: 'sts:ExternalId', values: [ref(account, 'account_id')] }],
+    });
+  });
+
+  it('uses a customer-managed bucket key only via S3 in its region and only for this bucket', () => {
+    const key = 'arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const synth = synthesized(AWS, { bucketKmsKeyArn: key });
+    const bucket = blockAt(synth, 'log-bucket/bucket').address;
+    const region = blockAt(synth, 'log-bucket/region').address;
+    const kms = statements(synth, 'delivery-stream/access').find((s) => s.sid === 'EncryptWithBucketKey');
+    expect(kms).toEqual({
+      sid: 'EncryptWithBucketKey',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [key],
+      condition: [
+        { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${ref(region, 'name')}.amazonaws.com`] },
+        { test: 'StringEquals', variable: 'kms:EncryptionContext:aws:s3:arn', values: [ref(bucket, 'arn')] },
+      ],
+    });
+    expect(statements(local(), 'delivery-stream/access').some((s) => s.sid === 'EncryptWithBucketKey')).toBe(false);
+  });
+
+  it('fails for a bucket key that is not a key ARN', () => {
+    expect(() => buildPipeline(AWS, { bucketKmsKeyArn: 'alias/logs' })).toThrow(
+      /bucket kmsKeyArn must be a KMS key ARN .* got "alias\/logs" \(set BUCKET_KMS_KEY_ARN\)/,
+    );
   });
 
   it('is created after its role policy, which Firehose checks at creation', () => {
@@ -209,18 +274,16 @@ describe('delivery stream', () => {
 });
 
 describe('agent access', () => {
-  it('may put records to the log stream and describe it, nothing more on Kinesis', () => {
+  it('holds exactly the calls the Kinesis Agent makes: PutRecords on the log stream and PutMetricData', () => {
     const doc = local();
     const stream = blockAt(doc, 'log-stream/stream').address;
-    const kinesis = statements(doc, 'agent-access/document').filter((s) => s.actions.some((a) => a.startsWith('kinesis:')));
-    expect(kinesis).toEqual([
-      { sid: 'PutRecordsToLogStream', actions: ['kinesis:PutRecords'], resources: [ref(stream, 'arn')] },
-      {
-        sid: 'DescribeLogStream',
-        actions: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary'],
-        resources: [ref(stream, 'arn')],
-      },
-    ]);
+    const policy = statements(doc, 'agent-access/document');
+    expect(policy.flatMap((s) => s.actions).sort()).toEqual(['cloudwatch:PutMetricData', 'kinesis:PutRecords']);
+    expect(policy.find((s) => s.actions.includes('kinesis:PutRecords'))).toEqual({
+      sid: 'WriteLogStream',
+      actions: ['kinesis:PutRecords'],
+      resources: [ref(stream, 'arn')],
+    });
   });
 
   it('may put metrics only into the AWSKinesisAgent namespace', () => {
@@ -245,7 +308,7 @@ describe('agent access', () => {
       policy_arn: ref(policy.address, 'arn'),
     });
     expect(synthPipeline(LOCALSTACK)).toHaveResourceWithProperties(IamInstanceProfile, {
-      name: 'nginx-access-logs-agent',
+      name: 'nginx-access-logs-agent-ap-northeast-2',
       role: ref(role.address, 'name'),
     });
   });
@@ -277,6 +340,20 @@ describe('agent config output', () => {
 });
 
 describe('names', () => {
+  it('fit AWS limits at the longest prefix and region, with the region in every account-wide name', () => {
+    const prefix = `n${'-x'.repeat(15)}9`;
+    const region = 'ap-southeast-5';
+    const { doc } = synthesized(AWS, { namePrefix: prefix, region, webHost: true });
+    const named = (type: string, key = 'name') =>
+      Object.values(doc.resource[type] ?? {}).map((r) => r[key] as string);
+    const iam = [...named('aws_iam_role'), ...named('aws_iam_policy'), ...named('aws_iam_instance_profile')];
+    expect(iam).toHaveLength(5);
+    for (const name of named('aws_iam_role')) expect(name.length).toBeLessThanOrEqual(64);
+    for (const name of [...iam, ...named('aws_cloudwatch_dashboard', 'dashboard_name')]) expect(name).toMatch(/-ap-southeast-5$/);
+    // The AWS bucket default is <prefix>-s3-<12-digit account>-<region>: at most S3's 63 characters.
+    expect(`${prefix}-s3-123456789012-${region}`.length).toBeLessThanOrEqual(63);
+  });
+
   it('derive from one prefix', () => {
     const json = synthPipeline(LOCALSTACK, { namePrefix: 'web-logs' });
     expect(json).toHaveResourceWithProperties(KinesisStream, { name: 'web-logs' });
@@ -287,13 +364,42 @@ describe('names', () => {
   });
 });
 
+describe('dashboard', () => {
+  it('is named with the region (dashboards are account-wide) and its URL is an output', () => {
+    const synth = synthesized(AWS);
+    const dashboard = blockAt(synth, 'dashboard/dashboard');
+    expect(dashboard.body.dashboard_name).toBe('nginx-access-logs-ap-northeast-2');
+    expect(synth.doc.output.dashboard_url!.value).toBe(
+      `https://ap-northeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-2#dashboards/dashboard/${ref(dashboard.address, 'dashboard_name')}`,
+    );
+  });
+});
+
 describe('provider and state', () => {
   it('pins hashicorp/aws 5.100.0, the version of the offline mirror', () => {
     expect(local().doc.terraform.required_providers).toEqual({ aws: { source: 'aws', version: '5.100.0' } });
   });
 
-  it('keeps state beside the output folder, with a path that is the same on every machine', () => {
-    expect(local().doc.terraform.backend).toEqual({ local: { path: '../../../terraform.localstack.tfstate' } });
+  it('keeps state beside the output folder per stack and region, with a path that is the same on every machine', () => {
+    expect(local().doc.terraform.backend).toEqual({
+      local: { path: '../../../terraform.localstack.ap-northeast-2.tfstate' },
+    });
+    expect(synthesized(LOCALSTACK, { region: 'eu-west-1' }).doc.terraform.backend).toEqual({
+      local: { path: '../../../terraform.localstack.eu-west-1.tfstate' },
+    });
+  });
+
+  it('keeps state in S3 with S3-native locking when a state bucket is given', () => {
+    const synth = synthesized(AWS, { stateBackend: { bucket: 'team-tf-state' } });
+    expect(synth.doc.terraform.backend).toEqual({
+      s3: {
+        bucket: 'team-tf-state',
+        key: 'nginx-access-logs/aws/ap-northeast-2/terraform.tfstate',
+        region: 'ap-northeast-2',
+        encrypt: true,
+        use_lockfile: true,
+      },
+    });
   });
 
   it('configures LocalStack endpoints only in the localstack stack', () => {

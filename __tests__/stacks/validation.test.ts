@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROCESSOR_BUFFER_SAFE_MAX_MB } from '../../functions/nginx-parser/limits';
-import { bucketNameProblems } from '../../stacks/validate';
-import { AWS, buildPipeline, LOCALSTACK } from './helpers';
+import { bucketNameProblems, checkErrorPrefix } from '../../stacks/validate';
+import { AWS, buildPipeline, LOCALSTACK, synthesized } from './helpers';
 
 describe('stack validation', () => {
   it('fails for a processor buffer over Firehose’s 3 MB limit', () => {
@@ -69,8 +69,16 @@ describe('stack validation', () => {
     expect(() => buildPipeline(LOCALSTACK, { prefix: 'nginx/!{timestamp:yyyy}/' })).toThrow(/be static, without !\{\.\.\.\}/);
   });
 
-  it('fails for a delivery prefix equal to the error prefix', () => {
+  it('fails for a delivery prefix that overlaps the error prefix', () => {
     expect(() => buildPipeline(LOCALSTACK, { prefix: 'errors/' })).toThrow(/errorOutputPrefix must differ from prefix/);
+    expect(() => buildPipeline(LOCALSTACK, { prefix: 'err/' })).not.toThrow();
+  });
+
+  it('fails for an error prefix without the error type or a timestamp, as AWS would', () => {
+    const build = (errorOutputPrefix: string) => () => checkErrorPrefix(errorOutputPrefix, 'nginx/');
+    expect(build('errors/')).toThrow(/must contain !\{firehose:error-output-type\}/);
+    expect(build('errors/!{firehose:error-output-type}/')).toThrow(/contain a !\{timestamp:\.\.\.\} expression/);
+    expect(build('errors/!{firehose:error-output-type}/!{timestamp:yyyy}/')).not.toThrow();
   });
 
   it('fails for an S3 buffering interval over 900 seconds', () => {
@@ -124,5 +132,19 @@ describe('bucketNameProblems', () => {
     ['logs-s3alias', /reserved suffix/],
   ])('rejects %s', (name, problem) => {
     expect(bucketNameProblems(name).join('; ')).toMatch(problem);
+  });
+});
+
+describe('user strings that reach Terraform', () => {
+  it('escapes an alarm address that Terraform would read as a reference', () => {
+    const { doc } = synthesized(AWS, { alarmEmail: 'ops+${team}@example.com' });
+    const subscription = Object.values(doc.resource.aws_sns_topic_subscription ?? {})[0] as { endpoint: string };
+    expect(subscription.endpoint).toBe('ops+$${team}@example.com');
+  });
+
+  it('fails for a state bucket that is not a bucket name, naming the variable', () => {
+    expect(() => buildPipeline(AWS, { stateBackend: { bucket: 'Team_State' } })).toThrow(
+      /invalid S3 bucket name "Team_State".*Set TF_STATE_BUCKET to a valid name\./,
+    );
   });
 });

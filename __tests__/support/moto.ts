@@ -17,11 +17,15 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** Starts `moto_server -H 127.0.0.1 -p <free port>` and resolves once it answers HTTP. */
-export async function startMoto(options: { readyTimeoutMs?: number } = {}): Promise<MotoServer> {
+/**
+ * Starts `moto_server -H 127.0.0.1 -p <free port>` and resolves once it answers HTTP. `awsManagedPolicies` loads
+ * AWS's managed IAM policies (e.g. AmazonSSMManagedInstanceCore), which moto leaves out unless asked.
+ */
+export async function startMoto(options: { readyTimeoutMs?: number; awsManagedPolicies?: boolean } = {}): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...(options.awsManagedPolicies ? { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } : {}) };
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env });
   if (child.pid === undefined) throw new Error('moto_server did not start (is it on PATH?)');
   running.add(child);
   let output = '';

@@ -1,5 +1,5 @@
 import { estimateBothRoutes, estimateMonthlyCost, ourAgentRecords, PRICES_US_EAST_1 } from '../../tools/cost-model';
-import { alarmSpecs } from '../../stacks/alarm-specs';
+import { alarmSpecs, firehoseStalledSpec } from '../../stacks/alarm-specs';
 
 describe('estimateMonthlyCost', () => {
   const one = estimateMonthlyCost({ gbPerDay: 1 });
@@ -47,7 +47,7 @@ describe('estimateMonthlyCost', () => {
   });
 
   it('counts the alarms the stack creates, not a copied number', () => {
-    expect(one.alarmCount).toBe(alarmSpecs({ stream: 's', deliveryStream: 'd', fn: 'f' }).length);
+    expect(one.alarmCount).toBe(alarmSpecs({ stream: 's', deliveryStream: 'd', fn: 'f' }).length + firehoseStalledSpec({ stream: 's', deliveryStream: 'd' }).metrics.length);
     expect(one.alarmsUsd).toBeCloseTo(one.alarmCount * PRICES_US_EAST_1.alarmMonthUsd, 9);
   });
 });
@@ -112,6 +112,6 @@ describe('raw backup cost', () => {
     const e = estimateMonthlyCost({ gbPerDay: 10, bufferingIntervalSeconds: 86_400, bufferingSizeMB: 1_000_000 });
     // One object a day; 10 GiB a day at 7.77x is ~1.29 GiB stored per day.
     expect(e.rawBackupUsd).toBeCloseTo(((10 / 7.77) * (730 / 24)) * PRICES_US_EAST_1.s3StandardGbMonthUsd + ((730 / 24) / 1000) * PRICES_US_EAST_1.s3PutPerThousandUsd, 6);
-    expect(e.totalUsd).toBeCloseTo(e.kinesisProvisionedUsd + e.firehoseUsd + e.lambdaUsd + e.s3PutsUsd + e.s3StorageGzipUsd + e.alarmsUsd + e.agentMetricsUsd, 6);
+    expect(e.totalUsd).toBeCloseTo(e.kinesisProvisionedUsd + e.firehoseUsd + e.lambdaUsd + e.s3PutsUsd + e.s3StorageGzipUsd + e.alarmsUsd + e.dashboardUsd + e.agentMetricsUsd, 6);
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 /** Where these machines keep the hashicorp/aws 5.100.0 provider; the public registry is unreachable offline. */
 export const DEFAULT_PLUGIN_MIRROR = '/opt/tf-plugins';
@@ -126,4 +126,24 @@ export async function terraformOutputs(options: TerraformOptions): Promise<Recor
   const { stdout } = await terraform(['output', '-json', '-no-color'], { ...options, inherit: false });
   const parsed = JSON.parse(stdout) as Record<string, { value: unknown }>;
   return Object.fromEntries(Object.entries(parsed).map(([name, o]) => [name, o.value]));
+}
+
+/**
+ * Stops a deploy that would start from empty state while the state of the earlier layout (`terraform.<stack>.tfstate`,
+ * before state was kept per region) sits beside it: terraform would try to create every resource a second time.
+ * `stackJson` is the synthesized Terraform JSON, `stackDir` its folder. Throws with the move that fixes it.
+ */
+export function checkLegacyLocalState(stackJson: unknown, stackDir: string): void {
+  const backend = (stackJson as { terraform?: { backend?: { local?: { path?: unknown } } } }).terraform?.backend?.local;
+  const path = typeof backend?.path === 'string' ? backend.path : undefined;
+  const layout = path === undefined ? null : /^(.*\/)?terraform\.([^./]+)\.[a-z0-9-]+\.tfstate$/.exec(path);
+  if (path === undefined || layout === null) return;
+  const current = resolve(stackDir, path);
+  const legacy = resolve(stackDir, `${layout[1] ?? ''}terraform.${layout[2]}.tfstate`);
+  if (existsSync(legacy) && !existsSync(current)) {
+    throw new Error(
+      `${legacy} holds this stack's state from before state was kept per region; terraform would now start from ` +
+        `${current}, which does not exist, and create everything again. Move it once: mv ${legacy} ${current}`,
+    );
+  }
 }
