@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { STACK_NAMES, stackJsonFile } from '../facts/synth-output';
+import { fromTerraformLiteral } from '../facts/terraform-literal';
 
 const USAGE = 'usage: npm run agent-config -- <aws|localstack> [--agent nginx-log-agent|kinesis-agent] [--out FILE]';
 const AGENTS = {
@@ -36,8 +37,10 @@ function main(argv: readonly string[]): void {
   if (!existsSync(stackFile)) throw new Error(`${stackFile} is missing: run \`npm run synth\` first`);
 
   const stack = JSON.parse(readFileSync(stackFile, 'utf8')) as { output?: Record<string, { value?: unknown }> };
-  const value = stack.output?.[agent.output]?.value;
-  if (typeof value !== 'string') throw new Error(`${stackFile} has no ${agent.output} output: run \`npm run synth\` again`);
+  const written = stack.output?.[agent.output]?.value;
+  if (typeof written !== 'string') throw new Error(`${stackFile} has no ${agent.output} output: run \`npm run synth\` again`);
+  // What Terraform outputs: the stack escapes the user's log format so Terraform keeps its ${…} and %{…} literally.
+  const value = fromTerraformLiteral(written);
   JSON.parse(value); // the output must be complete JSON, not a Terraform expression
 
   const file = resolve(outIndex === 0 ? rest[1]! : join(dirname(stackFile), agent.file));

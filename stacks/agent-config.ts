@@ -5,6 +5,7 @@ import type { LogAgentConfig } from '../pipeline/agent/config';
 import { AGENT_METRICS } from '../pipeline/agent/defaults';
 import { AGENT_DEFAULTS } from './defaults';
 import type { DeploymentTarget } from './target';
+import { terraformLiteral } from '../facts/terraform-literal';
 
 /** The Kinesis Agent's /etc/aws-kinesis/agent.json, as far as this pipeline sets it. */
 export interface KinesisAgentConfig {
@@ -129,7 +130,8 @@ export class AgentConfig extends Construct {
     this.output.overrideLogicalId('agent_json');
     this.logAgentConfig = renderLogAgentConfig(props);
     this.logAgentOutput = new TerraformOutput(this, 'nginx_log_agent_json', {
-      value: JSON.stringify(this.logAgentConfig, null, 2),
+      // The log format is the user's string: Terraform must not read its ${…} and %{…} as templates.
+      value: terraformLiteral(JSON.stringify(this.logAgentConfig, null, 2)),
       description: 'Our agent\'s configuration (/etc/nginx-log-agent/config.json) for this target',
     });
     this.logAgentOutput.overrideLogicalId('nginx_log_agent_json');

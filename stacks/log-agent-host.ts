@@ -4,6 +4,7 @@
 import type { LogAgentConfig } from '../pipeline/agent/config';
 import { AGENT_NAME, AGENT_PATHS } from '../pipeline/agent/defaults';
 import { systemdUnit } from '../pipeline/agent/systemd';
+import { terraformLiteral } from '../facts/terraform-literal';
 
 /** Node.js from the Amazon Linux 2023 repositories: namespaced, so the unit names the exact major version. */
 export const LOG_AGENT_HOST_DEFAULTS = Object.freeze({
@@ -17,11 +18,6 @@ export interface LogAgentInstall {
   /** The bundle's bucket and key (see AgentBundle). */
   readonly bundleBucket: string;
   readonly bundleKey: string;
-}
-
-/** A literal for Terraform: its `${…}` and `%{…}` templates (a log_format may contain `${var}`) are escaped. */
-function terraformLiteral(text: string): string {
-  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 /**

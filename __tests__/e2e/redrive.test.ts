@@ -10,7 +10,7 @@ import { kinesisClient, s3Client } from '../../pipeline/clients';
 import { startKinesis, startS3, type Emulator, type S3Emulator } from '../../pipeline/emulators';
 import { LocalFirehose, type TransformationHandler } from '../../pipeline/firehose';
 import { builtInLines } from '../../pipeline/demo-log';
-import { keyPattern } from '../../facts/s3-layout';
+import { keyPattern, listingPrefix } from '../../facts/s3-layout';
 import { parseErrorRecord, redrive, type RedriveOptions } from '../../pipeline/redrive';
 import { parseStackConfig, type PipelineConfig } from '../../pipeline/stack-config';
 import { getObject, listKeys, objectText } from '../../pipeline/verify';
@@ -106,13 +106,13 @@ describe.each(TARGETS)('re-drive ($stack stack, $compression)', ({ stack, target
   test('the wrong format sent every line to the error prefix', async () => {
     expect(config.delivery.compressionFormat).toBe(compression);
     expect(await listKeys(client, config.bucket, config.delivery.prefix)).toEqual([]);
-    const errors = await linesUnder(config.delivery.errorOutputPrefix);
+    const errors = await linesUnder(listingPrefix(config.delivery.errorOutputPrefix));
     expect(errors.length).toBe(lines.filter((l) => l.trim() !== '').length);
-    expect((await listKeys(client, config.bucket, config.delivery.errorOutputPrefix)).length).toBeGreaterThan(5);
+    expect((await listKeys(client, config.bucket, listingPrefix(config.delivery.errorOutputPrefix))).length).toBeGreaterThan(5);
   });
 
   test('a crash mid-run (SIGKILL) and a rerun lose and duplicate nothing; a second run changes nothing', async () => {
-    const errorObjects = (await listKeys(client, config.bucket, config.delivery.errorOutputPrefix)).length;
+    const errorObjects = (await listKeys(client, config.bucket, listingPrefix(config.delivery.errorOutputPrefix))).length;
     // The CLI as `npm run redrive` runs it, in a project folder of its own holding the fixture stack.
     const dir = join(ROOT, '.tmp', `redrive-test-${process.pid}-${compression}`);
     const outdir = join(dir, 'cdktf.out');
@@ -153,7 +153,7 @@ describe.each(TARGETS)('re-drive ($stack stack, $compression)', ({ stack, target
       expect(JSON.parse(out)).toMatchObject({ refused: 0, stillFailing: stillFailing.length });
 
       expect(await linesUnder(config.delivery.prefix)).toEqual(expectedOk);
-      const left = await linesUnder(config.delivery.errorOutputPrefix);
+      const left = await linesUnder(listingPrefix(config.delivery.errorOutputPrefix));
       expect(left.map((l) => (parseErrorRecord(l) as { rawData: Buffer }).rawData.toString().replace(/\n$/, '')).sort()).toEqual(stillFailing);
       const pattern = keyPattern(config.delivery.prefix, config.delivery.name);
       for (const key of await listKeys(client, config.bucket, config.delivery.prefix)) expect(key).toMatch(pattern);
@@ -168,7 +168,7 @@ describe.each(TARGETS)('re-drive ($stack stack, $compression)', ({ stack, target
   }, 60_000);
 
   test('an object under the error prefix that is not error records is refused with its key and left as it is', async () => {
-    const key = `${config.delivery.errorOutputPrefix}2026/01/01/00/stray-object`;
+    const key = `${listingPrefix(config.delivery.errorOutputPrefix)}processing-failed/2026/01/01/00/stray-object`;
     await client.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: '{"host":"1.2.3.4"}\n' }));
     const report = await redrive(options());
     expect(report.refused).toBe(1);

@@ -228,7 +228,8 @@ suite('the localstack stack against moto_server', () => {
       Statement: Array<{ Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }>;
     };
     const bySid = Object.fromEntries(document.Statement.map((s) => [s.Sid, s]));
-    expect(document.Statement.flatMap((s) => s.Action).sort()).toEqual(['cloudwatch:PutMetricData', 'kinesis:PutRecords']);
+    // Exactly our agent's calls: PutRecords, its metrics, and reading its own bundle once at install.
+    expect(document.Statement.flatMap((s) => s.Action).sort()).toEqual(['cloudwatch:PutMetricData', 'kinesis:PutRecords', 's3:GetObject']);
     expect(bySid.WriteLogStream).toMatchObject({
       Action: 'kinesis:PutRecords',
       Resource: expect.stringMatching(/^arn:aws:kinesis:[a-z0-9-]+:\d{12}:stream\/nginx-access-logs$/),
