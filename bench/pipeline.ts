@@ -153,7 +153,10 @@ function cpuSeconds(pid: number): number {
  */
 async function pipelineRun(input: string, root: string, lines: number): Promise<PipelineFigures> {
   // One line per record: the bare side writes one record per line too, so the two rates compare the same records.
-  const args = [...PIPELINE_NODE_FLAGS, join(root, 'dist', 'app', 'bin', 'start.js'), '--input', input, '--quiet', '--one-line-per-record'];
+  // A compared checkout from before aggregated records has no such flag: it always ships one line per record.
+  const start = join(root, 'dist', 'app', 'bin', 'start.js');
+  const oneLine = readFileSync(start, 'utf8').includes('one-line-per-record') ? ['--one-line-per-record'] : [];
+  const args = [...PIPELINE_NODE_FLAGS, start, '--input', input, '--quiet', ...oneLine];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -171,7 +174,9 @@ async function pipelineRun(input: string, root: string, lines: number): Promise<
   clearInterval(sampler);
   if (code !== 0) throw new Error(`npm start exited with ${code}:\n${stderr}`);
   const summary = JSON.parse(stdout.trim().split('\n').pop()!) as RunSummary;
-  if (summary.linesShipped !== lines) throw new Error(`shipped ${summary.linesShipped} of ${lines} lines`);
+  // A compared checkout from before aggregated records reports only records, one per line.
+  const shipped = summary.linesShipped ?? summary.recordsShipped;
+  if (shipped !== lines) throw new Error(`shipped ${shipped} of ${lines} lines`);
   return {
     linesPerSec: lines / (summary.elapsedMs / 1000),
     firstObjectMs: summary.firstObjectMs ?? Number.NaN,
