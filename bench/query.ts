@@ -22,7 +22,7 @@ import { createParser } from '../functions/nginx-parser/parse';
 import { builtInLines, sharedGenerator } from '../pipeline/demo-log';
 import { S3RVER_OBJECT_SUFFIX } from '../pipeline/emulators';
 import { formatTimestamp } from '../facts/s3-layout';
-import { listingPrefix } from '../pipeline/query';
+import { listingPrefix } from '../pipeline/query/query';
 import { projectRoot, readCatalogConfig, readStackConfig } from '../pipeline/stack-config';
 import { printed, writeBenchSection } from './report';
 

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kinesisClient } from '../pipeline/clients';
 import { startKinesis } from '../pipeline/emulators';
-import { measurePutRecordsRate } from '../pipeline/measure';
+import { measurePutRecordsRate } from './lib/measure';
 import { Shipper } from '../pipeline/agent/shipper';
 import { projectRoot } from '../pipeline/stack-config';
 import { CreateStreamCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';

@@ -1,6 +1,6 @@
 /**
  * `npm run query`: the stack's Athena named queries, or any SQL, over the delivered logs, run here by DuckDB with the
- * Glue table's columns, types and projected partition (`pipeline/query.ts`).
+ * Glue table's columns, types and projected partition (`pipeline/query/query.ts`).
  *
  *   npm run query -- --list                                       the named queries
  *   npm run query -- --endpoint http://127.0.0.1:PORT top-uris    npm start --serve's S3 (or LocalStack, moto)
@@ -22,7 +22,7 @@ import {
   schemaProblems,
   TRINO_MACROS,
   type ObjectSource,
-} from '../pipeline/query';
+} from '../pipeline/query/query';
 import { projectRoot, readCatalogConfig, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm run query -- [--endpoint URL | --dir S3RVER_DIR] [--stack NAME] [--bucket B] [--region R]

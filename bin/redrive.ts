@@ -1,6 +1,6 @@
 /**
  * `npm run redrive`: re-parses the records under the error prefix with the current LOG_FORMAT and delivers what now
- * parses into the main prefix (`pipeline/redrive.ts`); what still fails stays. Safe to interrupt and to rerun.
+ * parses into the main prefix (`pipeline/query/redrive.ts`); what still fails stays. Safe to interrupt and to rerun.
  *
  *   LOG_FORMAT='…' npm run redrive -- --endpoint http://127.0.0.1:PORT     npm start --serve's S3 (or LocalStack, moto)
  *   npm run redrive -- --stack aws --bucket my-bucket                      AWS (the usual credential chain)
@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { resolveLogFormat } from '../functions/nginx-parser/presets';
 import { s3Client } from '../pipeline/clients';
-import { redrive } from '../pipeline/redrive';
+import { redrive } from '../pipeline/query/redrive';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
 
 const USAGE = `usage: npm run redrive -- [--endpoint URL] [--stack NAME] [--bucket B] [--from PREFIX] [--to PREFIX]

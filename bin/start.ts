@@ -18,7 +18,7 @@ import { writeDemoLog } from '../pipeline/demo-log';
 import { NAMED_QUERY_NAMES } from '../facts/named-queries';
 import { limitHeapGrowth } from '../pipeline/heap';
 import { s3Client } from '../pipeline/clients';
-import { formatTable, openBucketTable, resolveQuery, type ObjectSource } from '../pipeline/query';
+import { formatTable, openBucketTable, resolveQuery, type ObjectSource } from '../pipeline/query/query';
 import { runPipeline, type Progress, type RunSummary } from '../pipeline/run-pipeline';
 import { projectRoot, readCatalogConfig, readStackConfig } from '../pipeline/stack-config';
 

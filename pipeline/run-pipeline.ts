@@ -11,8 +11,8 @@ import {
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { kinesisClient, s3Client } from './clients';
 import { startKinesis, startS3, type Emulator, type KinesisEmulatorOptions } from './emulators';
-import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose';
-import { FirehoseThread, firehoseWorkerScript } from './firehose-thread';
+import { LocalFirehose, loadHandler, type FirehoseStats } from './firehose/firehose';
+import { FirehoseThread, firehoseWorkerScript } from './firehose/thread';
 import { Shipper, type ShipperStats } from './agent/shipper';
 import { projectRoot, type PipelineConfig } from './stack-config';
 import { dirname } from 'node:path';
@@ -61,7 +61,7 @@ export interface RunPipelineOptions {
   /**
    * Run the local Firehose, and the embedded S3, on a worker thread (`dist/app/bin/firehose-worker.js`, from
    * `npm run build`) beside the shipper and the embedded Kinesis instead of on their thread (see
-   * `firehose-thread.ts`; the README has the figures). `false` runs everything on this thread.
+   * `firehose/thread.ts`; the README has the figures). `false` runs everything on this thread.
    * @default true
    */
   readonly firehoseThread?: boolean;

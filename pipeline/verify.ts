@@ -7,7 +7,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { gunzipSync } from 'node:zlib';
 import { LEADING_KEY_TYPES, LEADING_KEYS } from '../facts/output-schema';
 import { describeLayout, keyParts, keyPattern, listingPrefix } from '../facts/s3-layout';
-import { decodeBase64 } from './firehose-format';
+import { decodeBase64 } from './firehose/format';
 
 /**
  * The fields of Firehose's error record for a failed transformation (data-transformation-failure-handling). The

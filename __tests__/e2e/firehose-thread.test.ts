@@ -1,12 +1,12 @@
 /**
- * The local Firehose's worker thread (`pipeline/firehose-thread.ts`): how it fails. Delivery through it is what
+ * The local Firehose's worker thread (`pipeline/firehose/thread.ts`): how it fails. Delivery through it is what
  * every `pipeline.test.ts` case runs (it is npm start's default). Needs `npm run synth` first (the worker script):
  * `npm run test:e2e` does that.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FirehoseThread, firehoseWorkerScript, type FirehoseThreadOptions } from '../../pipeline/firehose-thread';
+import { FirehoseThread, firehoseWorkerScript, type FirehoseThreadOptions } from '../../pipeline/firehose/thread';
 import { readStackConfig } from '../../pipeline/stack-config';
 import { bundlePath, root } from './pipeline-helpers';
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKinesis, startS3, type S3Emulator } from '../../pipeline/emulators';
-import { startFaultProxy } from '../../pipeline/fault-proxy';
+import { startFaultProxy } from '../support/fault-proxy';
 import { keyPattern, listingPrefix } from '../../facts/s3-layout';
 import { readStackConfig, type PipelineConfig } from '../../pipeline/stack-config';
 import { difference, expectedOutputs, expectExactlyOnce, root, runAndCheck as run } from './pipeline-helpers';

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { formatTimestamp } from '../../facts/s3-layout';
-import { AWS, LOCALSTACK, synthesized } from '../stacks/helpers';
+import { AWS, LOCALSTACK, synthesized } from '../stacks/pipeline-helpers';
 
 /**
  * `npm run query` as users run it: bin/query.ts built by esbuild into a project folder of its own (under the

@@ -12,11 +12,11 @@ import { createParser, parseLine } from '../../functions/nginx-parser/parse';
 import { s3Client } from '../../pipeline/clients';
 import { builtInLines } from '../../pipeline/demo-log';
 import { objectKey } from '../../facts/s3-layout';
-import { errorRecordLine } from '../../pipeline/firehose-format';
-import { openBucketTable } from '../../pipeline/query';
-import { redrive } from '../../pipeline/redrive';
+import { errorRecordLine } from '../../pipeline/firehose/format';
+import { openBucketTable } from '../../pipeline/query/query';
+import { redrive } from '../../pipeline/query/redrive';
 import { parseCatalogConfig } from '../../pipeline/stack-config';
-import { AWS, synthesized } from '../stacks/helpers';
+import { AWS, synthesized } from '../stacks/pipeline-helpers';
 import { startMoto, type MotoServer } from '../support/moto';
 import { missingTools, MOTO_SERVER } from '../support/tools';
 

@@ -8,15 +8,15 @@ import { createHandler } from '../../functions/nginx-parser/handler';
 import { createParser, parseLine } from '../../functions/nginx-parser/parse';
 import { kinesisClient, s3Client } from '../../pipeline/clients';
 import { startKinesis, startS3, type Emulator, type S3Emulator } from '../../pipeline/emulators';
-import { LocalFirehose, type TransformationHandler } from '../../pipeline/firehose';
+import { LocalFirehose, type TransformationHandler } from '../../pipeline/firehose/firehose';
 import { builtInLines } from '../../pipeline/demo-log';
 import { keyPattern, listingPrefix } from '../../facts/s3-layout';
-import { parseErrorRecord, redrive, type RedriveOptions } from '../../pipeline/redrive';
+import { parseErrorRecord, redrive, type RedriveOptions } from '../../pipeline/query/redrive';
 import { parseStackConfig, type PipelineConfig } from '../../pipeline/stack-config';
 import { getObject, listKeys, objectText } from '../../pipeline/verify';
 import { physicalNames } from '../../facts/names';
 import { createStream } from '../pipeline/kinesis-helpers';
-import { AWS, LOCALSTACK, synthesized } from '../stacks/helpers';
+import { AWS, LOCALSTACK, synthesized } from '../stacks/pipeline-helpers';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** A format none of the demo lines fit: every line goes to the error prefix. */

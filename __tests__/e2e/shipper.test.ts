@@ -8,7 +8,7 @@ import { closeSync, copyFileSync, existsSync, openSync, renameSync, truncateSync
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kinesisClient } from '../../pipeline/clients';
-import { startFaultProxy } from '../../pipeline/fault-proxy';
+import { startFaultProxy } from '../support/fault-proxy';
 import { Shipper, type ShipSummary } from '../../pipeline/agent/shipper';
 import { projectRoot } from '../../pipeline/stack-config';
 import { createStream, kinesisFixture, linesOf, readStream, sorted, type KinesisFixture } from '../pipeline/kinesis-helpers';

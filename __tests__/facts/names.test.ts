@@ -1,5 +1,5 @@
 import { accountWideNames, physicalNames } from '../../facts/names';
-import { AWS, synthesized } from '../stacks/helpers';
+import { AWS, synthesized } from '../stacks/pipeline-helpers';
 
 describe('accountWideNames', () => {
   it('ends every account-wide name in the region, so two regions of one account never share one', () => {

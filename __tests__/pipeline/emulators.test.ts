@@ -9,7 +9,6 @@ import { Readable } from 'node:stream';
 import { EMULATOR_CREDENTIALS } from '../../facts/emulator';
 import { kinesisClient, s3Client } from '../../pipeline/clients';
 import { startKinesis, startS3 } from '../../pipeline/emulators';
-import { measurePutRecordsRate } from '../../pipeline/measure';
 
 describe('startKinesis + kinesisClient', () => {
   it('creates a stream, puts records and reads them back byte-exact', async () => {
@@ -60,15 +59,6 @@ describe('startKinesis + kinesisClient', () => {
     await kinesis.stop();
     await kinesis.stop();
     await expect(httpStatus(kinesis.endpoint)).rejects.toThrow(/ECONNREFUSED/);
-  });
-});
-
-describe('measurePutRecordsRate', () => {
-  it('sends whole calls of 500 records into an embedded Kinesis of its own and reports the rate', async () => {
-    const rate = await measurePutRecordsRate({ records: 1200 });
-    expect(rate).toMatchObject({ records: 1500, calls: 3 });
-    expect(rate.recordsPerSecond).toBeGreaterThan(0);
-    expect(rate.p95CallMillis).toBeGreaterThanOrEqual(rate.medianCallMillis);
   });
 });
 

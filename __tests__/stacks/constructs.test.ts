@@ -5,7 +5,7 @@ import { Testing } from 'cdktf';
 import { LogBucket } from '../../stacks/log-bucket';
 import { LogStream } from '../../stacks/log-stream';
 import { ParserFunction } from '../../stacks/parser-function';
-import { FIXTURE_BUNDLE } from './helpers';
+import { FIXTURE_BUNDLE } from './pipeline-helpers';
 
 describe('constructs on their own', () => {
   it('LogStream takes a shard count and retention', () => {

@@ -1,5 +1,5 @@
 import { LOCALSTACK_SERVICES } from '../../stacks/target';
-import { LOCALSTACK, synthesized } from './helpers';
+import { LOCALSTACK, synthesized } from './pipeline-helpers';
 
 /**
  * The provider `endpoints` key each resource or data-source type prefix talks to. A type with no entry fails the

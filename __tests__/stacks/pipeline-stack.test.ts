@@ -13,7 +13,7 @@ import { processorParameters as buildProcessorParameters } from '../../stacks/de
 import { objectKey } from '../../facts/s3-layout';
 import { parseStackConfig } from '../../pipeline/stack-config';
 import { ERROR_LAYOUT_FIXTURE } from '../facts/error-layout-fixture';
-import { AWS, blockAt, buildPipeline, FIXTURE_BUNDLE, LOCALSTACK, ref, statements, synthesized, synthPipeline } from './helpers';
+import { AWS, blockAt, buildPipeline, FIXTURE_BUNDLE, LOCALSTACK, ref, statements, synthesized, synthPipeline } from './pipeline-helpers';
 
 const local = () => synthesized(LOCALSTACK);
 const processorParameters = (synth: ReturnType<typeof synthesized>) => {

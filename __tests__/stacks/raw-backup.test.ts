@@ -1,7 +1,7 @@
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
 import { Testing } from 'cdktf';
 import { parseStackConfig } from '../../pipeline/stack-config';
-import { AWS, blockAt, buildPipeline, LOCALSTACK, synthesized, synthPipeline } from './helpers';
+import { AWS, blockAt, buildPipeline, LOCALSTACK, synthesized, synthPipeline } from './pipeline-helpers';
 
 describe('RAW_BACKUP: Firehose source-record backup', () => {
   test('is off by default', () => {

@@ -1,4 +1,4 @@
-import { AWS, LOCALSTACK, synthPipeline } from './helpers';
+import { AWS, LOCALSTACK, synthPipeline } from './pipeline-helpers';
 
 /** Asset hashes change with the fixture bundle's bytes, not with the stack's design. */
 const masked = (json: string) =>

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROCESSOR_BUFFER_SAFE_MAX_MB } from '../../functions/nginx-parser/limits';
 import { bucketNameProblems, checkErrorPrefix } from '../../stacks/validate';
-import { AWS, buildPipeline, LOCALSTACK, synthesized } from './helpers';
+import { AWS, buildPipeline, LOCALSTACK, synthesized } from './pipeline-helpers';
 
 describe('stack validation', () => {
   it('fails for a processor buffer over Firehose’s 3 MB limit', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { backoffMillis } from '../../../facts/retry';
 import { kinesisClient } from '../../../pipeline/clients';
 import { readCheckpoint } from '../../../pipeline/agent/checkpoint';
-import { startFaultProxy } from '../../../pipeline/fault-proxy';
+import { startFaultProxy } from '../../support/fault-proxy';
 import {
   isRetryable,
   MAX_BYTES_PER_CALL,

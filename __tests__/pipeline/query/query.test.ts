@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
-import { s3Client } from '../../pipeline/clients';
-import { startS3, type S3Emulator } from '../../pipeline/emulators';
-import { formatTimestamp } from '../../facts/s3-layout';
+import { NGINX_MAIN_FORMAT } from '../../../functions/nginx-parser/log-format';
+import { s3Client } from '../../../pipeline/clients';
+import { startS3, type S3Emulator } from '../../../pipeline/emulators';
+import { formatTimestamp } from '../../../facts/s3-layout';
 import {
   formatTable,
   openBucketTable,
@@ -15,9 +15,9 @@ import {
   resolveQuery,
   type BucketTable,
   type ObjectSource,
-} from '../../pipeline/query';
-import { parseCatalogConfig, readCatalogConfig, type CatalogConfig } from '../../pipeline/stack-config';
-import { AWS, LOCALSTACK, synthesized } from '../stacks/helpers';
+} from '../../../pipeline/query/query';
+import { parseCatalogConfig, readCatalogConfig, type CatalogConfig } from '../../../pipeline/stack-config';
+import { AWS, LOCALSTACK, synthesized } from '../../stacks/pipeline-helpers';
 import { makeCorpus, ndjson, type CorpusObject, type Row } from './corpus';
 
 const BUCKET = 'query-test-bucket';

@@ -1,16 +1,16 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
-import { kinesisClient } from '../../pipeline/clients';
-import { startKinesis, type Emulator } from '../../pipeline/emulators';
-import { LocalFirehose, type TransformationHandler } from '../../pipeline/firehose';
-import type { FirehoseTransformationEvent } from '../../facts/firehose-transformation';
-import { EMULATOR_ACCOUNT_ID } from '../../facts/emulator';
-import { physicalNames } from '../../facts/names';
-import { keyParts, keyPattern, S3_LAYOUT } from '../../facts/s3-layout';
-import type { DeliveryConfig, PipelineConfig, ProcessorConfig } from '../../pipeline/stack-config';
-import { createStream } from '../pipeline/kinesis-helpers';
-import { ERROR_LAYOUT_FIXTURE } from '../facts/error-layout-fixture';
+import { kinesisClient } from '../../../pipeline/clients';
+import { startKinesis, type Emulator } from '../../../pipeline/emulators';
+import { LocalFirehose, type TransformationHandler } from '../../../pipeline/firehose/firehose';
+import type { FirehoseTransformationEvent } from '../../../facts/firehose-transformation';
+import { EMULATOR_ACCOUNT_ID } from '../../../facts/emulator';
+import { physicalNames } from '../../../facts/names';
+import { keyParts, keyPattern, S3_LAYOUT } from '../../../facts/s3-layout';
+import type { DeliveryConfig, PipelineConfig, ProcessorConfig } from '../../../pipeline/stack-config';
+import { createStream } from '../kinesis-helpers';
+import { ERROR_LAYOUT_FIXTURE } from '../../facts/error-layout-fixture';
 
 /** An in-memory S3 whose first `failures` PutObject calls fail, as an endpoint that is down for a while would. */
 function fakeS3(failures = 0): { client: S3Client; objects: Map<string, Buffer>; calls: () => number } {

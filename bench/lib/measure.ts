@@ -6,8 +6,8 @@
  */
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { randomBytes } from 'node:crypto';
-import { kinesisClient } from './clients';
-import { startKinesis } from './emulators';
+import { kinesisClient } from '../../pipeline/clients';
+import { startKinesis } from '../../pipeline/emulators';
 
 /** Options for {@link measurePutRecordsRate}. */
 export interface MeasureOptions {

@@ -7,7 +7,7 @@ import { DEFAULT_NAMES, physicalNames } from '../../facts/names';
 import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 import { parseStackConfig, readStackConfig, stackJsonPath } from '../../pipeline/stack-config';
 import { DELIVERY_DEFAULTS, STREAM_DEFAULTS } from '../../stacks/defaults';
-import { AWS, LOCALSTACK, synthesized, type TerraformJson } from '../stacks/helpers';
+import { AWS, LOCALSTACK, synthesized, type TerraformJson } from '../stacks/pipeline-helpers';
 
 /**
  * The local runtime's reader fed the stack as the synth writes it: the stack classes synthesized in-process, so a

@@ -5,7 +5,7 @@ import { renderLogAgentConfig } from '../../stacks/agent-config';
 import { logAgentUserData } from '../../stacks/log-agent-host';
 import { resolveLogAgentConfig } from '../../pipeline/agent/config';
 import { systemdUnit } from '../../pipeline/agent/systemd';
-import { onlyResource, synth, testStack } from './helpers';
+import { onlyResource, synth, testStack } from './construct-helpers';
 
 const agentConfig = renderAgentConfig({ target: { kind: 'aws' }, region: 'ap-northeast-2', streamName: 'nginx-access-logs' });
 // The host reads only the instance profile's name; a stand-in keeps this test off the IAM construct's inputs.

@@ -1,5 +1,5 @@
 import { dashboardUrl, dashboardWidgets, PipelineDashboard } from '../../stacks/pipeline-dashboard';
-import { onlyResource, synth, testStack } from './helpers';
+import { onlyResource, synth, testStack } from './construct-helpers';
 
 const names = { stream: 'logs', deliveryStream: 'logs-to-s3', fn: 'logs-parser' };
 const widgets = dashboardWidgets(names, 'ap-northeast-2', ['arn:aws:cloudwatch:ap-northeast-2:1:alarm:a']);

@@ -9,16 +9,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createConnection, type NetConnectOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTransform } from '../../functions/nginx-parser/handler';
-import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
-import { createParser, parseLine } from '../../functions/nginx-parser/parse';
-import { builtInLines, sharedGenerator } from '../../pipeline/demo-log';
-import { checkSchema, schemaProblems } from '../../pipeline/query';
-import { catalogColumns } from '../../stacks/log-columns';
-import { NGINX, nginxConf, nginxMissing } from '../support/nginx';
-import { freePort } from '../support/ports';
+import { createTransform } from '../../../functions/nginx-parser/handler';
+import { NGINX_COMBINED_FORMAT, NGINX_MAIN_FORMAT } from '../../../functions/nginx-parser/log-format';
+import { createParser, parseLine } from '../../../functions/nginx-parser/parse';
+import { builtInLines, sharedGenerator } from '../../../pipeline/demo-log';
+import { checkSchema, schemaProblems } from '../../../pipeline/query/query';
+import { catalogColumns } from '../../../stacks/log-columns';
+import { NGINX, nginxConf, nginxMissing } from '../../support/nginx';
+import { freePort } from '../../support/ports';
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(__dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'schema-proof-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@
  * for failed transformations (object keys are facts/s3-layout.ts). No I/O here, so every rule has a fast unit test.
  */
 import { randomUUID } from 'node:crypto';
-import type { FirehoseTransformationEvent } from '../facts/firehose-transformation';
+import type { FirehoseTransformationEvent } from '../../facts/firehose-transformation';
 
 /** A record read from the stream, before it is sent to the Lambda. */
 export interface SourceRecord {

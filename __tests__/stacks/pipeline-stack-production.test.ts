@@ -1,7 +1,7 @@
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { Testing } from 'cdktf';
 import { rmSync } from 'node:fs';
-import { AWS, blockAt, buildPipeline, LOCALSTACK, ref, statements, synthesized } from '../stacks/helpers';
+import { AWS, blockAt, buildPipeline, LOCALSTACK, ref, statements, synthesized } from './pipeline-helpers';
 
 function resources(doc: { resource: Record<string, Record<string, Record<string, unknown>>> }, type: string) {
   return Object.values(doc.resource[type] ?? {});

@@ -2,7 +2,7 @@
  * A corpus of parsed log lines with known contents, laid out in objects the way Firehose writes them, for the query
  * tests: every value is chosen here, so the tests compute the expected answers without DuckDB.
  */
-import { formatTimestamp } from '../../facts/s3-layout';
+import { formatTimestamp } from '../../../facts/s3-layout';
 
 /** One row as the parser writes it (the keys the tests look at; the rest null). */
 export interface Row {

@@ -3,7 +3,7 @@ import type { DeliveryStream } from '../../stacks/delivery-stream';
 import type { LogStream } from '../../stacks/log-stream';
 import type { ParserFunction } from '../../stacks/parser-function';
 import { PipelineAlarms, PipelineAlarmsProps } from '../../stacks/pipeline-alarms';
-import { resourcesOf, synth, testStack } from './helpers';
+import { resourcesOf, synth, testStack } from './construct-helpers';
 
 // The alarms read only the names; stand-ins keep this test independent of the other constructs' inputs.
 const pipeline = {

@@ -1,7 +1,7 @@
 import { LogBucket } from '../../stacks/log-bucket';
 import { CATALOG_DEFAULTS, LogCatalog } from '../../stacks/log-catalog';
 import { catalogColumns } from '../../stacks/log-columns';
-import { onlyResource, synth, testStack } from './helpers';
+import { onlyResource, synth, testStack } from './construct-helpers';
 
 const CUSTOM_FORMAT =
   '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" ' +

@@ -10,13 +10,13 @@
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { FIREHOSE_API_DEFAULTS, type CompressionFormat } from '../facts/aws-defaults';
-import type { FirehoseOutputRecord } from '../facts/firehose-transformation';
-import { createTransform } from '../functions/nginx-parser/handler';
-import { createParser } from '../functions/nginx-parser/parse';
-import { defaultExtension, listingPrefix, objectKey } from '../facts/s3-layout';
-import { decodeBase64 } from './firehose-format';
-import { getObject, listKeys, objectText } from './verify';
+import { FIREHOSE_API_DEFAULTS, type CompressionFormat } from '../../facts/aws-defaults';
+import type { FirehoseOutputRecord } from '../../facts/firehose-transformation';
+import { createTransform } from '../../functions/nginx-parser/handler';
+import { createParser } from '../../functions/nginx-parser/parse';
+import { defaultExtension, listingPrefix, objectKey } from '../../facts/s3-layout';
+import { decodeBase64 } from '../firehose/format';
+import { getObject, listKeys, objectText } from '../verify';
 
 const PROCESSOR_BUFFER_BYTES = FIREHOSE_API_DEFAULTS.processor.BufferSizeInMBs * 1024 * 1024;
 

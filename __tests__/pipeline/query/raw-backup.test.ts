@@ -1,17 +1,17 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createHandler } from '../../functions/nginx-parser/handler';
-import { createParser, parseLine } from '../../functions/nginx-parser/parse';
-import { kinesisClient, s3Client } from '../../pipeline/clients';
-import { builtInLines } from '../../pipeline/demo-log';
-import { startKinesis, startS3, type Emulator, type S3Emulator } from '../../pipeline/emulators';
-import { LocalFirehose, type TransformationHandler } from '../../pipeline/firehose';
-import { keyPattern } from '../../facts/s3-layout';
-import { redrive } from '../../pipeline/redrive';
-import { parseStackConfig, type PipelineConfig } from '../../pipeline/stack-config';
-import { getObject, listKeys, objectText } from '../../pipeline/verify';
-import { LOCALSTACK, synthesized } from '../stacks/helpers';
-import { createStream } from '../pipeline/kinesis-helpers';
+import { createHandler } from '../../../functions/nginx-parser/handler';
+import { createParser, parseLine } from '../../../functions/nginx-parser/parse';
+import { kinesisClient, s3Client } from '../../../pipeline/clients';
+import { builtInLines } from '../../../pipeline/demo-log';
+import { startKinesis, startS3, type Emulator, type S3Emulator } from '../../../pipeline/emulators';
+import { LocalFirehose, type TransformationHandler } from '../../../pipeline/firehose/firehose';
+import { keyPattern } from '../../../facts/s3-layout';
+import { redrive } from '../../../pipeline/query/redrive';
+import { parseStackConfig, type PipelineConfig } from '../../../pipeline/stack-config';
+import { getObject, listKeys, objectText } from '../../../pipeline/verify';
+import { LOCALSTACK, synthesized } from '../../stacks/pipeline-helpers';
+import { createStream } from '../kinesis-helpers';
 
 /** RAW_BACKUP=on, locally: the local Firehose writes the source records under raw/, and re-drive re-parses them. */
 describe('source-record backup', () => {

@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { kinesisClient, s3Client } from './clients';
-import { startS3, type S3Emulator } from './emulators';
+import { kinesisClient, s3Client } from '../clients';
+import { startS3, type S3Emulator } from '../emulators';
 import { LocalFirehose, loadHandler, newFirehoseStats, type DeliveredObject, type FirehoseStats } from './firehose';
-import type { PipelineConfig } from './stack-config';
+import type { PipelineConfig } from '../stack-config';
 
 /**
  * The worker's young generation, in MB: V8 makes it three semi-spaces, so 8 MB ones instead of its default 16. The

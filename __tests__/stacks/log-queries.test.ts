@@ -1,7 +1,7 @@
 import { LogBucket } from '../../stacks/log-bucket';
 import { LogCatalog } from '../../stacks/log-catalog';
 import { LogQueries, LogQueriesProps, namedQueries } from '../../stacks/log-queries';
-import { onlyResource, resourcesOf, synth, testStack } from './helpers';
+import { onlyResource, resourcesOf, synth, testStack } from './construct-helpers';
 
 function queriesStack(props: Partial<LogQueriesProps> = {}, logFormat?: string) {
   const stack = testStack();

@@ -19,9 +19,9 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
 import { formatWithOptions, promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import { LAMBDA_LIMITS } from '../facts/aws-limits';
-import type { FirehoseTransformationEvent } from '../facts/firehose-transformation';
-import { backoffMillis } from '../facts/retry';
+import { LAMBDA_LIMITS } from '../../facts/aws-limits';
+import type { FirehoseTransformationEvent } from '../../facts/firehose-transformation';
+import { backoffMillis } from '../../facts/retry';
 import {
   buildEvent,
   errorRecordLine,
@@ -30,9 +30,9 @@ import {
   jsonByteLength,
   validateResponse,
   type SourceRecord,
-} from './firehose-format';
-import { defaultExtension, objectKey, PROCESSING_FAILED } from '../facts/s3-layout';
-import type { PipelineConfig } from './stack-config';
+} from './format';
+import { defaultExtension, objectKey, PROCESSING_FAILED } from '../../facts/s3-layout';
+import type { PipelineConfig } from '../stack-config';
 
 const gzip = promisify(gzipCb);
 const MiB = 1024 * 1024;

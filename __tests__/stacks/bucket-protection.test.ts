@@ -2,7 +2,7 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { Aspects } from 'cdktf';
 import { BucketProtection, BucketProtectionProps } from '../../stacks/bucket-protection';
 import { PolicyAspect } from '../../stacks/policy/policy-aspect';
-import { onlyResource, resourcesOf, synth, testStack } from './helpers';
+import { onlyResource, resourcesOf, synth, testStack } from './construct-helpers';
 
 function protectedBucket(props: Partial<BucketProtectionProps> = {}) {
   const stack = testStack();

@@ -8,7 +8,7 @@ import {
   jsonByteLength,
   validateResponse,
   type SourceRecord,
-} from '../../pipeline/firehose-format';
+} from '../../../pipeline/firehose/format';
 
 const at = Date.UTC(2026, 10, 25, 5, 7, 9); // 2026-11-25T05:07:09Z
 const rec = (line: string, i = 0): SourceRecord => ({

@@ -13,9 +13,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { listStoredObjects } from './emulators';
-import type { CatalogConfig, NamedQuery, PartitionProjection } from './stack-config';
-import { getObject, listKeys } from './verify';
+import { listStoredObjects } from '../emulators';
+import type { CatalogConfig, NamedQuery, PartitionProjection } from '../stack-config';
+import { getObject, listKeys } from '../verify';
 
 /** An object of the bucket as a file on this machine. */
 export interface LocalObject {

@@ -1,14 +1,14 @@
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
-import { physicalNames } from '../../facts/names';
-import { createParser, parseLine } from '../../functions/nginx-parser/parse';
-import { s3Client } from '../../pipeline/clients';
-import { builtInLines } from '../../pipeline/demo-log';
-import { startS3, type S3Emulator } from '../../pipeline/emulators';
-import { keyPattern, objectKey } from '../../facts/s3-layout';
-import { errorRecordLine } from '../../pipeline/firehose-format';
-import { parseErrorRecord, redrive, type RedriveOptions } from '../../pipeline/redrive';
-import { getObject, listKeys, objectText } from '../../pipeline/verify';
+import { physicalNames } from '../../../facts/names';
+import { createParser, parseLine } from '../../../functions/nginx-parser/parse';
+import { s3Client } from '../../../pipeline/clients';
+import { builtInLines } from '../../../pipeline/demo-log';
+import { startS3, type S3Emulator } from '../../../pipeline/emulators';
+import { keyPattern, objectKey } from '../../../facts/s3-layout';
+import { errorRecordLine } from '../../../pipeline/firehose/format';
+import { parseErrorRecord, redrive, type RedriveOptions } from '../../../pipeline/query/redrive';
+import { getObject, listKeys, objectText } from '../../../pipeline/verify';
 
 const BUCKET = 'redrive-test';
 const STREAM = physicalNames().deliveryStream;

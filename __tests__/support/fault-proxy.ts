@@ -9,7 +9,7 @@
  */
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { closeServer, EMULATOR_HOST, listen, type Emulator } from './emulators';
+import { closeServer, EMULATOR_HOST, listen, type Emulator } from '../../pipeline/emulators';
 
 /** An injected whole-request failure. */
 export interface HttpFault {
