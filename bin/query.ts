@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { s3Client } from '../pipeline/clients';
 import {
   checkSchema,
   collectObjects,
@@ -24,6 +23,7 @@ import {
   type ObjectSource,
 } from '../pipeline/query/query';
 import { projectRoot, readCatalogConfig, readStackConfig } from '../pipeline/stack-config';
+import { bucketTarget } from './lib/bucket-target';
 
 const USAGE = `usage: npm run query -- [--endpoint URL | --dir S3RVER_DIR] [--stack NAME] [--bucket B] [--region R]
                        [--json] [--list] [--check-schema] <named query | SQL>
@@ -73,12 +73,9 @@ async function main(): Promise<number> {
   if (values.dir !== undefined && values.endpoint !== undefined) throw new Error('give --dir or --endpoint, not both');
 
   const config = readStackConfig({ projectDir: root, stack: values.stack });
-  const bucket = values.bucket ?? config.bucket;
-  if (bucket.includes('${')) {
-    throw new Error(`the ${values.stack} stack's bucket name is only known after apply ("${bucket}"): pass --bucket NAME`);
-  }
-  const region = values.region ?? process.env.AWS_REGION ?? config.region;
-  const s3 = values.dir === undefined ? s3Client({ endpoint: values.endpoint ?? process.env.AWS_ENDPOINT_URL, region }) : undefined;
+  const target = bucketTarget(config, values);
+  const { bucket } = target;
+  const s3 = values.dir === undefined ? target.client() : undefined;
   const downloadDir = s3 ? mkdtempSync(join(tmpdir(), 'nginx-query-')) : undefined;
   try {
     const source: ObjectSource = s3

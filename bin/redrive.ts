@@ -7,9 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 import { resolveLogFormat } from '../functions/nginx-parser/presets';
-import { s3Client } from '../pipeline/clients';
 import { redrive } from '../pipeline/query/redrive';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
+import { bucketTarget } from './lib/bucket-target';
 
 const USAGE = `usage: npm run redrive -- [--endpoint URL] [--stack NAME] [--bucket B] [--from PREFIX] [--to PREFIX]
                          [--log-format FORMAT] [--region R]
@@ -42,10 +42,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = readStackConfig({ projectDir: projectRoot(__dirname), stack: values.stack });
-  const bucket = values.bucket ?? config.bucket;
-  if (bucket.includes('${')) {
-    throw new Error(`the ${values.stack} stack's bucket name is only known after apply ("${bucket}"): pass --bucket NAME`);
-  }
+  const target = bucketTarget(config, values);
+  const { bucket } = target;
   const raw = values.raw;
   const from = values.from ?? (raw ? config.delivery.backup?.prefix : config.delivery.errorOutputPrefix);
   if (from === undefined) throw new Error(`the ${values.stack} stack has no source-record backup (RAW_BACKUP=on): pass --from PREFIX`);
@@ -57,8 +55,7 @@ async function main(): Promise<number> {
     );
   }
   if (from === '' || to === '') throw new Error('the error prefix and the main prefix must not be empty (pass --from and --to)');
-  const region = values.region ?? process.env.AWS_REGION ?? config.region;
-  const s3 = s3Client({ endpoint: values.endpoint ?? process.env.AWS_ENDPOINT_URL, region });
+  const s3 = target.client();
   try {
     const report = await redrive({
       s3,

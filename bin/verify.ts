@@ -8,9 +8,9 @@
  *   npm run verify -- --stack aws --bucket my-bucket              AWS (credentials from the usual chain)
  */
 import { parseArgs } from 'node:util';
-import { s3Client } from '../pipeline/clients';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
 import { verifyBucket, type VerifyReport } from '../pipeline/verify';
+import { bucketTarget } from './lib/bucket-target';
 
 const USAGE = `usage: npm run verify -- [--endpoint URL] [--stack NAME] [--bucket NAME] [--prefix P] [--error-prefix P]
                         [--region R] [--allow-empty]
@@ -34,12 +34,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = readStackConfig({ projectDir: projectRoot(__dirname), stack: values.stack });
-  const bucket = values.bucket ?? config.bucket;
-  if (bucket.includes('${')) {
-    throw new Error(`the ${values.stack} stack's bucket name is only known after apply ("${bucket}"): pass --bucket NAME`);
-  }
-  const region = values.region ?? process.env.AWS_REGION ?? config.region;
-  const s3 = s3Client({ endpoint: values.endpoint ?? process.env.AWS_ENDPOINT_URL, region });
+  const target = bucketTarget(config, values);
+  const { bucket } = target;
+  const s3 = target.client();
   try {
     const report = await verifyBucket(s3, {
       bucket,
