@@ -8,9 +8,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 
 const lambdaOnly = process.argv[2] === 'lambda';
 
-await build({
-  entryPoints: ['functions/nginx-parser/index.ts'],
-  outfile: (lambdaOnly && process.argv[3]) || 'dist/nginx-parser/index.js',
+// A file that runs on its own (the Lambda, our agent on a web host): everything bundled in, minified.
+const standalone = {
   bundle: true,
   minify: true,
   platform: 'node',
@@ -18,6 +17,12 @@ await build({
   format: 'cjs',
   legalComments: 'none',
   logLevel: 'warning',
+};
+
+await build({
+  ...standalone,
+  entryPoints: ['functions/nginx-parser/index.ts'],
+  outfile: (lambdaOnly && process.argv[3]) || 'dist/nginx-parser/index.js',
 });
 
 if (!lambdaOnly) {
@@ -41,17 +46,7 @@ if (!lambdaOnly) {
 if (!lambdaOnly) {
   // The web host runs this file with Node from the distribution's packages: no node_modules there.
   const agent = 'dist/agent/nginx-log-agent.js';
-  await build({
-    entryPoints: ['bin/nginx-log-agent.ts'],
-    outfile: agent,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  await build({ ...standalone, entryPoints: ['bin/nginx-log-agent.ts'], outfile: agent });
   // The unit comes from the bundle itself (pipeline/agent/systemd.ts): one text for the build and the user data.
   const unit = execFileSync(process.execPath, [agent, '--systemd-unit']);
   writeFileSync('dist/agent/nginx-log-agent.service', unit);

@@ -23,7 +23,7 @@ import {
   type ObjectSource,
 } from '../pipeline/query/query';
 import { projectRoot, readCatalogConfig, readStackConfig } from '../pipeline/stack-config';
-import { bucketTarget } from './lib/bucket-target';
+import { BUCKET_OPTIONS, bucketTarget } from './lib/bucket-target';
 
 const USAGE = `usage: npm run query -- [--endpoint URL | --dir S3RVER_DIR] [--stack NAME] [--bucket B] [--region R]
                        [--json] [--list] [--check-schema] <named query | SQL>
@@ -43,15 +43,11 @@ async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      endpoint: { type: 'string' },
+      ...BUCKET_OPTIONS,
       dir: { type: 'string' },
-      stack: { type: 'string', default: 'localstack' },
-      bucket: { type: 'string' },
-      region: { type: 'string' },
       json: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       'check-schema': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { resolveLogFormat } from '../functions/nginx-parser/presets';
 import { redrive } from '../pipeline/query/redrive';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
-import { bucketTarget } from './lib/bucket-target';
+import { BUCKET_OPTIONS, bucketTarget } from './lib/bucket-target';
 
 const USAGE = `usage: npm run redrive -- [--endpoint URL] [--stack NAME] [--bucket B] [--from PREFIX] [--to PREFIX]
                          [--log-format FORMAT] [--region R]
@@ -26,15 +26,11 @@ Every other name (bucket, delivery stream, compression) comes from the synthesiz
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      endpoint: { type: 'string' },
-      stack: { type: 'string', default: 'localstack' },
-      bucket: { type: 'string' },
+      ...BUCKET_OPTIONS,
       from: { type: 'string' },
       to: { type: 'string' },
       'log-format': { type: 'string' },
       raw: { type: 'boolean', default: false },
-      region: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {

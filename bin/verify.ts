@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { projectRoot, readStackConfig } from '../pipeline/stack-config';
 import { verifyBucket, type VerifyReport } from '../pipeline/verify';
-import { bucketTarget } from './lib/bucket-target';
+import { BUCKET_OPTIONS, bucketTarget } from './lib/bucket-target';
 
 const USAGE = `usage: npm run verify -- [--endpoint URL] [--stack NAME] [--bucket NAME] [--prefix P] [--error-prefix P]
                         [--region R] [--allow-empty]
@@ -19,14 +19,10 @@ Names come from cdktf.out/stacks/NAME/cdk.tf.json (default stack: localstack); f
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      endpoint: { type: 'string' },
-      stack: { type: 'string', default: 'localstack' },
-      bucket: { type: 'string' },
+      ...BUCKET_OPTIONS,
       prefix: { type: 'string' },
       'error-prefix': { type: 'string' },
-      region: { type: 'string' },
       'allow-empty': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {

@@ -6,6 +6,15 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Client } from '../../pipeline/clients';
 import type { PipelineConfig } from '../../pipeline/stack-config';
 
+/** The `parseArgs` options every such tool takes, spread into its own. */
+export const BUCKET_OPTIONS = {
+  endpoint: { type: 'string' },
+  stack: { type: 'string', default: 'localstack' },
+  bucket: { type: 'string' },
+  region: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 /** The flags the tools share. */
 export interface BucketFlags {
   /** The stack the config was read from, for messages. */
