@@ -53,6 +53,9 @@ let ours: Emulator;
 let stock: Server;
 let stockEndpoint: string;
 
+// Streams become ACTIVE on both servers' timers, which a loaded machine delays (createStream waits up to 20 s).
+jest.setTimeout(30_000);
+
 beforeAll(async () => {
   ours = await startKinesis({ shardLimit: 50 });
   stock = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
@@ -86,10 +89,13 @@ async function same(operation: string | undefined, data: unknown, headers?: Reco
 /** Creates a stream on both and waits until both say ACTIVE. */
 async function createStream(name: string, shards: number): Promise<void> {
   await same('CreateStream', { StreamName: name, ShardCount: shards });
-  for (let i = 0; ; i++) {
+  // A deadline in time, not in polls: on a loaded machine (CI's other jobs) 200 quick polls can pass in a blink of
+  // the timers both servers wait on.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
     const [a, b] = await both('DescribeStreamSummary', { StreamName: name });
     if (a.body.includes('"ACTIVE"') && b.body.includes('"ACTIVE"')) return;
-    if (i > 200) throw new Error(`stream ${name} did not become ACTIVE`);
+    if (Date.now() > deadline) throw new Error(`stream ${name} did not become ACTIVE: ${a.body} / ${b.body}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
