@@ -167,6 +167,17 @@ describe('6 MB response cap', () => {
     expect(transform(records, full - 1).records.filter((r) => r.result === 'ProcessingFailed')).toHaveLength(1);
   });
 
+  it('counts record ids exactly near the budget, whatever JSON makes of them', () => {
+    // Escaped, multi-byte and plain ids: counted at their largest size until the budget is near, then exactly.
+    const odd = ['a"b', 'c\\d', 'é', '\u0001', '😀', '\ud800', '4961383887585891065321373550883866444534728522900000'];
+    const records = odd.flatMap((id) => [1, 2, 3].map((i) => ({ recordId: `${id}${i}`, data: b64(`${LINE}\n`) })));
+    const full = Buffer.byteLength(JSON.stringify(transform(records)));
+    expect(transform(records, full).records.every((r) => r.result === 'Ok')).toBe(true);
+    const tight = transform(records, full - 1);
+    expect(tight.records.filter((r) => r.result === 'ProcessingFailed')).toHaveLength(1);
+    expect(Buffer.byteLength(JSON.stringify(tight))).toBeLessThanOrEqual(full - 1);
+  });
+
   it('exports processor buffer limits for the stack', () => {
     expect(processorBufferError(FIREHOSE_API_DEFAULTS.processor.BufferSizeInMBs)).toBeUndefined();
     expect(processorBufferError(PROCESSOR_BUFFER_SAFE_MAX_MB)).toBeUndefined();

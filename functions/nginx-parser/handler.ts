@@ -88,13 +88,17 @@ export function base64Codec(proto: object = Buffer.prototype): Base64Codec {
 
 const DEFAULT_BASE64 = base64Codec();
 
-// Record ids JSON writes as they are (Firehose's are digits): their size is their length plus quotes.
-const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+// Record ids JSON writes as they are (Firehose's are digits): their size is their length plus quotes. Printable
+// ASCII but `"` and `\`: from space to `!`, `#` to `[`, `]` to `~`.
+const PLAIN_ID = /^[ !#-[\]-~]*$/;
 
-/** Serialized size of `recordId` (with its key), exact for the runtime's JSON.stringify. */
-function recordIdBytes(id: unknown): number {
+/**
+ * Serialized size of `recordId` (with its key): exact for the runtime's JSON.stringify, or with `bound` at most that,
+ * without reading the id (each UTF-16 unit takes at most six bytes, `\uXXXX`).
+ */
+function recordIdBytes(id: unknown, bound: boolean): number {
   if (typeof id !== 'string') return 0;
-  return RECORD_ID_BYTES + (PLAIN_ID.test(id) ? id.length + 2 : Buffer.byteLength(JSON.stringify(id)));
+  return RECORD_ID_BYTES + (bound ? 6 * id.length + 2 : PLAIN_ID.test(id) ? id.length + 2 : Buffer.byteLength(JSON.stringify(id)));
 }
 
 /** One output record; `recordId` (first, as the size accounting assumes) only when the input had one. */
@@ -109,11 +113,12 @@ function result(id: string | undefined, outcome: FirehoseRecordResult, data: str
  * each, every line ending in `\n`; no line → `Dropped`; any line that does not fit → `ProcessingFailed` with the
  * record's original bytes. Nothing is thrown for bad data.
  *
- * Response cap: the size of the serialized response is tracked exactly. Before a record is returned `Ok`, the handler
- * checks that the response so far, this record's JSON, and every later record returned unchanged would still fit the
- * budget; if not, this record and all later ones are returned `ProcessingFailed` with their original bytes (Firehose
- * delivers them under the error prefix). A record returned unchanged takes less room in the response than it took in
- * the request, so the budget holds for any request Lambda accepts.
+ * Response cap: the size of the serialized response is tracked. Before a record is returned `Ok`, the handler checks
+ * that the response so far, this record's JSON, and every later record returned unchanged would still fit the budget;
+ * if not, this record and all later ones are returned `ProcessingFailed` with their original bytes (Firehose delivers
+ * them under the error prefix). A record returned unchanged takes less room in the response than it took in the
+ * request, so the budget holds for any request Lambda accepts. Record ids are counted at their largest possible size
+ * until that bound comes near the budget, and exactly from then on (reading every id costs a tenth of the handler).
  */
 export function createHandler(
   parser: LineParser,
@@ -176,10 +181,11 @@ export function createTransform(
     let reserve = 0;
     for (let i = 0; i < n; i++) {
       const r = records[i];
-      idBytes[i] = recordIdBytes(r?.recordId);
+      idBytes[i] = recordIdBytes(r?.recordId, true);
       const data = r?.data;
       reserve += RECORD_BYTES + (idBytes[i] as number) + 16 + (typeof data === 'string' ? data.length : 0);
     }
+    let exact = false;
     let used = ENVELOPE_BYTES + Math.max(0, n - 1);
     let failed = 0;
     let overBudget = 0;
@@ -188,29 +194,39 @@ export function createTransform(
     for (let i = 0; i < n; i++) {
       const r = records[i];
       const id = typeof r?.recordId === 'string' ? r.recordId : undefined;
-      const data = typeof r?.data === 'string' ? r.data : '';
-      const unchanged = RECORD_BYTES + (idBytes[i] as number) + 16 + data.length;
-      reserve -= unchanged;
+      const hasData = typeof r?.data === 'string';
+      const data = hasData ? (r?.data as string) : '';
+      const unchanged = RECORD_BYTES + 16 + data.length;
+      reserve -= unchanged + (idBytes[i] as number);
       let converted: FirehoseRecordResult | undefined;
       try {
         // Once one record did not fit, the rest are returned unchanged without parsing them for nothing.
-        converted = typeof r?.data === 'string' && overBudget === 0 ? convert(data) : undefined;
+        converted = hasData && overBudget === 0 ? convert(data) : undefined;
       } catch (err) {
         // Defensive: the parser does not throw on data, but a bug must cost one record, not the batch.
         failedLine ||= `internal error: ${(err as Error).message}`;
         converted = undefined;
       }
       if (converted !== undefined) {
-        const size = RECORD_BYTES + (idBytes[i] as number) + converted.length + okData.length;
-        if (used + size + reserve <= budget) {
-          used += size;
+        const payload = RECORD_BYTES + converted.length + okData.length;
+        if (!exact && used + payload + (idBytes[i] as number) + reserve > budget) {
+          // Near the budget: from here on every id counts at its exact size, the ones counted so far included.
+          exact = true;
+          for (let j = 0; j < n; j++) {
+            const saved = (idBytes[j] as number) - (idBytes[j] = recordIdBytes(records[j]?.recordId, false));
+            if (j < i) used -= saved;
+            else if (j > i) reserve -= saved;
+          }
+        }
+        if (used + payload + (idBytes[i] as number) + reserve <= budget) {
+          used += payload + (idBytes[i] as number);
           out[i] = result(id, converted, okData);
           continue;
         }
       }
-      if (converted !== undefined || (overBudget > 0 && typeof r?.data === 'string')) overBudget++;
+      if (converted !== undefined || (overBudget > 0 && hasData)) overBudget++;
       failed++;
-      used += unchanged;
+      used += unchanged + (idBytes[i] as number);
       out[i] = result(id, 'ProcessingFailed', data);
     }
     if (failed > 0) {

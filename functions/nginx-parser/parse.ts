@@ -30,6 +30,9 @@ const enum Time {
   Msec,
 }
 
+/** Kinds in Time order, from Local. */
+const TIME_KINDS: readonly ValueKind[] = ['time_local', 'time_iso8601', 'msec'];
+
 /** How strictly a variable's value is checked: what nginx writes for it (see ValueKind). */
 const enum Chk {
   None,
@@ -117,6 +120,7 @@ const HEX = encoder.encode('0123456789ABCDEF');
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const QUOTE = encoder.encode('"');
 const UNIX = encoder.encode('unix:');
+const HTTP = encoder.encode('HTTP/');
 
 /** The value of hex digit `c`, or -1. Callers pass `src[…]` unchecked: past the end it is undefined, never a digit. */
 function hexValue(c: number): number {
@@ -188,8 +192,8 @@ function makePlan(f: CompiledLogFormat, keys: readonly string[], label: string):
   const width = new Int32Array(n);
   const timeKind = new Int32Array(n);
   vars.forEach((v, i) => {
-    timeKind[i] = v.kind === 'time_local' ? Time.Local : v.kind === 'time_iso8601' ? Time.Iso : v.kind === 'msec' ? Time.Msec : Time.None;
-    width[i] = timeKind[i] === Time.Local ? LOCAL_LAYOUT.length : timeKind[i] === Time.Iso ? ISO_LAYOUT.length : 0;
+    timeKind[i] = TIME_KINDS.indexOf(v.kind) + 1;
+    width[i] = [0, LOCAL_LAYOUT.length, ISO_LAYOUT.length, 0][timeKind[i] as number] as number;
   });
   const requestVar = vars.findIndex((v) => v.role === 'request');
   const srcVar = new Int32Array(keys.length).fill(-1);
@@ -268,11 +272,14 @@ export class LineParser {
   #split = false;
   /** Where the last open-ended quoted value ended. */
   #stop = 0;
-  readonly #timeKey = new DataView(new ArrayBuffer(32));
+  /**
+   * The last distinct time value (8–32 bytes) as four 8-byte words: bytes 0, 8, 16, and the last eight. Its length
+   * tells its kind: `$time_local` has 26 bytes, `$time_iso8601` 25, `$msec` at most 16.
+   */
+  readonly #timeKey = new Float64Array(4);
   #timeKeyLength = -1;
-  #timeKeyKind = 0;
   /** The cached timestamp's JSON (`"YYYY-MM-DDTHH:MM:SS"`, 21 bytes, then padding), copied as 8-byte words. */
-  readonly #timeOut = new DataView(new ArrayBuffer(24));
+  readonly #timeOut = new Float64Array(3);
 
   constructor(formats: readonly CompiledLogFormat[], labels: readonly string[] = []) {
     const { keys, keyTypes } = outputSchema(formats);
@@ -652,24 +659,29 @@ export class LineParser {
   /** Writes the UTC timestamp `"YYYY-MM-DDTHH:MM:SS"` of a `$time_local`, `$time_iso8601` or `$msec` value. */
   #writeTime(kind: number, src: Uint8Array, s: number, e: number, o: number): number {
     const n = e - s;
-    let same = n === this.#timeKeyLength && kind === this.#timeKeyKind;
-    // Four bytes per compare, the last word ending where the value ends (overlapping the one before; n >= 4).
-    for (let j = 0; same && j < n; j += 4) same = this.#srcView.getInt32(s + Math.min(j, n - 4)) === this.#timeKey.getInt32(Math.min(j, n - 4));
+    const view = this.#srcView;
+    const key = this.#timeKey;
+    const last = e - 8;
+    // Compared as four words (see {@link words64}): the cached words are ASCII, so an equal word has equal bytes; a
+    // word of other bytes may be NaN, which only misses the cache.
+    const same =
+      n === this.#timeKeyLength &&
+      view.getFloat64(s, true) === key[0] &&
+      view.getFloat64(Math.min(s + 8, last), true) === key[1] &&
+      view.getFloat64(Math.min(s + 16, last), true) === key[2] &&
+      view.getFloat64(last, true) === key[3];
+    const out = this.#timeOut;
     if (!same) {
       const seconds = kind === Time.Msec ? msecSeconds(src, s, e) : layoutSeconds(src, s, e, kind === Time.Iso);
       // Formatting (not parsing) through Date, once per distinct timestamp thanks to the cache above.
       const iso = Number.isNaN(seconds) ? '' : new Date(seconds * 1000).toISOString();
       if (iso.length !== 24) return FAIL;
-      encoder.encodeInto(`"${iso.slice(0, 19)}"`, new Uint8Array(this.#timeOut.buffer));
-      if (n >= 4 && n <= 32) {
-        for (let j = 0; j < n; j++) this.#timeKey.setUint8(j, src[s + j] as number);
-        this.#timeKeyLength = n;
-        this.#timeKeyKind = kind;
-      }
+      encoder.encodeInto(`"${iso.slice(0, 19)}"`, new Uint8Array(out.buffer));
+      this.#timeKeyLength = n >= 8 && n <= 32 ? n : -1;
+      if (this.#timeKeyLength > 0) for (let j = 0; j < 4; j++) key[j] = view.getFloat64(Math.min(s + 8 * j, last), true);
     }
-    // The 21 bytes as three words (ASCII: see {@link words64}); the three bytes past them are free space, which what
-    // follows overwrites.
-    for (let j = 0; j < 24; j += 8) this.#view.setFloat64(o + j, this.#timeOut.getFloat64(j, true), true);
+    // The 21 bytes as three words; the three bytes past them are free space, which what follows overwrites.
+    for (let j = 0; j < 3; j++) this.#view.setFloat64(o + 8 * j, out[j] as number, true);
     return o + 21;
   }
 }
@@ -705,15 +717,19 @@ function writeListTotal(out: Uint8Array, o: number, src: Uint8Array, s: number, 
     }
   }
   if (!any) return writeNull(out, o);
-  // Digits written directly: String() of a fraction would cost more than the rest of the list.
-  const whole = decimal ? Math.floor(total / 1000) : total;
-  let n = 1;
-  for (let x = whole; x >= 10; x = Math.floor(x / 10)) n++;
-  for (let i = n, x = whole; i > 0; i--, x = Math.floor(x / 10)) out[o + i - 1] = 48 + (x % 10);
-  if (!decimal) return o + n;
-  out[o + n] = 46;
-  for (let i = 3, x = total % 1000; i > 0; i--, x = Math.floor(x / 10)) out[o + n + i] = 48 + (x % 10);
-  return o + n + 4;
+  // Digits written directly, the last first: String() of a fraction would cost more than the rest of the list. A
+  // decimal total is written from its thousandths (at least "0.000"), the point before the last three digits.
+  let n = decimal ? 5 : 1;
+  for (let x = Math.floor(total / (decimal ? 10000 : 10)); x > 0; x = Math.floor(x / 10)) n++;
+  for (let i = o + n - 1, x = total; i >= o; i--) {
+    if (decimal && i === o + n - 4) {
+      out[i] = 46;
+    } else {
+      out[i] = 48 + (x % 10);
+      x = Math.floor(x / 10);
+    }
+  }
+  return o + n;
 }
 
 function sameBytes(src: Uint8Array, s1: number, e1: number, s2: number, e2: number): boolean {
@@ -882,7 +898,7 @@ function jsonEscapeLength(src: Uint8Array, i: number, e: number): number {
 
 /** `HTTP/` followed by digits, optionally `.` and digits. */
 function isProtocol(src: Uint8Array, s: number, e: number): boolean {
-  return src[s] === 72 && src[s + 1] === 84 && src[s + 2] === 84 && src[s + 3] === 80 && src[s + 4] === 47 && isDecimal(src, s + 5, e);
+  return matchAt(src, s, e, HTTP) && isDecimal(src, s + 5, e);
 }
 
 /** Layouts of `$time_local` and `$time_iso8601`: `0` is a digit, `+` the offset's sign, `M` the month's name. */
