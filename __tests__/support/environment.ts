@@ -14,7 +14,7 @@ function v8Format(captured: unknown, frames: Frames): string {
  * default instead of being source-mapped by jest.
  *
  * cdktf captures the whole stack of every token it creates on such an object (shown only if the token later fails to
- * resolve), thousands per synth; jest maps every frame of each through the source maps, which cost more than the
+ * resolve), thousands per synth; jest maps every frame of each through the source maps, which cost about as much as the
  * synth itself. Errors, thrown or not, keep jest's source-mapped stacks: they are handed to jest's formatter.
  */
 export default class TestEnvironment extends NodeEnvironment {
