@@ -64,15 +64,15 @@ describe('Shipper, whole file', () => {
   it('keeps every call within 500 records and 5 MiB including partition keys', async () => {
     const file = join(fx.dir, 'big.log');
     const calls = recordCalls(fx.client);
-    // 1,100 short lines, then 20 lines of 700 KiB: record count bounds the first calls, bytes bound the last.
-    writeFileSync(file, logText(1100) + ('x'.repeat(700 * 1024 - 1) + '\n').repeat(20));
+    // 1,000 short lines, then 8 lines of 700 KiB: record count bounds the first calls, bytes bound the last.
+    writeFileSync(file, logText(1000) + ('x'.repeat(700 * 1024 - 1) + '\n').repeat(8));
     const summary = await new Shipper({ client: fx.client, streamName: 'logs', file }).run();
 
-    expect(summary.recordsShipped).toBe(1120);
+    expect(summary.recordsShipped).toBe(1008);
     expect(calls.map((c) => c.records).slice(0, 2)).toEqual([500, 500]);
     expect(Math.max(...calls.map((c) => c.records))).toBeLessThanOrEqual(500);
     expect(Math.max(...calls.map((c) => c.bytes))).toBeLessThanOrEqual(MAX_BYTES_PER_CALL);
-    expect(calls.reduce((n, c) => n + c.records, 0)).toBe(1120);
+    expect(calls.reduce((n, c) => n + c.records, 0)).toBe(1008);
     // 7 records of 700 KiB fit 5 MiB; 8 would not.
     expect(calls.some((c) => c.records === 7)).toBe(true);
   });
@@ -199,22 +199,22 @@ describe('Shipper, checkpoint', () => {
   it('stopped mid-file and restarted: no line lost, none duplicated', async () => {
     const file = join(fx.dir, 'access.log');
     const checkpointFile = join(fx.dir, 'state', 'checkpoint.json');
-    writeFileSync(file, logText(5000));
+    writeFileSync(file, logText(2500));
     const first = new Shipper({ client: fx.client, streamName: 'logs', file, checkpointFile, maxBufferSizeRecords: 100 });
     first.on('progress', (s) => {
-      if (s.recordsShipped >= 1200) first.stop();
+      if (s.recordsShipped >= 1000) first.stop();
     });
     const part = await first.run();
-    expect(part.recordsShipped).toBeGreaterThanOrEqual(1200);
-    expect(part.recordsShipped).toBeLessThan(5000);
+    expect(part.recordsShipped).toBeGreaterThanOrEqual(1000);
+    expect(part.recordsShipped).toBeLessThan(2500);
     expect(readCheckpoint(checkpointFile)?.offset).toBe(part.checkpoint?.offset);
 
     appendFileSync(file, logText(10, 'appended'));
     const rest = await new Shipper({ client: fx.client, streamName: 'logs', file, checkpointFile }).run();
 
-    expect(part.recordsShipped + rest.recordsShipped).toBe(5010);
+    expect(part.recordsShipped + rest.recordsShipped).toBe(2510);
     const { data } = await readStream(fx.client, 'logs');
-    expect(sorted(data.map(String))).toEqual(sorted(linesOf(logText(5000) + logText(10, 'appended'))));
+    expect(sorted(data.map(String))).toEqual(sorted(linesOf(logText(2500) + logText(10, 'appended'))));
   });
 
   it('stops with the error when acknowledging fails (checkpoint write or a listener), not running on without a position', async () => {
@@ -306,7 +306,7 @@ describe('Shipper, aggregating (our agent)', () => {
     const client = kinesisClient({ endpoint: proxy.endpoint, region: 'us-east-1', maxAttempts: 1 });
     try {
       const file = join(fx.dir, 'access.log');
-      const text = mixed(20_000, 50);
+      const text = mixed(6_000, 50);
       writeFileSync(file, text);
       // A third of the entries of the first ten calls throttled, and the first three calls throttled whole.
       proxy.failEntries(({ index }, call) => call <= 10 && index % 3 === 0);
@@ -317,13 +317,13 @@ describe('Shipper, aggregating (our agent)', () => {
         file,
         maxBufferSizeRecords: 20,
         retryBaseMillis: 1,
-        aggregate: { maxRecordBytes: 5_000 },
+        aggregate: { maxRecordBytes: 2_000 },
       }).run();
       const { data } = await readStream(fx.client, 'logs');
       expect(sorted(data.flatMap((d) => d.toString().split(/(?<=\n)/)))).toEqual(sorted(linesOf(text)));
       expect(summary.failedCalls).toBe(3);
       expect(summary.failedEntries).toBeGreaterThan(0);
-      expect(summary).toMatchObject({ linesShipped: 20_000, recordsShipped: data.length });
+      expect(summary).toMatchObject({ linesShipped: 6_000, recordsShipped: data.length });
     } finally {
       client.destroy();
       await proxy.stop();
@@ -333,7 +333,7 @@ describe('Shipper, aggregating (our agent)', () => {
   it('stopped mid-file and restarted: no line lost, none duplicated, with bad lines between aggregates', async () => {
     const file = join(fx.dir, 'access.log');
     const checkpointFile = join(fx.dir, 'state', 'checkpoint.json');
-    const text = mixed(20_000, 37);
+    const text = mixed(6_000, 37);
     writeFileSync(file, text);
     const first = new Shipper({
       client: fx.client,
@@ -344,17 +344,17 @@ describe('Shipper, aggregating (our agent)', () => {
       aggregate: { maxRecordBytes: 2_000 },
     });
     first.on('progress', (s) => {
-      if (s.linesShipped >= 3000) first.stop();
+      if (s.linesShipped >= 1500) first.stop();
     });
     const part = await first.run();
-    expect(part.linesShipped).toBeGreaterThanOrEqual(3000);
-    expect(part.linesShipped).toBeLessThan(20_000);
+    expect(part.linesShipped).toBeGreaterThanOrEqual(1500);
+    expect(part.linesShipped).toBeLessThan(6_000);
     expect(readCheckpoint(checkpointFile)?.offset).toBe(part.checkpoint?.offset);
 
     const rest = await new Shipper({ client: fx.client, streamName: 'logs', file, checkpointFile, aggregate: {} }).run();
     const { data } = await readStream(fx.client, 'logs');
     const shippedLines = data.flatMap((d) => d.toString().split(/(?<=\n)/));
-    expect(part.linesShipped + rest.linesShipped).toBe(20_000);
+    expect(part.linesShipped + rest.linesShipped).toBe(6_000);
     expect(sorted(shippedLines)).toEqual(sorted(linesOf(text)));
   });
 });

@@ -9,6 +9,7 @@ import {
   validateResponse,
   type SourceRecord,
 } from '../../../pipeline/firehose/format';
+import { codePoint } from '../../support/arbitraries';
 
 const at = Date.UTC(2026, 10, 25, 5, 7, 9); // 2026-11-25T05:07:09Z
 const rec = (line: string, i = 0): SourceRecord => ({
@@ -151,14 +152,14 @@ describe('the checks on every Lambda response', () => {
     const value = fc.letrec((tie) => ({
       v: fc.oneof(
         { depthSize: 'small' },
-        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.string({ unit: codePoint, maxLength: 40 }),
         fc.base64String({ maxLength: 80 }),
         fc.double(),
         fc.integer(),
         fc.boolean(),
         fc.constantFrom(null, undefined, () => 1, new Date(0), Symbol('s')),
         fc.array(tie('v'), { maxLength: 5 }),
-        fc.dictionary(fc.string({ unit: 'binary', maxLength: 20 }), tie('v'), { maxKeys: 5 }),
+        fc.dictionary(fc.string({ unit: codePoint, maxLength: 20 }), tie('v'), { maxKeys: 5 }),
       ),
     })).v;
     fc.assert(

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { RecordArena, type StoredRecord } from '../../../pipeline/kinesis/record-arena';
+import { codePoint } from '../../support/arbitraries';
 
 const seq = (n: number): string => `4960${n}`.padEnd(56, '7');
 
@@ -8,7 +9,7 @@ test('gives back what it stored, as objects and as the JSON GetRecords sends, th
     fc.property(
       fc.array(
         fc.record({
-          key: fc.string({ minLength: 1, maxLength: 256, unit: 'binary' }),
+          key: fc.string({ minLength: 1, maxLength: 256, unit: codePoint }),
           data: fc.base64String({ maxLength: 3000 }),
           arrivalMs: fc.integer({ min: 0, max: 4e12 }),
         }),
