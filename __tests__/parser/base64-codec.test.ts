@@ -28,8 +28,9 @@ describe('base64Codec', () => {
     const codec = base64Codec(proto);
     expect(codec.fast).toBe(false);
     const target = Buffer.alloc(8);
-    expect(codec.decode(target, 'aGk/', 8)).toBe(3);
-    expect(target.toString('latin1', 0, 3)).toBe('hi?');
+    expect(codec.decode(target, 'aGk/', 0, 8)).toBe(3);
+    expect(codec.decode(target, 'aGk/', 4, 4)).toBe(3);
+    expect(target.toString('latin1', 0, 7)).toBe('hi?\0hi?');
     const bytes = new Uint8Array([0, 104, 105, 63, 0]);
     expect(codec.encode(bytes.subarray(1), 0, 3)).toBe('aGk/');
   });

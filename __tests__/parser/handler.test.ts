@@ -32,6 +32,23 @@ describe('Firehose handler', () => {
     ]);
   });
 
+  it('gives each record its own lines, whatever the records around it (one batch decoded, parsed and encoded)', () => {
+    const line = (host: string): string => LINE.replace('1.2.3.4', host);
+    const res = transform([
+      { recordId: '1', data: b64(`${line('10.0.0.1')}\n${line('10.0.0.2')}`) },
+      { recordId: '2', data: b64(`${line('10.0.0.3')}\n${BAD}\n`) },
+      {} as FirehoseInputRecord,
+      { recordId: '4', data: b64('\n') },
+      { recordId: '5', data: b64(`${line('10.0.0.5')}\n`) },
+    ]);
+    expect(res.records.map((r) => r.result)).toEqual(['Ok', 'ProcessingFailed', 'ProcessingFailed', 'Dropped', 'Ok']);
+    const hosts = (data: string): unknown[] => text(data).trim().split('\n').map((l) => (JSON.parse(l) as { host: unknown }).host);
+    expect(hosts(res.records[0]?.data ?? '')).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(text(res.records[1]?.data ?? '')).toBe(`${line('10.0.0.3')}\n${BAD}\n`);
+    expect(res.records[3]?.data).toBe('');
+    expect(hosts(res.records[4]?.data ?? '')).toEqual(['10.0.0.5']);
+  });
+
   it('writes NDJSON with a newline after every line, also when the record had none', () => {
     const [r] = transform([{ recordId: '1', data: b64(LINE) }]).records;
     expect(r?.result).toBe('Ok');

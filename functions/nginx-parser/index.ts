@@ -16,4 +16,5 @@ function parserFromEnvironment(): LineParser {
   }
 }
 
-export const handler = createHandler(parserFromEnvironment());
+// A CommonJS export, as the bundle is CommonJS: an ES `export` would make esbuild add its ~500-byte ESM interop.
+export = { handler: createHandler(parserFromEnvironment()) };
