@@ -8,7 +8,7 @@
 import { GetMetricStatisticsCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -19,7 +19,9 @@ import { AGENT_METRICS } from '../../pipeline/agent/defaults';
 import { projectRoot } from '../../pipeline/stack-config';
 import { createStream, kinesisFixture, readStream, type KinesisFixture } from '../pipeline/kinesis-helpers';
 import { startMoto, type MotoServer } from '../support/moto';
+import { LogWriter } from '../support/log-writer';
 import { missingTools, MOTO_SERVER } from '../support/tools';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(120_000);
 
@@ -87,34 +89,9 @@ afterEach(async () => {
   await fx.close();
 });
 
-/** nginx-like: appends through an open descriptor, reopens on request (USR1 after logrotate's rename). */
-class Writer {
-  private fd: number;
-  private n = 0;
-  readonly written: string[] = [];
-  constructor(private readonly path: string) {
-    this.fd = openSync(path, 'a');
-  }
-  write(count: number): void {
-    let text = '';
-    for (let i = 0; i < count; i++, this.n++) {
-      const line =
-        this.n % 97 === 0
-          ? `\u0016\u0003\u0001 binary junk ${this.n}\n`
-          : `10.1.2.3 - - [05/Dec/2026:17:00:00 +0000] "GET /p/${this.n} HTTP/1.1" 200 ${this.n} "-" "agent-e2e" "-"\n`;
-      text += line;
-      this.written.push(line);
-    }
-    writeSync(this.fd, text);
-  }
-  reopen(): void {
-    closeSync(this.fd);
-    this.fd = openSync(this.path, 'a');
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
+/** Our lines, every 97th binary junk. */
+const agentLine = (n: number): string =>
+  n % 97 === 0 ? `\u0016\u0003\u0001 binary junk ${n}\n` : `10.1.2.3 - - [05/Dec/2026:17:00:00 +0000] "GET /p/${n} HTTP/1.1" 200 ${n} "-" "agent-e2e" "-"\n`;
 
 const agents = new Set<ChildProcess>();
 afterEach(() => {
@@ -134,14 +111,6 @@ function startAgent(configFile: string, env: NodeJS.ProcessEnv): { child: ChildP
 async function streamLines(): Promise<{ lines: string[]; records: number }> {
   const { data } = await readStream(fx.client, 'logs');
   return { lines: data.flatMap((d) => d.toString().split(/(?<=\n)/)), records: data.length };
-}
-
-async function waitFor(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 const counts = (lines: readonly string[]): Map<string, number> => {
@@ -179,10 +148,10 @@ maybe('credentials from IMDSv2, a rename rotation, SIGTERM flushes, SIGKILL + re
     AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
     AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint,
   };
-  const w = new Writer(log);
+  const w = new LogWriter(log, agentLine);
   w.write(2000);
   let agent = startAgent(configFile, env);
-  await waitFor(() => agent.output().includes('nginx-log-agent: shipping'), 'the agent to start');
+  await waitFor(() => agent.output().includes('nginx-log-agent: shipping'), 'the agent to start', 30_000, 50);
   // It has read the file before logrotate renames it (no checkpoint yet: a file rotated earlier is not its business).
   await sleep(1_000);
   // logrotate's rename, then nginx reopens its log on USR1.
@@ -282,7 +251,7 @@ maybe('an unreadable log: one line naming the file and the permission, shipped o
   let output = '';
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor(() => output.includes('permission denied'), 'the permission message');
+  await waitFor(() => output.includes('permission denied'), 'the permission message', 30_000, 50);
   expect(output).toMatch(new RegExp(`cannot read ${log.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: permission denied \\(EACCES\\)`));
   chmodSync(log, 0o644);
   const deadline = Date.now() + 30_000;

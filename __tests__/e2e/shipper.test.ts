@@ -4,11 +4,13 @@
  * Run by `npm run test:shipper` (builds the CLI first).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, openSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kinesisClient } from '../../pipeline/clients';
 import { startFaultProxy } from '../support/fault-proxy';
+import { LogWriter } from '../support/log-writer';
+import { waitFor } from '../support/wait';
 import { Shipper, type ShipSummary } from '../../pipeline/agent/shipper';
 import { projectRoot } from '../../pipeline/stack-config';
 import { createStream, kinesisFixture, linesOf, readStream, sorted, type KinesisFixture } from '../pipeline/kinesis-helpers';
@@ -25,50 +27,19 @@ beforeEach(async () => {
 });
 afterEach(() => fx.close());
 
-/** An nginx-like writer: appends through an open descriptor, reopens its log on request (nginx's USR1). */
-class Writer {
-  private fd: number;
-  private n = 0;
-  readonly written: string[] = [];
-  constructor(private readonly path: string) {
-    this.fd = openSync(path, 'a');
-  }
-  write(count: number): void {
-    let text = '';
-    for (let i = 0; i < count; i++, this.n++) {
-      text += `127.0.0.1 - - [25/Nov/2026:05:00:00 +0000] "GET /page/${this.n} HTTP/1.1" 200 ${this.n} "-" "e2e" "-"\n`;
-    }
-    writeSync(this.fd, text);
-    this.written.push(...linesOf(text));
-  }
-  reopen(): void {
-    closeSync(this.fd);
-    this.fd = openSync(this.path, 'a');
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
+const pageLine = (n: number): string => `127.0.0.1 - - [25/Nov/2026:05:00:00 +0000] "GET /page/${n} HTTP/1.1" 200 ${n} "-" "e2e" "-"\n`;
 
-async function writeFor(w: Writer, batches: number): Promise<void> {
+async function writeFor(w: LogWriter, batches: number): Promise<void> {
   for (let i = 0; i < batches; i++) {
     w.write(50);
     await sleep(3);
   }
 }
 
-async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 it('follows a live log through rename-and-create and copytruncate, across a restart: every line exactly once', async () => {
   const path = join(fx.dir, 'access.log');
   const checkpointFile = join(fx.dir, 'checkpoint.json');
-  const w = new Writer(path);
+  const w = new LogWriter(path, pageLine);
   const follow = (): { shipper: Shipper; done: Promise<ShipSummary> } => {
     const shipper = new Shipper({
       client: fx.client,

@@ -8,30 +8,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createParser } from '../../functions/nginx-parser/parse';
 import { INGRESS_NGINX_FORMAT, NGINX_JSON_FORMAT } from '../../functions/nginx-parser/presets';
 import { NGINX, nginxConf, nginxMissing } from '../support/nginx';
 import { freePort } from '../support/ports';
+import { waitForListener } from '../support/wait';
 
 const MISSING = nginxMissing('the real-nginx upstream list tests');
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = createConnection({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not listen on 127.0.0.1:${port}`);
-}
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -93,8 +78,8 @@ describe('real nginx $upstream_* lists (failover and internal redirect)', () => 
     );
     nginx = spawn(NGINX, ['-p', prefix, '-e', `${prefix}/logs/error.log`, '-c', join(prefix, 'nginx.conf')], { stdio: 'ignore' });
     try {
-      await waitForPort(front);
-      await waitForPort(live);
+      await waitForListener(front);
+      await waitForListener(live);
       // Round robin over two servers, the closed one never marked down: every other request tries it first.
       for (let i = 0; i < 4; i++) expect(await get(front, `/try/${i}`)).toBe(200);
       for (let i = 0; i < 2; i++) expect(await get(front, `/accel/${i}`)).toBe(200);

@@ -13,6 +13,7 @@ import { createParser } from '../../functions/nginx-parser/parse';
 import { NGINX_MAIN_FORMAT } from '../../functions/nginx-parser/log-format';
 import { NGINX, nginxConf, nginxMissing } from '../support/nginx';
 import { freePort } from '../support/ports';
+import { waitForListener } from '../support/wait';
 
 const MISSING = nginxMissing('the real-nginx parser tests');
 
@@ -48,21 +49,6 @@ function send(host: string, port: number, bytes: Buffer | string, waitMs = 3000)
       resolve(Buffer.concat(chunks).toString('latin1'));
     });
   });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = createConnection({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not listen on 127.0.0.1:${port}`);
 }
 
 /** A log's lines as bytes, exactly as the Kinesis Agent would ship them (not decoded as UTF-8 on the way). */
@@ -112,7 +98,7 @@ describe('real nginx access logs', () => {
     );
     nginx = spawn(NGINX, ['-p', prefix, '-e', `${prefix}/logs/error.log`, '-c', join(prefix, 'nginx.conf')], { stdio: 'ignore' });
     try {
-      await waitForPort(port);
+      await waitForListener(port);
       const http = (head: string): string => `${head}\r\nHost: example.com\r\nConnection: close\r\n\r\n`;
       const basic = (user: string): string => `Authorization: Basic ${Buffer.from(`${user}:secret`).toString('base64')}`;
       await send('127.0.0.1', port, http('GET /quotes HTTP/1.1\r\nUser-Agent: Mozilla "quoted" \\ agent\r\nReferer: https://ref.example/\r\nX-Forwarded-For: 10.0.0.1, 10.0.0.2'));

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runLogAgent } from '../../../pipeline/agent/agent';
 import { resolveLogAgentConfig } from '../../../pipeline/agent/config';
 import { createStream, kinesisFixture, readStream, type KinesisFixture } from '../kinesis-helpers';
+import { waitFor } from '../../support/wait';
 
 let fx: KinesisFixture;
 beforeEach(async () => {
@@ -13,13 +14,7 @@ afterEach(() => fx.close());
 
 const line = (i: number): string => `10.0.0.1 - - [05/Dec/2026:17:00:00 +0000] "GET /a/${i} HTTP/1.1" 200 ${i} "-" "jest" "-"\n`;
 
-async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = (cond: () => boolean | Promise<boolean>, what: string): Promise<void> => waitFor(cond, what, 15_000, 50);
 
 function config(file: string) {
   return resolveLogAgentConfig({

@@ -17,6 +17,7 @@ import { checkSchema, schemaProblems } from '../../../pipeline/query/query';
 import { catalogColumns } from '../../../stacks/log-columns';
 import { NGINX, nginxConf, nginxMissing } from '../../support/nginx';
 import { freePort } from '../../support/ports';
+import { waitForListener } from '../../support/wait';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'schema-proof-'));
@@ -108,7 +109,7 @@ ${Object.keys(formats).map((name) => `  access_log ${prefix}/logs/${name}.log ${
     );
     const nginx: ChildProcess = spawn(NGINX, ['-p', prefix, '-e', `${prefix}/logs/error.log`, '-c', join(prefix, 'nginx.conf')], { stdio: 'ignore' });
     try {
-      await waitFor({ host: '127.0.0.1', port });
+      await waitForListener(port);
       const tcp = { host: '127.0.0.1', port };
       const http = (head: string, body = ''): string => `${head}\r\nHost: example.com\r\nConnection: close\r\n${body ? '' : '\r\n'}${body}`;
       await send(tcp, http('GET / HTTP/1.1\r\nAccept-Encoding: gzip\r\nUser-Agent: curl/8'));
@@ -165,17 +166,3 @@ function send(to: NetConnectOpts, bytes: Buffer | string, waitMs = 3000): Promis
   });
 }
 
-async function waitFor(to: { host: string; port: number }): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = createConnection(to, () => {
-        s.destroy();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not listen on ${to.host}:${to.port}`);
-}
