@@ -1,3 +1,5 @@
+import { objectKey } from '../../facts/s3-layout';
+
 /**
  * One failed record as AWS writes it under the pipeline's error prefix: the key and the error record, in the documented
  * field names and in the casing reported from real deployments. The stack's, the local Firehose's and verify's error
@@ -33,3 +35,17 @@ export const ERROR_LAYOUT_FIXTURE = Object.freeze({
     lambdaARN: 'arn:aws:lambda:ap-northeast-2:123456789012:function:nginx-access-logs-parser:$LATEST',
   },
 });
+
+/** The key the fixture's record gets under the error prefix `prefix` (the stack's, or the documented one). */
+export function fixtureErrorKey(prefix: string): string {
+  const F = ERROR_LAYOUT_FIXTURE;
+  return objectKey({
+    prefix,
+    deliveryStreamName: F.deliveryStreamName,
+    version: 1,
+    oldestArrivalMs: F.arrivalMs,
+    extension: '',
+    uuid: F.uuid,
+    errorOutputType: F.errorOutputType,
+  });
+}

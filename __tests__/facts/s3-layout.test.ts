@@ -7,7 +7,7 @@ import {
   objectKey,
   S3_LAYOUT,
 } from '../../facts/s3-layout';
-import { ERROR_LAYOUT_FIXTURE as F } from './error-layout-fixture';
+import { ERROR_LAYOUT_FIXTURE as F, fixtureErrorKey } from './error-layout-fixture';
 
 const at = Date.UTC(2026, 10, 25, 5, 7, 9); // 2026-11-25T05:07:09Z
 const uuid = '7578adbc-da7c-4c3c-86a7-89c99057ee7d';
@@ -56,16 +56,7 @@ describe('object keys', () => {
 
 describe('the error layout', () => {
   test('the error prefix forms the documented key from a time and an error type', () => {
-    const key = objectKey({
-      prefix: S3_LAYOUT.errorPrefix,
-      deliveryStreamName: F.deliveryStreamName,
-      version: 1,
-      oldestArrivalMs: F.arrivalMs,
-      extension: '',
-      uuid: F.uuid,
-      errorOutputType: F.errorOutputType,
-    });
-    expect(key).toBe(F.key);
+    expect(fixtureErrorKey(S3_LAYOUT.errorPrefix)).toBe(F.key);
   });
 
   test('keyPattern reads the hour and the error type back, and rejects other types and mismatched hours', () => {

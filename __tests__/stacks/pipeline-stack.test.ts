@@ -10,9 +10,8 @@ import { INGRESS_NGINX_FORMAT } from '../../functions/nginx-parser/presets';
 import { createHash } from 'node:crypto';
 import { zipDirectory } from '../../stacks/bundle-archive';
 import { processorParameters as buildProcessorParameters } from '../../stacks/delivery-stream';
-import { objectKey } from '../../facts/s3-layout';
 import { parseStackConfig } from '../../pipeline/stack-config';
-import { ERROR_LAYOUT_FIXTURE } from '../facts/error-layout-fixture';
+import { ERROR_LAYOUT_FIXTURE, fixtureErrorKey } from '../facts/error-layout-fixture';
 import { AWS, blockAt, buildPipeline, FIXTURE_BUNDLE, LOCALSTACK, ref, statements, synthesized, synthPipeline } from './pipeline-helpers';
 
 const local = () => synthesized(LOCALSTACK);
@@ -160,16 +159,7 @@ describe('delivery stream', () => {
     for (const target of [AWS, LOCALSTACK]) {
       const { body } = blockAt(synthesized(target), 'delivery-stream/delivery-stream');
       const s3 = body.extended_s3_configuration as { error_output_prefix: string };
-      const key = objectKey({
-        prefix: s3.error_output_prefix,
-        deliveryStreamName: F.deliveryStreamName,
-        version: 1,
-        oldestArrivalMs: F.arrivalMs,
-        extension: '',
-        uuid: F.uuid,
-        errorOutputType: F.errorOutputType,
-      });
-      expect(key).toBe(F.key);
+      expect(fixtureErrorKey(s3.error_output_prefix)).toBe(F.key);
     }
   });
 
