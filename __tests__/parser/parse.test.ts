@@ -90,6 +90,33 @@ describe('default formats (main and combined)', () => {
     expect(r.ok && r.json).toContain('"uri":"/\\u0001\\u001F"');
   });
 
+  it('writes every byte value at every offset of a word as JSON does (raw, escaped) or as nginx text (not UTF-8)', () => {
+    // Values are copied four bytes per step while no byte needs care: each byte value in each position of a word,
+    // in a value copied while scanning (the user agent) and in one written after the scan (escape=none, last).
+    const parsers: [LineParser, (v: Buffer) => Buffer][] = [
+      [createParser(), (v) => Buffer.concat([Buffer.from(`1.2.3.4 - - ${T} "GET / HTTP/1.1" 200 1 "-" "`), v, Buffer.from('" "-"')])],
+      [createParser('escape=none $remote_addr "$http_user_agent"'), (v) => Buffer.concat([Buffer.from('1.2.3.4 "'), v, Buffer.from('"')])],
+    ];
+    const wrong: string[] = [];
+    for (const [n, [parser, line]] of parsers.entries()) {
+      for (let c = 0; c < 256; c++) {
+        // A raw quote ends a quoted value under escape=default: nginx writes \x22.
+        if (c === 0x22 && n === 0) continue;
+        for (let at = 0; at < 8; at++) {
+          const value = Buffer.from('abcdefghijk');
+          value[at] = c;
+          const expected = c < 0x80 ? value.toString('latin1') : `${value.toString('latin1', 0, at)}\\x${c.toString(16).toUpperCase()}${value.toString('latin1', at + 1)}`;
+          const bytes = line(value);
+          parser.reset();
+          const ok = parser.appendLine(bytes, 0, bytes.length);
+          const got = ok ? (JSON.parse(Buffer.from(parser.buf.subarray(0, parser.length)).toString()) as Record<string, unknown>).useragent : parser.error;
+          if (got !== expected) wrong.push(`format ${n}, byte ${c} at ${at}: ${JSON.stringify(got)}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('keeps raw UTF-8 (non-nginx input) and escapes raw bytes that are not UTF-8', () => {
     expect(json(`1.2.3.4 - - ${T} "GET / HTTP/1.1" 200 1 "-" "모니터링-봇/1.0" "-"`).useragent).toBe('모니터링-봇/1.0');
     const parser = createParser();

@@ -555,20 +555,20 @@ export class LineParser {
     let i = s;
     while (i < e) {
       if (need === 0) {
-        // Four bytes per step while none is below 0x20, above 0x7e, `"` or `\` (bit tests on one 32-bit word).
+        // Four bytes per step while none is below 0x20, above 0x7f, `"` or `\`. Per byte, a top bit set in `w - 0x20`
+        // (below 0x20, or 0xa0 and above) or in `(w ^ '"') - 1` or `(w ^ '\') - 1` (zero-byte tests, which also catch
+        // 0x80–0x9f) flags one; a borrow comes only from a byte flagged itself.
         while (i + 4 <= e) {
           const w = this.#srcView.getInt32(i, true);
-          const q = w ^ 0x22222222;
-          const b = w ^ 0x5c5c5c5c;
-          if ((((w - 0x20202020) & ~w) | (w + 0x01010101) | w | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+          if (((w - 0x20202020) | ((w ^ 0x22222222) - 0x01010101) | ((w ^ 0x5c5c5c5c) - 0x01010101)) & 0x80808080) break;
           this.#view.setInt32(o, w, true);
           o += 4;
           i += 4;
         }
         while (i < e) {
           const c = src[i] as number;
-          // Printable ASCII but `"` and `\`: most bytes are letters, so test the range above `"` first.
-          if (c > 0x22 ? c > 0x7e || c === 0x5c : c < 0x20 || c === 0x22) break;
+          // ASCII from space but `"` and `\`: most bytes are letters, so test the range above `"` first.
+          if (c > 0x22 ? c > 0x7f || c === 0x5c : c < 0x20 || c === 0x22) break;
           out[o++] = c;
           i++;
         }
