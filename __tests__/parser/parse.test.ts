@@ -169,6 +169,18 @@ describe('default formats (main and combined)', () => {
 });
 
 describe('custom formats', () => {
+  it('matches literals that are JavaScript syntax byte for byte (the scanner is compiled; no format text is code)', () => {
+    // Short literals are compared inline, long ones (over six bytes) by a call; a prefix before the first variable.
+    const tick = '`';
+    const format = `${tick}}{ $remote_addr "); throw 1; // $status */${tick}\\u0022 $request_time '"'`;
+    const line = (prefix: string, a: string, tail: string): string => `${prefix} 1.2.3.4 ${a} 200 */${tick}\\u0022 0.005 '${tail}`;
+    const parser = createParser(format);
+    expect(json(line(`${tick}}{`, '"); throw 1; //', `"'`), parser)).toMatchObject({ host: '1.2.3.4', status: 200, request_time: 0.005 });
+    expect(failure(line(`${tick}}}`, '"); throw 1; //', `"'`), parser)).toMatch(/^line does not start with "`}{ " at column 1/);
+    expect(failure(line(`${tick}}{`, '"); throw 2; //', `"'`), parser)).toMatch(/^no " \\"\); throw 1; \/\/ " after \$remote_addr at column 5/);
+    expect(failure(line(`${tick}}{`, '"); throw 1; //', `"`), parser)).toMatch(/after \$request_time/);
+  });
+
   it('serves escape=json formats with $request_time, $upstream_response_time, $host and $msec', () => {
     const parser = createParser(
       `escape=json '{"time":"$time_iso8601","ms":$msec,"host":"$host","req":"$request","status":$status,` +
