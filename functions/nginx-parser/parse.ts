@@ -340,7 +340,7 @@ export class LineParser {
    * (23–29 % off the parse, side by side, against one loop reading a table per variable). Only numbers and this
    * method's own code go into the source, never text from the format.
    *
-   * Names in the generated code: `b` the line's bytes, `a`..`n` the line, `i` the scan position, `u`/`V` the output
+   * Names in the generated code: `b` the bytes, `b[a..n)` the line, `i` the scan position, `u`/`V` the output
    * bytes and a DataView of them, `o` the output position, `x` the end of the current value, `q` a quick scan's end,
    * `t` where a value's JSON starts, `s<v>`..`e<v>` where variable v was found; the helpers are named in `helpers`.
    */
@@ -356,7 +356,7 @@ export class LineParser {
       const kind = (vars[v] as FormatVariable).kind;
       return kind === 'msec' ? Chk.Decimal : Math.max(0, CHECKED.indexOf(kind));
     };
-    // `lit(i, x)`: whether literal i is at position x (at most `end`); short ones byte by byte, inline.
+    // `lit(i, x)`: whether literal i is at position x, within the line; short ones byte by byte, inline.
     const lit = (i: number, x: string): string => {
       const l = p.lits[i] as Uint8Array;
       return l.length > 6 ? `M(b,${x},n,L[${i}])` : [`${x}+${l.length}<=n`, ...Array.from(l, (c, j) => `b[${x}+${j}]===${c}`)].join('&&');
@@ -404,7 +404,7 @@ export class LineParser {
       const last = v === n - 1;
       const atEnd = (x: string): string => (last ? `${x}!==n-${nl}||` : '');
       const chk = check(v);
-      const empty = variable.mayBeEmpty ? 'false' : 'true';
+      const emptyFails = !variable.mayBeEmpty;
       // nginx quoted it (escape=default or json): it ends at a raw quote.
       const quoted = escape !== Esc.None && w === 0 && next[0] === 34;
       // Located by its length, its end, or the next literal; then checked when nginx writes it narrowly.
@@ -413,7 +413,7 @@ export class LineParser {
         : w > 0
           ? `x=i+${w};if(!(${lit(v + 1, 'x')}))return F(x>n?${Err.Time}:${Err.Separator},Math.min(x,n),${v});`
           : `x=FI(b,L[${v + 1}],i,n,${escape === Esc.Json && next[0] === 34});if(x<0)return F(${Err.Separator},i,${v});`;
-      const checked = chk === Chk.None ? '' : `if(x===i?${empty}:!VV(b,i,x,${chk}))return F(${Err.Value},i,${v});`;
+      const checked = chk === Chk.None ? '' : `if(x===i?${emptyFails}:!VV(b,i,x,${chk}))return F(${Err.Value},i,${v});`;
       if (chk >= Chk.Integer && chk <= Chk.Address) {
         // Most narrow values are an IPv4 address or a number: scanned and checked in one pass when the next literal
         // follows; anything else is located and then checked.
@@ -426,7 +426,7 @@ export class LineParser {
       } else if (chk >= Chk.IntList) {
         // A list has no end marker of its own: it takes items as long as a separator and an item follow.
         code.push(`x=LE(b,i,n,${chk});if(${atEnd('x')}!(${lit(v + 1, 'x')}))return F(x===i?${Err.Value}:${Err.Separator},x,${v});`);
-        if (empty === 'true') code.push(`if(x===i)return F(${Err.Value},i,${v});`);
+        if (emptyFails) code.push(`if(x===i)return F(${Err.Value},i,${v});`);
       } else {
         code.push(located, checked);
       }
