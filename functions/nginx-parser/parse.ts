@@ -1,9 +1,10 @@
 /**
  * The pure parser core: nginx access-log lines (bytes) in, one JSON object per line (bytes) out.
  *
- * No AWS types and no I/O. A hand-written scanner follows the plan {@link compileLogFormat} made: every byte of a line
- * is looked at a bounded number of times (no regular expression, no backtracking), values are copied straight into
- * one reusable output buffer, and JSON and UTF-8 are produced by hand, without `JSON.stringify` or `TextDecoder`.
+ * No AWS types and no I/O. Each format {@link compileLogFormat} made is compiled once into a scanner of its own
+ * (`LineParser#compile`): every byte of a line is looked at a bounded number of times (no regular expression, no
+ * backtracking), values are copied straight into one reusable output buffer, and JSON and UTF-8 are produced by
+ * hand, without `JSON.stringify` or `TextDecoder`.
  * Timestamps are never parsed from strings: their digits go through `Date.UTC`, and the result is formatted once per
  * distinct timestamp (consecutive lines mostly share it).
  */
