@@ -5,16 +5,14 @@
  * backend adds an internal redirect (` : `). Everything on 127.0.0.1; nginx is stopped by its PID. Needs the nginx
  * binary (`apt-get install -y nginx`); without it the tests pass with a warning, except under CI=true.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createParser } from '../../functions/nginx-parser/parse';
 import { INGRESS_NGINX_FORMAT, NGINX_JSON_FORMAT } from '../../functions/nginx-parser/presets';
-import { NGINX, nginxConf, nginxMissing } from '../support/nginx';
+import { logLines, NGINX, nginxConf, nginxMissing, startNginx, stopNginx } from '../support/nginx';
 import { freePort } from '../support/ports';
-import { waitForListener } from '../support/wait';
 
 const MISSING = nginxMissing('the real-nginx upstream list tests');
 
@@ -31,8 +29,8 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
 
 describe('real nginx $upstream_* lists (failover and internal redirect)', () => {
   let prefix = '';
-  let nginx: ChildProcess | undefined;
   const logs: Record<'ingress' | 'json', Buffer[]> = { ingress: [], json: [] };
+  const logFile = (name: keyof typeof logs): string => join(prefix, 'logs', `${name}.log`);
 
   beforeAll(async () => {
     if (NGINX === undefined) {
@@ -76,32 +74,19 @@ describe('real nginx $upstream_* lists (failover and internal redirect)', () => 
   }`,
       ),
     );
-    nginx = spawn(NGINX, ['-p', prefix, '-e', `${prefix}/logs/error.log`, '-c', join(prefix, 'nginx.conf')], { stdio: 'ignore' });
+    const nginx = await startNginx(prefix, [front, live]);
+    let answered = 0;
     try {
-      await waitForListener(front);
-      await waitForListener(live);
       // Round robin over two servers, the closed one never marked down: every other request tries it first.
       for (let i = 0; i < 4; i++) expect(await get(front, `/try/${i}`)).toBe(200);
       for (let i = 0; i < 2; i++) expect(await get(front, `/accel/${i}`)).toBe(200);
       expect(await get(front, '/local')).toBe(200);
       expect(await get(front, '/id', { 'X-Request-ID': 'client id 42' })).toBe(200);
+      answered = 8;
     } finally {
-      const pid = nginx.pid;
-      if (pid !== undefined) {
-        const exited = new Promise((r) => nginx?.once('exit', r));
-        process.kill(pid, 'SIGQUIT');
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
-        clearTimeout(timer);
-        if (nginx.exitCode === null && nginx.signalCode === null) process.kill(pid, 'SIGKILL');
-      }
+      await stopNginx(nginx, Object.fromEntries((['ingress', 'json'] as const).map((name) => [logFile(name), answered])));
     }
-    for (const name of ['ingress', 'json'] as const) {
-      const text = readFileSync(join(prefix, 'logs', `${name}.log`));
-      const lines: Buffer[] = [];
-      for (let s = 0, nl = text.indexOf(10); nl >= 0; s = nl + 1, nl = text.indexOf(10, s)) lines.push(text.subarray(s, nl));
-      logs[name] = lines;
-    }
+    for (const name of ['ingress', 'json'] as const) logs[name] = logLines(logFile(name));
   }, 30_000);
 
   afterAll(() => {

@@ -4,9 +4,9 @@
  * nginx started on loopback with every variable nginx documents as a number, fed crafted requests (a client's
  * `Content-Length: 0123`, a unix-socket client with no port, TLS bytes, HTTP/0.9, an empty connection).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, type NetConnectOpts } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type NetConnectOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTransform } from '../../../functions/nginx-parser/handler';
@@ -15,9 +15,8 @@ import { createParser, parseLine } from '../../../functions/nginx-parser/parse';
 import { builtInLines, sharedGenerator } from '../../../pipeline/demo-log';
 import { checkSchema, schemaProblems } from '../../../pipeline/query/query';
 import { catalogColumns } from '../../../stacks/log-columns';
-import { NGINX, nginxConf, nginxMissing } from '../../support/nginx';
+import { logLines, NGINX, nginxConf, nginxMissing, sendRaw, startNginx, stopNginx } from '../../support/nginx';
 import { freePort } from '../../support/ports';
-import { waitForListener } from '../../support/wait';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'schema-proof-'));
@@ -76,6 +75,8 @@ describe('real nginx logs read back with the Glue types', () => {
   const formats = { main: NGINX_MAIN_FORMAT, combined: NGINX_COMBINED_FORMAT, custom: CUSTOM_FORMAT, numbers: NUMBERS_FORMAT, json: JSON_FORMAT };
   const logs: Record<string, string[]> = {};
   let prefix = '';
+  let sent = 0; // requests nginx answered, one line each
+  const logFile = (name: string): string => join(prefix, 'logs', `${name}.log`);
 
   beforeAll(async () => {
     if (NGINX === undefined) {
@@ -107,39 +108,38 @@ ${Object.keys(formats).map((name) => `  access_log ${prefix}/logs/${name}.log ${
   }`,
       ),
     );
-    const nginx: ChildProcess = spawn(NGINX, ['-p', prefix, '-e', `${prefix}/logs/error.log`, '-c', join(prefix, 'nginx.conf')], { stdio: 'ignore' });
+    const tcp = { host: '127.0.0.1', port };
+    const http = (head: string, body = ''): string => `${head}\r\nHost: example.com\r\nConnection: close\r\n\r\n${body}`;
+    // Each is logged once; a last connection that sends nothing is not.
+    const requests: [NetConnectOpts, Buffer | string][] = [
+      [tcp, http('GET / HTTP/1.1\r\nAccept-Encoding: gzip\r\nUser-Agent: curl/8')],
+      [tcp, http('POST /form HTTP/1.1\r\nContent-Length: 0123', 'x'.repeat(123))],
+      [tcp, http('POST /form HTTP/1.1\r\nContent-Length: 5', 'hello')],
+      [tcp, http('POST /bad HTTP/1.1\r\nContent-Length: abc')],
+      [{ path: socket }, http('GET /over-a-unix-socket HTTP/1.1')],
+      [tcp, Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0x0d, 0x0a, 0x0d, 0x0a])],
+      [tcp, 'GET /\r\n'],
+      [tcp, http(`GET /${'a'.repeat(9000)} HTTP/1.1`)],
+    ];
+    const nginx = await startNginx(prefix, [port]);
     try {
-      await waitForListener(port);
-      const tcp = { host: '127.0.0.1', port };
-      const http = (head: string, body = ''): string => `${head}\r\nHost: example.com\r\nConnection: close\r\n${body ? '' : '\r\n'}${body}`;
-      await send(tcp, http('GET / HTTP/1.1\r\nAccept-Encoding: gzip\r\nUser-Agent: curl/8'));
-      await send(tcp, http('POST /form HTTP/1.1\r\nContent-Length: 0123\r\n', `\r\n${'x'.repeat(123)}`));
-      await send(tcp, http('POST /form HTTP/1.1\r\nContent-Length: 5\r\n', '\r\nhello'));
-      await send(tcp, http('POST /bad HTTP/1.1\r\nContent-Length: abc\r\n', '\r\n'));
-      await send({ path: socket }, http('GET /over-a-unix-socket HTTP/1.1'));
-      await send(tcp, Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0x0d, 0x0a, 0x0d, 0x0a]));
-      await send(tcp, '');
-      await send(tcp, 'GET /\r\n');
-      await send(tcp, http(`GET /${'a'.repeat(9000)} HTTP/1.1`));
-    } finally {
-      if (nginx.pid !== undefined) {
-        const exited = new Promise((r) => nginx.once('exit', r));
-        process.kill(nginx.pid, 'SIGQUIT');
-        const timer = setTimeout(() => nginx.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
+      for (const [to, bytes] of requests) {
+        await sendRaw(to, bytes);
+        sent += 1;
       }
+      await sendRaw(tcp, '');
+    } finally {
+      await stopNginx(nginx, Object.fromEntries(Object.keys(formats).map((name) => [logFile(name), sent])));
     }
-    for (const name of Object.keys(formats)) {
-      logs[name] = readFileSync(join(prefix, 'logs', `${name}.log`), 'latin1').split('\n').filter((l) => l !== '');
-    }
+    for (const name of Object.keys(formats)) logs[name] = logLines(logFile(name)).map((l) => l.toString('latin1'));
   }, 30_000);
 
   test.each(Object.keys(formats))('%s', async (name) => {
     if (NGINX === undefined) return;
     const format = formats[name as keyof typeof formats];
     const lines = logs[name]!;
-    expect(lines.length).toBeGreaterThanOrEqual(8);
+    expect(lines).toHaveLength(sent);
+    expect(sent).toBe(8);
     // Every line nginx wrote parses: the schema below covers all of them.
     const parser = createParser(format);
     expect(lines.filter((l) => !parseLine(parser, l).ok)).toEqual([]);
@@ -149,20 +149,3 @@ ${Object.keys(formats).map((name) => `  access_log ${prefix}/logs/${name}.log ${
     expect(schemaProblems(check)).toEqual([]);
   });
 });
-
-function send(to: NetConnectOpts, bytes: Buffer | string, waitMs = 3000): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const socket = createConnection(to, () => {
-      if (bytes.length > 0) socket.write(bytes);
-      else socket.end();
-    });
-    const timer = setTimeout(() => socket.destroy(), waitMs);
-    socket.on('data', () => undefined);
-    socket.on('error', reject);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolvePromise();
-    });
-  });
-}
-
