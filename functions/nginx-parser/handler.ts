@@ -23,64 +23,12 @@ export interface HandlerOptions {
    * @default - console.warn
    */
   readonly log?: (message: string) => void;
-  /**
-   * base64 decoding and encoding of record data.
-   * @default - {@link base64Codec}(): Node's internal Buffer methods when they exist and work, else the public API
-   */
-  readonly base64?: Base64Codec;
 }
 
 // JSON.stringify of a result record is exactly: {"recordId":ID,"result":"R","data":"D"} (recordId only when given).
 const RECORD_BYTES = '{"result":"","data":""}'.length;
 const RECORD_ID_BYTES = '"recordId":,'.length;
 const ENVELOPE_BYTES = '{"records":[]}'.length;
-
-/** base64 in and out of the handler's buffers. */
-export interface Base64Codec {
-  /** Whether Node's internal methods are used (false: the public Buffer API). */
-  readonly fast: boolean;
-  /** Decodes `text` into `target` from `offset`, at most `max` bytes; the number of bytes written. */
-  decode(target: Buffer, text: string, offset: number, max: number): number;
-  /** The base64 of `bytes[start..end)`. */
-  encode(bytes: Uint8Array, start: number, end: number): string;
-}
-
-/** Node's methods behind `write(…, 'base64')` and `toString('base64', …)`; undocumented, so maybe absent. */
-interface InternalBase64 {
-  base64Write?: (this: Uint8Array, text: string, offset: number, length: number) => number;
-  base64Slice?: (this: Uint8Array, start: number, end: number) => string;
-}
-
-/**
- * Picks how records are base64-decoded and encoded, once, at load. Node's undocumented `Buffer.prototype.base64Write`
- * and `base64Slice`, called directly, skip the public wrappers' argument handling, a measurable share per ~250-byte
- * record, and take any Uint8Array as `this` (the parser's output needs no Buffer view). They are used only when they
- * exist and decode and encode a probe correctly; otherwise the public API: on a runtime without them every record
- * would fail while the invocation succeeds.
- */
-export function base64Codec(proto: object = Buffer.prototype): Base64Codec {
-  const { base64Write: write, base64Slice: slice } = proto as Required<InternalBase64>;
-  try {
-    // Methods that are missing or not functions throw here; broken ones answer wrong.
-    const probe = Buffer.alloc(4);
-    if (write.call(probe, 'aGk/', 0, 4) === 3 && probe[2] === 63 && slice.call(probe, 0, 3) === 'aGk/') {
-      return {
-        fast: true,
-        decode: (target, text, offset, max) => write.call(target, text, offset, max),
-        encode: (bytes, start, end) => slice.call(bytes, start, end),
-      };
-    }
-  } catch {
-    // The public API, below.
-  }
-  return {
-    fast: false,
-    decode: (target, text, offset, max) => target.write(text, offset, max, 'base64'),
-    encode: (bytes, start, end) => Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('base64'),
-  };
-}
-
-const DEFAULT_BASE64 = base64Codec();
 
 // Record ids JSON writes as they are (Firehose's are digits): their size is their length plus quotes. Printable
 // ASCII but `"` and `\`: from space to `!`, `#` to `[`, `]` to `~`.
@@ -129,8 +77,6 @@ export function createTransform(
 ): (event: FirehoseInputEvent) => FirehoseTransformationResponse {
   const budget = options.responseBudgetBytes ?? RESPONSE_BUDGET_BYTES;
   const log = options.log ?? ((message: string) => console.warn(message));
-  const base64 = options.base64 ?? DEFAULT_BASE64;
-  if (!base64.fast) log('nginx-parser: no working Buffer base64Write/base64Slice; using the public Buffer API');
   let input = Buffer.allocUnsafe(1 << 16);
   let failedLine = '';
 
@@ -179,7 +125,7 @@ export function createTransform(
         input.copy(grown, 0, 0, end);
         input = grown;
       }
-      end += base64.decode(input, data, end, max);
+      end += input.write(data, end, max, 'base64');
       input[end] = 10;
       at[i + 1] = ++end;
     }
@@ -235,9 +181,10 @@ export function createTransform(
       out[i] = result(id, 'ProcessingFailed', data);
     }
     // Every Ok record's output follows the one before it, and ends at `at[i]`.
+    const output = Buffer.from(parser.buf.buffer, parser.buf.byteOffset, parser.length);
     for (let i = 0, start = 0; i < n; i++) {
       const end = at[i] as number;
-      if (end > start) (out[i] as { data: string }).data = base64.encode(parser.buf, start, end);
+      if (end > start) (out[i] as { data: string }).data = output.toString('base64', start, end);
       if (end > 0) start = end;
     }
     if (failed > 0) {
