@@ -1,12 +1,9 @@
 // Type declarations for s3rver, which ships none. Only what pipeline/emulators.ts uses.
 
 declare module 's3rver' {
-  import type { Server } from 'node:http';
-  import type { AddressInfo } from 'node:net';
+  import type { IncomingMessage, ServerResponse } from 'node:http';
 
   interface S3rverOptions {
-    address?: string;
-    port?: number;
     silent?: boolean;
     directory?: string;
     resetOnClose?: boolean;
@@ -17,9 +14,10 @@ declare module 's3rver' {
 
   class S3rver {
     constructor(options?: S3rverOptions);
-    run(): Promise<AddressInfo>;
-    close(): Promise<void>;
-    httpServer?: Server;
+    /** Creates the buckets in `configureBuckets` (README: "without going through S3's API"). */
+    configureBuckets(): Promise<void>;
+    /** A request listener for `http.createServer()` (README: `s3rver.callback()`). */
+    callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   }
   export = S3rver;
 }

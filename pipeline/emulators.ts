@@ -5,7 +5,7 @@
  * against them unchanged. They always listen on 127.0.0.1 at a port the OS picks unless one is given.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -81,38 +81,67 @@ export async function startKinesis(opts: KinesisEmulatorOptions = {}): Promise<E
   };
 }
 
-/** Starts s3rver on 127.0.0.1 with its objects in a directory (a fresh temporary one unless given). */
+/**
+ * Starts s3rver on 127.0.0.1 with its objects in a directory (a fresh temporary one unless given), through its
+ * documented `callback()` on our own HTTP server, which lets any access key in (see {@link asS3rverKey}).
+ */
 export async function startS3(opts: S3EmulatorOptions = {}): Promise<S3Emulator> {
   const directory = opts.directory ?? mkdtempSync(join(tmpdir(), 'nginx-kinesis-s3-'));
   mkdirSync(directory, { recursive: true });
   const removeOnStop = opts.directory === undefined && !opts.keepData;
-  acceptAnyS3AccessKey();
-  const s3 = new S3rver({
-    address: EMULATOR_HOST,
-    port: opts.port ?? 0,
-    silent: true,
-    directory,
-    // Path-style only: virtual-host buckets would need *.localhost DNS.
-    vhostBuckets: false,
-    configureBuckets: (opts.buckets ?? []).map((name) => ({ name })),
-  });
-  let address: AddressInfo;
+  let server: Server;
+  let port: number;
   try {
-    address = await s3.run();
+    const s3 = new S3rver({
+      silent: true,
+      allowMismatchedSignatures: true,
+      directory,
+      // Path-style only: virtual-host buckets would need *.localhost DNS.
+      vhostBuckets: false,
+      configureBuckets: (opts.buckets ?? []).map((name) => ({ name })),
+    });
+    await s3.configureBuckets();
+    const handle = s3.callback();
+    server = createServer((req, res) => {
+      asS3rverKey(req);
+      void handle(req, res);
+    });
+    port = await listen(server, opts.port ?? 0);
   } catch (err) {
     if (removeOnStop) rmSync(directory, { recursive: true, force: true });
     throw err;
   }
   return {
-    endpoint: `http://${EMULATOR_HOST}:${address.port}`,
-    port: address.port,
+    endpoint: `http://${EMULATOR_HOST}:${port}`,
+    port,
     directory,
     stop: once(async () => {
-      const server = s3.httpServer;
-      if (server) await closeServer(server);
+      await closeServer(server);
       if (removeOnStop) rmSync(directory, { recursive: true, force: true });
     }),
   };
+}
+
+/** The one access key s3rver knows (its documented default credentials are `S3RVER` / `S3RVER`). */
+const S3RVER_ACCESS_KEY = 'S3RVER';
+
+/**
+ * s3rver refuses any access key but its own with InvalidAccessKeyId. Like LocalStack and moto, accept any key, so the
+ * same client (dummy `test` credentials or whatever is in the environment, the AWS CLI's included) works against every
+ * emulator: the key a request names becomes s3rver's before the request reaches it, in a SigV4 or SigV2
+ * Authorization header, or a presigned URL's `X-Amz-Credential` (SigV4) or `AWSAccessKeyId` (SigV2, what `aws s3
+ * presign` makes for a custom endpoint). s3rver does not check SigV4 signatures; `allowMismatchedSignatures` makes it
+ * accept SigV2 ones made with another secret too.
+ */
+export function asS3rverKey(req: IncomingMessage): void {
+  const auth = req.headers.authorization;
+  if (auth !== undefined) {
+    req.headers.authorization = auth
+      .replace(/^(AWS4-HMAC-SHA256 .*?\bCredential=)[^/,\s]*/, `$1${S3RVER_ACCESS_KEY}`)
+      .replace(/^AWS [^:\s]*:/, `AWS ${S3RVER_ACCESS_KEY}:`);
+  } else if (req.url !== undefined) {
+    req.url = req.url.replace(/([?&](?:X-Amz-Credential|AWSAccessKeyId)=)[^&%/]*/, `$1${S3RVER_ACCESS_KEY}`);
+  }
 }
 
 /** The suffix s3rver gives the file holding an object's bytes: `<directory>/<bucket>/<key>._S3rver_object`. */
@@ -141,24 +170,6 @@ export function listStoredObjects(directory: string, bucket: string, prefix = ''
   };
   walk(join(root, folder));
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-/**
- * s3rver does not verify SigV4 signatures but rejects any access key other than its own `S3RVER` with
- * InvalidAccessKeyId. Like LocalStack and moto, accept any key, so the same client (dummy `test` credentials or
- * whatever is in the environment) works against every emulator.
- */
-function acceptAnyS3AccessKey(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const accounts = require('s3rver/lib/models/account') as {
-    registry: Map<string, unknown>;
-    DUMMY_ACCOUNT: unknown;
-  };
-  const registry = accounts.registry;
-  if ((registry as { anyKey?: boolean }).anyKey) return;
-  const get = registry.get.bind(registry);
-  registry.get = (key: string) => get(key) ?? accounts.DUMMY_ACCOUNT;
-  (registry as { anyKey?: boolean }).anyKey = true;
 }
 
 /** Listens on 127.0.0.1 and resolves with the bound port. */

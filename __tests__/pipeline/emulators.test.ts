@@ -1,14 +1,14 @@
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { EMULATOR_CREDENTIALS } from '../../facts/emulator';
 import { kinesisClient, s3Client } from '../../pipeline/clients';
-import { startKinesis, startS3 } from '../../pipeline/emulators';
+import { asS3rverKey, startKinesis, startS3 } from '../../pipeline/emulators';
 
 describe('startKinesis + kinesisClient', () => {
   it('creates a stream, puts records and reads them back byte-exact', async () => {
@@ -82,6 +82,35 @@ describe('startS3 + s3Client', () => {
       client.destroy();
       await s3.stop();
     }
+  });
+
+  it('lets any access key in, as LocalStack and moto do: s3rver itself knows only its own', async () => {
+    const s3 = await startS3({ buckets: ['logs'] });
+    const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' };
+    const client = new S3Client({ endpoint: s3.endpoint, region: 'eu-west-1', forcePathStyle: true, credentials });
+    try {
+      await client.send(new PutObjectCommand({ Bucket: 'logs', Key: 'k', Body: 'hello' }));
+      const got = await client.send(new GetObjectCommand({ Bucket: 'logs', Key: 'k' }));
+      expect(await got.Body!.transformToString()).toBe('hello');
+    } finally {
+      client.destroy();
+      await s3.stop();
+    }
+  });
+
+  it.each([
+    ['a SigV4 Authorization header', { authorization: 'AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261205/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=ab' }, '/b/k',
+      { authorization: 'AWS4-HMAC-SHA256 Credential=S3RVER/20261205/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=ab' }, '/b/k'],
+    ['a SigV4 presigned URL', {}, '/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20261205%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20261205T000000Z',
+      {}, '/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=S3RVER%2F20261205%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20261205T000000Z'],
+    ['a SigV2 Authorization header', { authorization: 'AWS AKIAEXAMPLE:c2lnbmF0dXJl' }, '/b/k', { authorization: 'AWS S3RVER:c2lnbmF0dXJl' }, '/b/k'],
+    ['a SigV2 presigned URL', {}, '/b/k?AWSAccessKeyId=AKIAEXAMPLE&Signature=x%3D&Expires=1', {}, '/b/k?AWSAccessKeyId=S3RVER&Signature=x%3D&Expires=1'],
+    ['an unsigned request (left alone)', {}, '/b/k?Credential=x&AccessKeyId=y', {}, '/b/k?Credential=x&AccessKeyId=y'],
+  ])('names s3rver\'s key in %s', (_, headers, url, wantHeaders, wantUrl) => {
+    const req = { headers: { ...headers }, url } as unknown as IncomingMessage;
+    asS3rverKey(req);
+    expect(req.headers).toEqual(wantHeaders);
+    expect(req.url).toBe(wantUrl);
   });
 
   it('removes its temporary directory on stop and keeps a given one', async () => {
