@@ -91,17 +91,19 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
   const plan = opts.checkpoint || opts.initialPosition !== 'END_OF_FILE'
     ? await planStart(opts.path, opts.checkpoint, emit)
     : { drain: [], offset: await endOfLastLine(opts.path) };
+  // The live file is opened before rotated ones are finished: if it is rotated meanwhile (renamed, or copied and
+  // truncated), the reader holds the file the checkpoint plan meant and sees that rotation like any other.
+  let reader = await FileReader.open(opts.path, plan.offset, opts);
   for (const segment of plan.drain) {
-    const reader = await FileReader.open(segment.path, segment.offset, opts);
-    if (!reader) continue;
+    const drain = await FileReader.open(segment.path, segment.offset, opts);
+    if (!drain) continue;
     try {
-      yield* reader.readToEnd(true);
+      yield* drain.readToEnd(true);
     } finally {
-      await reader.close();
+      await drain.close();
     }
   }
 
-  let reader = await FileReader.open(opts.path, plan.offset, opts);
   if (!reader && follow) emit({ kind: 'warning', message: `${opts.path} does not exist (yet); waiting for it to appear` });
   while (!reader) {
     if (!follow) throw new Error(`log file ${opts.path} does not exist`);
@@ -146,7 +148,14 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
       }
       const current = await statOrUndefined(opts.path);
       if (current && !sameFile(current, reader.file) && Date.now() - lastDataAt >= quietMillis) {
-        // rename-and-create: the old file is drained and has stayed quiet; move on to the new one.
+        // rename-and-create: the old file has stayed quiet and a new one is there. Read the old one once more: what
+        // the writer appended between the read above and the new file appearing is read before moving on.
+        const late = await reader.readChunk(true);
+        if (late.length > 0 || reader.lastReadBytes > 0) {
+          lastDataAt = Date.now();
+          if (late.length > 0) yield late;
+          continue;
+        }
         const next = await FileReader.open(opts.path, 0, opts);
         if (next) {
           const last = reader.finish();
@@ -175,7 +184,8 @@ interface StartPlan {
 /**
  * Finds the checkpointed file again: at its path (same inode and fingerprint), renamed by rotation (same inode,
  * among the path's rotated siblings), or copied by copytruncate (same fingerprint, in a sibling). Lines after the
- * checkpoint in a rotated file are read first, then the live file from its start.
+ * checkpoint in a rotated file are read first, then every rotated sibling modified since (the log after it, rotated
+ * again while nothing read it) from its start, oldest first, then the live file from its start.
  */
 export async function planStart(
   path: string,
@@ -199,7 +209,13 @@ export async function planStart(
   for (const candidate of candidates) {
     if (await matches(candidate.path, candidate.st)) {
       emit({ kind: 'resume', path: candidate.path, offset: checkpoint.offset, via: 'rotated-file' });
-      return { drain: [{ path: candidate.path, offset: checkpoint.offset }], offset: 0 };
+      // The files the log became after it (renamed again, or copied by copytruncate) are read whole, oldest first,
+      // as the Kinesis Agent orders the files its pattern matches: by modification time.
+      const later = siblings
+        .filter((s) => s !== candidate && s.st.mtimeMs >= candidate.st.mtimeMs)
+        .sort((a, b) => a.st.mtimeMs - b.st.mtimeMs)
+        .map((s) => ({ path: s.path, offset: 0 }));
+      return { drain: [{ path: candidate.path, offset: checkpoint.offset }, ...later], offset: 0 };
     }
   }
   if (live && (await matches(path, live))) {
@@ -264,7 +280,7 @@ class FileReader {
     const { bytesRead } = await this.fd.read(buf, 0, buf.length, this.position);
     this.lastReadBytes = bytesRead;
     if (bytesRead === 0) return [];
-    if (verify && this.position > 0 && !(await this.headUnchanged())) {
+    if (verify && this.file.head.length > 0 && !(await this.headUnchanged())) {
       this.lastReadBytes = 0;
       return [];
     }

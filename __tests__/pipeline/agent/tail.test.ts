@@ -1,4 +1,5 @@
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -119,6 +120,70 @@ describe('tailLines, follow', () => {
     expect(t.events).toContainEqual({ kind: 'rotation', rotation: 'copytruncate', from: path, to: `${path}.1` });
   });
 
+  it('reads what a writer in another process appends to the renamed file just before it reopens, rotation after rotation', async () => {
+    // nginx's way without logrotate's `create`: rename, lines still go to the old file, then the new file appears on
+    // reopen. Before each rotation the writer stays idle longer than the quiet time, so the tail may switch files at
+    // once; the old file's last lines land while it checks for a new file. 40 rotations make that race likely. The
+    // writer waits for the tail to have read everything before each rotation (one rotation at a time, as in life).
+    const path = join(dir, 'access.log');
+    const writer = `
+      const fs = require('node:fs');
+      const [path, rotations] = [process.argv[1], Number(process.argv[2])];
+      const nap = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      const ack = Buffer.alloc(1);
+      const waitForAck = () => { for (;;) { try { if (fs.readSync(0, ack, 0, 1, null) === 1) return; } catch (e) { if (e.code !== 'EAGAIN') throw e; } nap(1); } };
+      let fd = fs.openSync(path, 'a');
+      let n = 0;
+      const write = (count) => { let t = ''; for (let i = 0; i < count; i++) t += 'line-' + n++ + '\\n'; fs.writeSync(fd, t); };
+      for (let r = 0; r < rotations; r++) {
+        for (let b = 0; b < 5; b++) { write(20); nap(Math.random() * 2); }
+        process.stdout.write(n + '\\n');
+        waitForAck();
+        nap(8);
+        fs.renameSync(path, path + '.' + r);
+        for (let b = 0; b < 3; b++) { write(3); if (Math.random() < 0.5) nap(Math.random()); }
+        fs.closeSync(fd);
+        fd = fs.openSync(path, 'a');
+      }
+      write(1);
+      fs.closeSync(fd);
+      process.stdout.write('done ' + n + '\\n');
+    `;
+    writeFileSync(path, '');
+    const ac = new AbortController();
+    const got: Line[] = [];
+    const done = (async () => {
+      for await (const chunk of tailLines({ path, follow: true, maxLineBytes: 1024, pollMillis: 1, rotationQuietMillis: 5, signal: ac.signal })) got.push(...chunk);
+    })();
+    const child = spawn(process.execPath, ['-e', writer, path, '40'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let total = -1;
+    let out = '';
+    try {
+      for await (const chunk of child.stdout) {
+        out += String(chunk);
+        for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+          const msg = out.slice(0, nl);
+          out = out.slice(nl + 1);
+          if (msg.startsWith('done ')) total = Number(msg.slice(5));
+          else {
+            for (let waited = 0; got.length < Number(msg); waited += 2) {
+              if (waited > 2000) throw new Error(`the tail has ${got.length} of the ${msg} lines written so far`);
+              await sleep(2);
+            }
+            child.stdin.write('k');
+          }
+        }
+      }
+      for (let waited = 0; got.length < total && waited < 3000; waited += 10) await sleep(10);
+    } finally {
+      child.kill();
+      ac.abort();
+      await done;
+    }
+    expect(total).toBe(40 * 109 + 1);
+    expect(text(got)).toBe(Array.from({ length: total }, (_, i) => `line-${i}\n`).join(''));
+  });
+
   it('starts after the last complete line with initialPosition END_OF_FILE', async () => {
     const path = join(dir, 'access.log');
     writeFileSync(path, lines('old', 50) + 'half');
@@ -181,6 +246,59 @@ describe('planStart and the checkpoint file', () => {
     truncateSync(path, 0);
     writeFileSync(path, lines('c', 300));
     expect(await planStart(path, cp)).toEqual({ drain: [{ path: `${path}-20261125`, offset: 40 }], offset: 0 });
+  });
+
+  it('after a rename, reads the next file too when it was rotated again while nothing read it', async () => {
+    // Stopped right after moving to the new file (checkpoint still in the old one); then, while down, logrotate
+    // shifts .1 to .2 and copytruncates the new file into .1.
+    const path = join(dir, 'access.log');
+    writeFileSync(path, lines('a', 100));
+    const cp = checkpointOf(path, statSync(path).size);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, lines('b', 50));
+    await sleep(20); // later modification times, as hours later
+    renameSync(`${path}.1`, `${path}.2`);
+    copyFileSync(path, `${path}.1`);
+    truncateSync(path, 0);
+    writeFileSync(path, lines('c', 5));
+    writeFileSync(`${path}.0`, lines('old', 1));
+    utimesSync(`${path}.0`, new Date(2026, 0, 1), new Date(2026, 0, 1));
+    const plan = await planStart(path, cp);
+    expect(plan).toEqual({ drain: [{ path: `${path}.2`, offset: cp.offset }, { path: `${path}.1`, offset: 0 }], offset: 0 });
+    const got: Line[] = [];
+    for await (const chunk of tailLines({ path, checkpoint: cp, maxLineBytes: 1024 })) got.push(...chunk);
+    expect(text(got)).toBe(lines('b', 50) + lines('c', 5));
+  });
+
+  it('loses nothing when the live file is copied and truncated while it finishes the rotated one', async () => {
+    // Down: the log was copied to .1 and truncated (lines b went to the live file after that).
+    const path = join(dir, 'access.log');
+    writeFileSync(path, lines('a', 100));
+    const cp = checkpointOf(path, 40);
+    copyFileSync(path, `${path}.1`);
+    truncateSync(path, 0);
+    writeFileSync(path, lines('b', 20));
+    const ac = new AbortController();
+    const tail = tailLines({ path, follow: true, checkpoint: cp, maxLineBytes: 1024, pollMillis: 5, rotationQuietMillis: 30, signal: ac.signal });
+    const got: Line[] = [];
+    const first = await tail.next();
+    got.push(...(first.value as Line[]));
+    // Restarted, it is still finishing .1 when logrotate runs again: b now lives only in the new .1.
+    renameSync(`${path}.1`, `${path}.2`);
+    copyFileSync(path, `${path}.1`);
+    truncateSync(path, 0);
+    appendFileSync(path, lines('c', 5));
+    const expected = readFileSync(`${path}.2`).subarray(40).toString() + lines('b', 20) + lines('c', 5);
+    const timer = setTimeout(() => ac.abort(), 3000);
+    while (text(got) !== expected) {
+      const next = await tail.next();
+      if (next.done) break;
+      got.push(...next.value);
+    }
+    clearTimeout(timer);
+    ac.abort();
+    await tail.return(undefined);
+    expect(text(got)).toBe(expected);
   });
 
   it('writes checkpoints atomically and rejects a file that is not one', () => {
