@@ -94,14 +94,21 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
   // The live file is opened before rotated ones are finished: if it is rotated meanwhile (renamed, or copied and
   // truncated), the reader holds the file the checkpoint plan meant and sees that rotation like any other.
   let reader = await FileReader.open(opts.path, plan.offset, opts);
-  for (const segment of plan.drain) {
-    const drain = await FileReader.open(segment.path, segment.offset, opts);
-    if (!drain) continue;
-    try {
-      yield* drain.readToEnd(true);
-    } finally {
-      await drain.close();
+  let drained = false;
+  try {
+    for (const segment of plan.drain) {
+      const drain = await FileReader.open(segment.path, segment.offset, opts);
+      if (!drain) continue;
+      try {
+        yield* drain.readToEnd(true);
+      } finally {
+        await drain.close();
+      }
     }
+    drained = true;
+  } finally {
+    // Stopped (or failed) while finishing rotated files: the live file is not read now.
+    if (!drained) await reader?.close();
   }
 
   if (!reader && follow) emit({ kind: 'warning', message: `${opts.path} does not exist (yet); waiting for it to appear` });
