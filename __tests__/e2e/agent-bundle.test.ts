@@ -159,7 +159,9 @@ maybe('credentials from IMDSv2, a rename rotation, SIGTERM flushes, SIGKILL + re
   w.write(30);
   w.reopen();
   w.write(1000);
-  await sleep(2_000);
+  // The agent moves to the new file once the old one has been quiet for 1 s since the new one appeared, then reads it.
+  await waitFor(() => /rotation \(rename\)/.test(agent.output()), 'the rename rotation', 20_000, 50);
+  await sleep(1_000);
   expect((await streamLines()).lines).toHaveLength(0);
 
   // SIGTERM: what was read (everything, after the pause) is sent and checkpointed at the end of the file.

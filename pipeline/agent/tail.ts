@@ -60,8 +60,9 @@ export interface TailOptions {
   /** How often to look for new data at EOF (the agent: `minTimeBetweenFilePollsMillis`, 100 ms). @default 100 */
   readonly pollMillis?: number;
   /**
-   * After a rename rotation, how long the old file must stay unchanged before reading moves to the new one, so
-   * lines a writer appends to the old file before it reopens its log (nginx on USR1) are not missed.
+   * After a rename rotation, how long the old file must stay unchanged, counted from when the new file appeared at
+   * the earliest, before reading moves to the new one, so lines a writer appends to the old file before it reopens
+   * its log (nginx on USR1, after logrotate has created the new file) are not missed.
    *
    * @default 1000
    */
@@ -123,6 +124,8 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
       return;
     }
     let lastDataAt = Date.now();
+    // When another file was first seen at the path (a rename rotation), until reading moves to it.
+    let renamedAt: number | undefined;
     while (!aborted()) {
       const lines = await reader.readChunk(true);
       if (lines.length > 0 || reader.lastReadBytes > 0) {
@@ -154,9 +157,11 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
         continue;
       }
       const current = await statOrUndefined(opts.path);
-      if (current && !sameFile(current, reader.file) && Date.now() - lastDataAt >= quietMillis) {
-        // rename-and-create: the old file has stayed quiet and a new one is there. Read the old one once more: what
-        // the writer appended between the read above and the new file appearing is read before moving on.
+      renamedAt = current && !sameFile(current, reader.file) ? (renamedAt ?? Date.now()) : undefined;
+      if (renamedAt !== undefined && Date.now() - Math.max(lastDataAt, renamedAt) >= quietMillis) {
+        // rename-and-create: a new file is there and the old one has stayed quiet since, so the writer has reopened
+        // (an idle old file alone proves nothing: logrotate's `create` makes the new file before nginx reopens). Read
+        // the old one once more: what the writer appended between the read above and now is read before moving on.
         const late = await reader.readChunk(true);
         if (late.length > 0 || reader.lastReadBytes > 0) {
           lastDataAt = Date.now();
@@ -172,6 +177,7 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
           emit({ kind: 'rotation', rotation: 'rename', from: renamed?.path ?? `${opts.path} (deleted)`, to: opts.path });
           reader = next;
           lastDataAt = Date.now();
+          renamedAt = undefined;
           continue;
         }
       }

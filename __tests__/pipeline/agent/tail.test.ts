@@ -120,6 +120,22 @@ describe('tailLines, follow', () => {
     expect(t.events).toContainEqual({ kind: 'rotation', rotation: 'copytruncate', from: path, to: `${path}.1` });
   });
 
+  it("waits out the quiet time after logrotate's `create` before leaving the old file, however long it was idle", async () => {
+    const path = join(dir, 'access.log');
+    writeFileSync(path, lines('a', 3));
+    const t = follow(path); // quiet time 30 ms, polls every 5
+    await t.until(3);
+    await sleep(60); // idle for longer than the quiet time
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, ''); // logrotate's `create`, before nginx has reopened
+    await sleep(10);
+    appendFileSync(`${path}.1`, lines('late', 2)); // a request that ends before nginx reopens
+    appendFileSync(path, lines('b', 2));
+    await t.until(7);
+    await t.stop();
+    expect(text(t.got)).toBe(lines('a', 3) + lines('late', 2) + lines('b', 2));
+  });
+
   it('reads what a writer in another process appends to the renamed file just before it reopens, rotation after rotation', async () => {
     // nginx's way without logrotate's `create`: rename, lines still go to the old file, then the new file appears on
     // reopen. Before each rotation the writer stays idle longer than the quiet time, so the tail may switch files at
