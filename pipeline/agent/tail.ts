@@ -38,6 +38,8 @@ export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
 /** What the tailer noticed, for logs and counters. */
 export type TailEvent =
   | { readonly kind: 'resume'; readonly path: string; readonly offset: number; readonly via: 'same-file' | 'rotated-file' }
+  /** The live file is open; reading it starts at `offset` (after any rotated files the plan finishes first). */
+  | { readonly kind: 'open'; readonly path: string; readonly offset: number }
   | { readonly kind: 'rotation'; readonly rotation: 'rename' | 'copytruncate'; readonly from: string; readonly to: string }
   | { readonly kind: 'warning'; readonly message: string };
 
@@ -95,6 +97,7 @@ export async function* tailLines(opts: TailOptions): AsyncGenerator<Line[]> {
   // The live file is opened before rotated ones are finished: if it is rotated meanwhile (renamed, or copied and
   // truncated), the reader holds the file the checkpoint plan meant and sees that rotation like any other.
   let reader = await FileReader.open(opts.path, plan.offset, opts);
+  if (reader) emit({ kind: 'open', path: opts.path, offset: plan.offset });
   let drained = false;
   try {
     for (const segment of plan.drain) {

@@ -15,7 +15,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const lines = (tag: string, n: number): string => Array.from({ length: n }, (_, i) => `${tag}-${i}\n`).join('');
 
 /** Runs a follow-mode tail in the background, collecting lines and events. */
-function follow(path: string): { got: Line[]; events: TailEvent[]; until(n: number): Promise<void>; stop(): Promise<void> } {
+function follow(path: string, rotationQuietMillis = 30): { got: Line[]; events: TailEvent[]; until(n: number): Promise<void>; stop(): Promise<void> } {
   const ac = new AbortController();
   const got: Line[] = [];
   const events: TailEvent[] = [];
@@ -25,7 +25,7 @@ function follow(path: string): { got: Line[]; events: TailEvent[]; until(n: numb
       follow: true,
       maxLineBytes: 1024,
       pollMillis: 5,
-      rotationQuietMillis: 30,
+      rotationQuietMillis,
       signal: ac.signal,
       onEvent: (e) => events.push(e),
     })) {
@@ -123,12 +123,12 @@ describe('tailLines, follow', () => {
   it("waits out the quiet time after logrotate's `create` before leaving the old file, however long it was idle", async () => {
     const path = join(dir, 'access.log');
     writeFileSync(path, lines('a', 3));
-    const t = follow(path); // quiet time 30 ms, polls every 5
+    const t = follow(path, 500); // polls every 5 ms
     await t.until(3);
-    await sleep(60); // idle for longer than the quiet time
+    await sleep(600); // idle for longer than the quiet time
     renameSync(path, `${path}.1`);
     writeFileSync(path, ''); // logrotate's `create`, before nginx has reopened
-    await sleep(10);
+    await sleep(50);
     appendFileSync(`${path}.1`, lines('late', 2)); // a request that ends before nginx reopens
     appendFileSync(path, lines('b', 2));
     await t.until(7);
@@ -198,19 +198,22 @@ describe('tailLines, follow', () => {
     }
     expect(total).toBe(40 * 109 + 1);
     expect(text(got)).toBe(Array.from({ length: total }, (_, i) => `line-${i}\n`).join(''));
-  });
+  }, 20_000);
 
   it('starts after the last complete line with initialPosition END_OF_FILE', async () => {
     const path = join(dir, 'access.log');
     writeFileSync(path, lines('old', 50) + 'half');
     const ac = new AbortController();
     const got: Line[] = [];
+    const events: TailEvent[] = [];
     const done = (async () => {
-      for await (const chunk of tailLines({ path, follow: true, initialPosition: 'END_OF_FILE', maxLineBytes: 100, pollMillis: 5, signal: ac.signal })) {
+      const onEvent = (e: TailEvent): number => events.push(e);
+      for await (const chunk of tailLines({ path, follow: true, initialPosition: 'END_OF_FILE', maxLineBytes: 100, pollMillis: 5, signal: ac.signal, onEvent })) {
         got.push(...chunk);
       }
     })();
-    await sleep(20);
+    for (let i = 0; i < 600 && events.length === 0; i++) await sleep(5);
+    expect(events).toEqual([{ kind: 'open', path, offset: Buffer.byteLength(lines('old', 50)) }]);
     appendFileSync(path, '-line\n' + lines('new', 2));
     for (let i = 0; i < 200 && got.length < 3; i++) await sleep(5);
     ac.abort();
