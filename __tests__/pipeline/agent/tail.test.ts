@@ -123,12 +123,12 @@ describe('tailLines, follow', () => {
   it("waits out the quiet time after logrotate's `create` before leaving the old file, however long it was idle", async () => {
     const path = join(dir, 'access.log');
     writeFileSync(path, lines('a', 3));
-    const t = follow(path, 500); // polls every 5 ms
+    const t = follow(path, 250); // polls every 5 ms
     await t.until(3);
-    await sleep(600); // idle for longer than the quiet time
+    await sleep(300); // idle for longer than the quiet time
     renameSync(path, `${path}.1`);
     writeFileSync(path, ''); // logrotate's `create`, before nginx has reopened
-    await sleep(50);
+    await sleep(25);
     appendFileSync(`${path}.1`, lines('late', 2)); // a request that ends before nginx reopens
     appendFileSync(path, lines('b', 2));
     await t.until(7);
@@ -139,7 +139,7 @@ describe('tailLines, follow', () => {
   it('reads what a writer in another process appends to the renamed file just before it reopens, rotation after rotation', async () => {
     // nginx's way without logrotate's `create`: rename, lines still go to the old file, then the new file appears on
     // reopen. Before each rotation the writer stays idle longer than the quiet time, so the tail may switch files at
-    // once; the old file's last lines land while it checks for a new file. 40 rotations make that race likely. The
+    // once; the old file's last lines land while it checks for a new file. 20 rotations make that race likely. The
     // writer waits for the tail to have read everything before each rotation (one rotation at a time, as in life).
     const path = join(dir, 'access.log');
     const writer = `
@@ -171,7 +171,7 @@ describe('tailLines, follow', () => {
     const done = (async () => {
       for await (const chunk of tailLines({ path, follow: true, maxLineBytes: 1024, pollMillis: 1, rotationQuietMillis: 5, signal: ac.signal })) got.push(...chunk);
     })();
-    const child = spawn(process.execPath, ['-e', writer, path, '40'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', writer, path, '20'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let total = -1;
     let out = '';
     try {
@@ -196,7 +196,7 @@ describe('tailLines, follow', () => {
       ac.abort();
       await done;
     }
-    expect(total).toBe(40 * 109 + 1);
+    expect(total).toBe(20 * 109 + 1);
     expect(text(got)).toBe(Array.from({ length: total }, (_, i) => `line-${i}\n`).join(''));
   }, 20_000);
 
