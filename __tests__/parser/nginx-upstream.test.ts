@@ -84,7 +84,7 @@ describe('real nginx $upstream_* lists (failover and internal redirect)', () => 
       expect(await get(front, '/id', { 'X-Request-ID': 'client id 42' })).toBe(200);
       answered = 8;
     } finally {
-      await stopNginx(nginx, Object.fromEntries((['ingress', 'json'] as const).map((name) => [logFile(name), answered])));
+      await stopNginx(nginx, [logFile('ingress'), logFile('json')], answered);
     }
     for (const name of ['ingress', 'json'] as const) logs[name] = logLines(logFile(name));
   }, 30_000);

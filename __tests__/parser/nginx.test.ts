@@ -92,7 +92,7 @@ describe('real nginx access logs', () => {
       }
       await sendRaw(v4, '');
     } finally {
-      await stopNginx(nginx, Object.fromEntries(Object.keys(logs).map((name) => [join(prefix, 'logs', `${name}.log`), sent])));
+      await stopNginx(nginx, Object.keys(logs).map((name) => join(prefix, 'logs', `${name}.log`)), sent);
     }
     for (const name of Object.keys(logs) as (keyof typeof logs)[]) logs[name] = logLines(join(prefix, 'logs', `${name}.log`));
   }, 30_000);

@@ -129,7 +129,7 @@ ${Object.keys(formats).map((name) => `  access_log ${prefix}/logs/${name}.log ${
       }
       await sendRaw(tcp, '');
     } finally {
-      await stopNginx(nginx, Object.fromEntries(Object.keys(formats).map((name) => [logFile(name), sent])));
+      await stopNginx(nginx, Object.keys(formats).map(logFile), sent);
     }
     for (const name of Object.keys(formats)) logs[name] = logLines(logFile(name)).map((l) => l.toString('latin1'));
   }, 30_000);
